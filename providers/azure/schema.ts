@@ -22,6 +22,8 @@ export const azureInstanceSchema = z
     vaultUrl: httpUrlSchema,
     credential: azureCredentialSchema,
     kinds: z.array(z.enum(['secret'])).min(1).default(['secret']),
+    /** Extra CA certificate (PEM) to trust for this vault, e.g. an emulator's self-signed cert. */
+    caFile: z.string().optional(),
     /** Pin the Key Vault REST API version (emulators lag behind the SDK default). */
     serviceVersion: z.string().optional(),
     /** Needed for emulators whose challenge resource does not match the vault URL. */

@@ -1,0 +1,36 @@
+/**
+ * Vitest global setup: make sure the three local servers run (starting only the ones
+ * that are not already up) and stop, at the end, exactly the ones this run started.
+ * If a server cannot start, setup throws: provider suites fail loudly, never skip.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const script = join(dirname(fileURLToPath(import.meta.url)), 'servers.sh');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export default function setup(): () => void {
+  const record = join(mkdtempSync(join(tmpdir(), 'nhi-servers-')), 'started');
+  try {
+    execFileSync('bash', [script, 'up', '--record', record], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch (error) {
+    throw new Error(`local test servers did not start (bash test/servers/servers.sh up): ${String(error)}`);
+  }
+  // Node reads NODE_EXTRA_CA_CERTS at start-up; forked test workers inherit it from here.
+  process.env.NODE_EXTRA_CA_CERTS = join(root, '.servers', 'lowkey-ca.pem');
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  let started: string[] = [];
+  try {
+    started = readFileSync(record, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    started = [];
+  }
+  return () => {
+    if (started.length > 0 && process.env.NHI_KEEP_SERVERS !== '1') {
+      execFileSync('bash', [script, 'down', ...started], { stdio: 'inherit' });
+    }
+  };
+}
