@@ -31,9 +31,11 @@ export const awsInstanceSchema = z
         pathPrefix: z.string().startsWith('/').optional(),
         /** Secrets Manager name prefix where a reissued access key pair is stored. */
         deliveryPrefix: z.string().default('nhi/iam-keys/'),
+        /** IAM budgets (the Secrets Manager ones are the top-level rateLimit); IAM quotas are far lower. */
+        rateLimit: rateLimitSchema,
       })
       .strict()
-      .default({ deliveryPrefix: 'nhi/iam-keys/' }),
+      .default({ deliveryPrefix: 'nhi/iam-keys/', rateLimit: {} }),
     rateLimit: rateLimitSchema,
   })
   .strict();

@@ -1,0 +1,258 @@
+/**
+ * The AWS plumbing every kind shares: narrow client shapes, one call wrapper (rate limit +
+ * retry + error mapping), a pagination guard, and the idempotency-token derivation.
+ */
+import { createHash } from 'node:crypto';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Logger } from 'pino';
+import type { Fingerprinter } from '../../src/lib/fingerprint.js';
+import { ConfigError, NhiError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
+import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
+import { isRetryable, parseRetryAfter, withRetry } from '../../src/lib/retry.js';
+import type { AwsInstanceConfig } from './schema.js';
+
+/** What the adapter needs of an AWS SDK v3 client: `send`. Tests pass plain objects. */
+export interface SecretsManagerLike {
+  send(command: object): Promise<unknown>;
+}
+export interface IamLike {
+  send(command: object): Promise<unknown>;
+}
+export interface AwsClients {
+  secretsManager: SecretsManagerLike;
+  iam: IamLike;
+}
+
+/** Default budgets, well under the published quotas (per account and region). */
+export const DEFAULT_RATES = {
+  /** ListSecrets: 100/s quota. */
+  smList: 50,
+  /** DescribeSecret, GetSecretValue, ListSecretVersionIds: thousands/s quota. */
+  smRead: 500,
+  /** PutSecretValue, UpdateSecretVersionStage, CreateSecret: 50/s shared quota. */
+  smWrite: 25,
+  /** IAM control plane: roughly 10-20/s before throttling. */
+  iamRead: 10,
+  iamWrite: 5,
+  concurrency: 8,
+} as const;
+
+export type Budget = 'smList' | 'smRead' | 'smWrite' | 'iamRead' | 'iamWrite';
+
+export function createLimiters(config: AwsInstanceConfig): Record<Budget, RateLimiter> {
+  const sm = config.rateLimit;
+  const iam = config.iam.rateLimit;
+  const smRead = sm.readsPerSecond ?? DEFAULT_RATES.smRead;
+  return {
+    smList: createRateLimiter({ ratePerSecond: Math.min(smRead, DEFAULT_RATES.smList) }),
+    smRead: createRateLimiter({ ratePerSecond: smRead }),
+    smWrite: createRateLimiter({ ratePerSecond: sm.writesPerSecond ?? DEFAULT_RATES.smWrite }),
+    iamRead: createRateLimiter({ ratePerSecond: iam.readsPerSecond ?? DEFAULT_RATES.iamRead }),
+    iamWrite: createRateLimiter({ ratePerSecond: iam.writesPerSecond ?? DEFAULT_RATES.iamWrite }),
+  };
+}
+
+export function createSdkClients(config: AwsInstanceConfig): AwsClients {
+  const creds = config.credentials;
+  const common = {
+    region: config.region,
+    // withRetry is the one retry policy; the SDK's own retries would multiply attempts.
+    maxAttempts: 1,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(creds.method === 'static'
+      ? {
+          credentials: async () => {
+            if (!creds.secretAccessKey.resolved) {
+              throw new ConfigError(`aws secretAccessKey ${creds.secretAccessKey.source ?? ''} was not resolved`);
+            }
+            return {
+              accessKeyId: creds.accessKeyId,
+              secretAccessKey: creds.secretAccessKey.reveal(),
+              ...(creds.sessionToken ? { sessionToken: creds.sessionToken.reveal() } : {}),
+            };
+          },
+        }
+      : creds.profile
+        ? { profile: creds.profile }
+        : {}),
+  };
+  return { secretsManager: new SecretsManagerClient(common), iam: new IAMClient(common) };
+}
+
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity']);
+
+interface AwsErrorShape {
+  name?: unknown;
+  Code?: unknown;
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+  $response?: { headers?: Record<string, string | undefined> };
+}
+
+/** The AWS error name an NhiError was mapped from, for the few names that are expected outcomes. */
+export function awsErrorName(err: unknown): string | undefined {
+  if (err instanceof NhiError && typeof err.context.awsError === 'string') return err.context.awsError;
+  return undefined;
+}
+
+/**
+ * Map an SDK error to the project's error set. Only the error name, HTTP status and request
+ * id are kept: AWS messages (and a hostile endpoint's bodies) stay out of messages and logs.
+ */
+export function mapAwsError(err: unknown, operation: string, target: string): NhiError {
+  if (err instanceof NhiError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as AwsErrorShape;
+  const name = typeof e.name === 'string' ? e.name.slice(0, 80) : 'UnknownError';
+  const status = e.$metadata?.httpStatusCode;
+  const context = { awsError: name, status, requestId: e.$metadata?.requestId, operation };
+  const where = `aws ${operation} ${JSON.stringify(target)}`;
+  if (NOT_FOUND.has(name) || e.Code === 'NoSuchEntity') {
+    return new NotFoundError(`${where}: not found`, { context });
+  }
+  const retryable = isRetryable(err);
+  const retryAfterSeconds = parseRetryAfter(e.$response?.headers?.['retry-after']);
+  return new ProviderError(`${where} failed: ${name}${status ? ` (HTTP ${status})` : ''}`, {
+    retryable,
+    ...(status ? { status } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    context,
+  });
+}
+
+export interface AwsCaller {
+  /** Send one command under a budget, with retry; errors come back mapped. */
+  call<T>(
+    budget: Budget,
+    client: SecretsManagerLike | IamLike,
+    command: object,
+    target: string,
+    signal?: AbortSignal,
+  ): Promise<T>;
+}
+
+export function createCaller(limiters: Record<Budget, RateLimiter>, logger: Logger): AwsCaller {
+  return {
+    async call<T>(
+      budget: Budget,
+      client: SecretsManagerLike,
+      command: object,
+      target: string,
+      signal?: AbortSignal,
+    ) {
+      const operation = command.constructor.name.replace(/Command$/, '');
+      return withRetry(
+        async () => {
+          await limiters[budget].acquire(signal);
+          try {
+            return (await client.send(command)) as T;
+          } catch (err) {
+            throw mapAwsError(err, operation, target);
+          }
+        },
+        {
+          ...(signal ? { signal } : {}),
+          onRetry: ({ attempt, delayMs, error }) =>
+            logger.warn({ operation, attempt, delayMs, err: String(error) }, 'aws call retried'),
+        },
+      );
+    },
+  };
+}
+
+/** Consecutive empty pages (each with a fresh token) tolerated before the listing is abandoned. */
+export const MAX_EMPTY_PAGES = 100;
+
+/**
+ * Walk a paginated listing. Filtered AWS listings may return empty pages that still carry a
+ * token, so emptiness alone does not end it; a repeated token, or too many empty pages in a
+ * row, throws instead of looping forever. Throwing (not a silent stop) keeps a truncated
+ * listing from being taken for a complete one by the scan.
+ */
+export async function* paginate<T>(
+  what: string,
+  fetchPage: (token: string | undefined) => Promise<{ items: readonly T[]; next: string | undefined }>,
+): AsyncGenerator<T> {
+  const seen = new Set<string>();
+  let token: string | undefined;
+  let emptyPages = 0;
+  for (;;) {
+    const { items, next } = await fetchPage(token);
+    for (const item of items) yield item;
+    if (typeof next !== 'string' || next === '') return;
+    if (seen.has(next)) {
+      throw new ProviderError(`aws ${what}: the service repeated a page token; stopped to avoid an endless listing`);
+    }
+    seen.add(next);
+    emptyPages = items.length === 0 ? emptyPages + 1 : 0;
+    if (emptyPages >= MAX_EMPTY_PAGES) {
+      throw new ProviderError(`aws ${what}: ${MAX_EMPTY_PAGES} empty pages in a row; stopped the listing`);
+    }
+    token = next;
+  }
+}
+
+/**
+ * A deterministic ClientRequestToken for an idempotency key: SHA-256 shaped as a UUID
+ * (version nibble 8, RFC 4122 variant), 36 characters, inside the API's 32-64 range. The
+ * same key always gives the same token, so a replayed write is recognised by AWS and the
+ * version can be looked up by id (version id == token).
+ */
+export function requestToken(purpose: string, idempotencyKey: string): string {
+  const h = createHash('sha256').update(`nhi-reissue\u0000${purpose}\u0000${idempotencyKey}`).digest('hex');
+  const variant = ((Number.parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A name from the provider is usable in a ref only without control characters (parseRef
+ * would refuse it, and it could forge log lines). Skipped names are logged JSON-escaped.
+ */
+export function usableName(name: unknown, what: string, logger: Logger): name is string {
+  if (typeof name === 'string' && name.length > 0 && !CONTROL.test(name)) return true;
+  logger.warn({ name: JSON.stringify(String(name)).slice(0, 300), what }, 'skipped an identity with an unusable name');
+  return false;
+}
+
+/** ISO-8601 from whatever the SDK (or a fake) gave: Date, string or epoch. Invalid -> undefined. */
+export function iso(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const d = value instanceof Date ? value : new Date(value as string | number);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+export function tagRecord(tags: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(tags)) return out;
+  for (const t of tags as { Key?: unknown; Value?: unknown }[]) {
+    if (typeof t?.Key === 'string') out[t.Key] = typeof t.Value === 'string' ? t.Value : '';
+  }
+  return out;
+}
+
+/** First owner tag key present wins; a value may list several principals, comma-separated. */
+export function ownersFromTags(tags: Record<string, string>, keys: readonly string[]): string[] {
+  for (const key of keys) {
+    const value = tags[key];
+    if (value === undefined) continue;
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+  }
+  return [];
+}
+
+/** Everything a kind module needs from its provider instance. */
+export interface AwsKindContext {
+  instance: string;
+  config: AwsInstanceConfig;
+  clients: AwsClients;
+  caller: AwsCaller;
+  logger: Logger;
+  fingerprint: Fingerprinter;
+  ownerTagKeys: readonly string[];
+  concurrency: number;
+  now: () => Date;
+}

@@ -1,0 +1,223 @@
+/**
+ * Reissue of an IAM access key (ADR 022). IAM has no idempotency token, so the attempt is
+ * recorded on the user (tag `nhi-pending-issue`) before CreateAccessKey, and the new key pair
+ * is delivered into a Secrets Manager secret with a ClientRequestToken derived from the
+ * idempotency key. The delivery secret's version (id == token) is the proof that a reissue
+ * took effect; a key created but never delivered is an orphan and is removed on resume.
+ */
+import {
+  CreateAccessKeyCommand,
+  type CreateAccessKeyCommandOutput,
+  DeleteAccessKeyCommand,
+  TagUserCommand,
+  UntagUserCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  type GetSecretValueCommandOutput,
+  PutSecretValueCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { sha256Hex } from '../../src/lib/canonical.js';
+import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
+import { sameFingerprint } from '../../src/lib/fingerprint.js';
+import { SecretValue } from '../../src/lib/secret.js';
+import type { CredentialRef, IssuedCredential, ReissueContext, VerifyResult } from '../../src/provider.js';
+import { type AwsKindContext, awsErrorName, iso, ownersFromTags, requestToken } from './client.js';
+import { listUserKeys, parseKeyLocator, userTags } from './iam-keys.js';
+
+export const PENDING_TAG = 'nhi-pending-issue';
+const DELIVERY_KIND = 'aws-secretsmanager';
+
+export function deliverySecretName(kc: AwsKindContext, user: string): string {
+  return `${kc.config.iam.deliveryPrefix}${user}`;
+}
+
+/** Tag value: a hash of the idempotency key and the key ids that existed before (IAM tag charset). */
+function pendingMark(idempotencyKey: string): string {
+  return `k=${sha256Hex(idempotencyKey).slice(0, 40)}`;
+}
+
+function parsePending(value: string): { mark: string; before: string[] } {
+  const [mark = '', before = ''] = value.split(' before=');
+  return { mark, before: before.split('+').filter(Boolean) };
+}
+
+async function readDelivery(kc: AwsKindContext, secretName: string, query: { VersionId?: string; VersionStage?: string }) {
+  try {
+    return await kc.caller.call<GetSecretValueCommandOutput>(
+      'smRead',
+      kc.clients.secretsManager,
+      new GetSecretValueCommand({ SecretId: secretName, ...query }),
+      secretName,
+    );
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+function parseDelivered(out: GetSecretValueCommandOutput, secretName: string): { keyId: string; secret: SecretValue } {
+  let parsed: { AccessKeyId?: unknown; SecretAccessKey?: unknown } = {};
+  try {
+    parsed = JSON.parse(out.SecretString ?? '');
+  } catch {
+    // fall through to the error below without echoing the value
+  }
+  if (typeof parsed.AccessKeyId !== 'string' || typeof parsed.SecretAccessKey !== 'string') {
+    throw new ProviderError(`aws delivery secret ${JSON.stringify(secretName)} does not hold an access key pair`);
+  }
+  return { keyId: parsed.AccessKeyId, secret: new SecretValue(parsed.SecretAccessKey) };
+}
+
+export async function findIssuedIamKey(
+  kc: AwsKindContext,
+  ref: CredentialRef,
+  idempotencyKey: string,
+): Promise<IssuedCredential | undefined> {
+  const { user } = parseKeyLocator(ref.locator);
+  const secretName = deliverySecretName(kc, user);
+  const out = await readDelivery(kc, secretName, { VersionId: requestToken('reissue', idempotencyKey) });
+  if (!out) return undefined;
+  const { keyId, secret } = parseDelivered(out, secretName);
+  return {
+    versionId: keyId,
+    fingerprint: kc.fingerprint(secret),
+    issuedAt: iso(out.CreatedDate) ?? kc.now().toISOString(),
+    status: 'already-issued',
+    delivery: { kind: DELIVERY_KIND, location: secretName },
+  };
+}
+
+async function removeKey(kc: AwsKindContext, user: string, keyId: string): Promise<void> {
+  const iam = kc.clients.iam;
+  await kc.caller.call('iamWrite', iam, new UpdateAccessKeyCommand({ UserName: user, AccessKeyId: keyId, Status: 'Inactive' }), user);
+  await kc.caller.call('iamWrite', iam, new DeleteAccessKeyCommand({ UserName: user, AccessKeyId: keyId }), user);
+}
+
+async function deliver(
+  kc: AwsKindContext,
+  secretName: string,
+  token: string,
+  pair: SecretValue,
+  tags: Record<string, string>,
+): Promise<void> {
+  const sm = kc.clients.secretsManager;
+  const put = () =>
+    kc.caller.call('smWrite', sm, new PutSecretValueCommand({ SecretId: secretName, ClientRequestToken: token, SecretString: pair.reveal() }), secretName);
+  try {
+    await put();
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    // First delivery for this user: create the secret; its first version id is the token.
+    const owners = kc.ownerTagKeys.filter((k) => tags[k] !== undefined).map((k) => ({ Key: k, Value: tags[k] as string }));
+    try {
+      await kc.caller.call(
+        'smWrite',
+        sm,
+        new CreateSecretCommand({
+          Name: secretName,
+          ClientRequestToken: token,
+          SecretString: pair.reveal(),
+          Description: 'IAM access key pair delivered by nhi-reissue',
+          ...(owners.length > 0 ? { Tags: owners.slice(0, 1) } : {}),
+        }),
+        secretName,
+      );
+    } catch (createErr) {
+      if (awsErrorName(createErr) !== 'ResourceExistsException') throw createErr;
+      await put();
+    }
+  }
+}
+
+export async function reissueIamKey(kc: AwsKindContext, ref: CredentialRef, ctx: ReissueContext): Promise<IssuedCredential> {
+  const { user } = parseKeyLocator(ref.locator);
+  const secretName = deliverySecretName(kc, user);
+  const mark = pendingMark(ctx.idempotencyKey);
+  const iam = kc.clients.iam;
+  const tags = await userTags(kc, user);
+  const pending = tags[PENDING_TAG] === undefined ? undefined : parsePending(tags[PENDING_TAG]);
+
+  const earlier = await findIssuedIamKey(kc, ref, ctx.idempotencyKey);
+  if (earlier) {
+    if (pending?.mark === mark) await kc.caller.call('iamWrite', iam, new UntagUserCommand({ UserName: user, TagKeys: [PENDING_TAG] }), user);
+    return earlier;
+  }
+  if (pending && pending.mark !== mark) {
+    throw new ConflictError(
+      `aws iam user ${JSON.stringify(user)} has an unfinished reissue by another run (tag ${PENDING_TAG}); resume or abandon that run first`,
+    );
+  }
+  let keys = await listUserKeys(kc, user);
+  if (pending) {
+    // Resumed after CreateAccessKey took effect but before delivery: that key's secret is
+    // lost forever, so the key is useless and dangerous. Remove it, then create again.
+    for (const orphan of keys.filter((k) => k.AccessKeyId && !pending.before.includes(k.AccessKeyId))) {
+      ctx.logger.warn({ user, accessKeyId: orphan.AccessKeyId }, 'removing an undelivered access key left by an interrupted reissue');
+      await removeKey(kc, user, orphan.AccessKeyId as string);
+    }
+    keys = keys.filter((k) => k.AccessKeyId && pending.before.includes(k.AccessKeyId));
+  }
+  if (keys.length >= 2) {
+    throw new ConflictError(
+      `aws iam user ${JSON.stringify(user)} already has 2 access keys (the IAM limit): delete one (revoke mode "delete") before reissue`,
+    );
+  }
+  if (!pending) {
+    const before = keys.map((k) => k.AccessKeyId).join('+');
+    await kc.caller.call('iamWrite', iam, new TagUserCommand({ UserName: user, Tags: [{ Key: PENDING_TAG, Value: `${mark} before=${before}` }] }), user);
+  }
+
+  const created = await kc.caller.call<CreateAccessKeyCommandOutput>('iamWrite', iam, new CreateAccessKeyCommand({ UserName: user }), user);
+  const keyId = created.AccessKey?.AccessKeyId;
+  const secret = new SecretValue(created.AccessKey?.SecretAccessKey ?? '');
+  if (created.AccessKey) created.AccessKey.SecretAccessKey = undefined;
+  if (!keyId || secret.reveal() === '') throw new ProviderError(`aws CreateAccessKey ${JSON.stringify(user)}: no key in the response`);
+
+  const pair = new SecretValue(JSON.stringify({ AccessKeyId: keyId, SecretAccessKey: secret.reveal() }));
+  try {
+    await deliver(kc, secretName, requestToken('reissue', ctx.idempotencyKey), pair, tags);
+  } catch (err) {
+    // Undeliverable key: remove it now if we can; otherwise the pending tag lets resume do it.
+    await removeKey(kc, user, keyId).catch(() => undefined);
+    throw err;
+  }
+  await kc.caller.call('iamWrite', iam, new UntagUserCommand({ UserName: user, TagKeys: [PENDING_TAG] }), user);
+  return {
+    versionId: keyId,
+    fingerprint: ctx.fingerprint(secret),
+    issuedAt: kc.now().toISOString(),
+    status: 'issued',
+    delivery: { kind: DELIVERY_KIND, location: secretName },
+  };
+}
+
+export async function verifyIamKey(kc: AwsKindContext, ref: CredentialRef, issued: IssuedCredential): Promise<VerifyResult> {
+  const { user } = parseKeyLocator(ref.locator);
+  const key = (await listUserKeys(kc, user)).find((k) => k.AccessKeyId === issued.versionId);
+  if (!key) return { ok: false, detail: `access key ${issued.versionId} does not exist` };
+  if (key.Status !== 'Active') return { ok: false, detail: `access key ${issued.versionId} is ${String(key.Status)}` };
+  const secretName = issued.delivery?.location ?? deliverySecretName(kc, user);
+  const out = await readDelivery(kc, secretName, { VersionStage: 'AWSCURRENT' });
+  if (!out) return { ok: false, detail: `delivery secret ${secretName} is missing` };
+  const delivered = parseDelivered(out, secretName);
+  if (delivered.keyId !== issued.versionId) {
+    return { ok: false, detail: `delivery secret ${secretName} serves access key ${delivered.keyId}, not ${issued.versionId}` };
+  }
+  if (!sameFingerprint(kc.fingerprint(delivered.secret), issued.fingerprint)) {
+    return { ok: false, detail: `delivery secret ${secretName} does not hold the issued secret access key` };
+  }
+  return { ok: true, detail: `access key ${issued.versionId} is Active and delivered to ${secretName}` };
+}
+
+/** Remove an unverified new key. The delivery secret keeps a dead pair, which is harmless. */
+export async function discardIamKey(kc: AwsKindContext, ref: CredentialRef, issued: IssuedCredential): Promise<void> {
+  const { user } = parseKeyLocator(ref.locator);
+  try {
+    await removeKey(kc, user, issued.versionId);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * kind `kv`: KV v2 secrets, locator `mount/path`. Versions are KV versions. Reissue keeps the
+ * non-secret fields and regenerates the secret ones, written with check-and-set; the
+ * idempotency key and the version it will create are recorded in custom_metadata first, so a
+ * lost response cannot produce a second version (docs/adr/011-vault-kv-idempotency.md).
+ */
+import { canonicalJson } from '../../src/lib/canonical.js';
+import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
+import { sameFingerprint } from '../../src/lib/fingerprint.js';
+import { generateSecret } from '../../src/lib/generator.js';
+import type { SecretValue } from '../../src/lib/secret.js';
+import { mapConcurrent } from '../../src/lib/concurrency.js';
+import type { IdentityRecord, IssuedCredential, RevokedVersion, VersionState } from '../../src/provider.js';
+import { baseRecord, ownersFrom, refusesName, visibleTags } from './common.js';
+import type { VaultKind, VaultKindContext } from './kind.js';
+import {
+  isCasMismatch,
+  isDeleted,
+  type KvMetadata,
+  type KvPath,
+  kvVersionsAction,
+  patchKvCustomMetadata,
+  readKvData,
+  readKvMetadata,
+  splitKvLocator,
+  writeKvData,
+} from './kv-api.js';
+import { encodePath } from './session.js';
+
+export const ISSUE_KEY = 'nhi-issue-key';
+export const ISSUE_FIELDS = 'nhi-issue-fields';
+const DEFAULT_SECRET_FIELDS = ['password', 'secret', 'value', 'api_key', 'token'];
+
+export function secretFieldsOf(data: Record<string, unknown>, recorded?: string): string[] {
+  if (recorded) return recorded.split(',').filter(Boolean);
+  const present = DEFAULT_SECRET_FIELDS.filter((f) => f in data);
+  return present.length > 0 ? present : ['value'];
+}
+
+/** One secret field: HMAC of its value. Several: HMAC of the canonical JSON of those fields. */
+export function kvFingerprint(
+  fp: VaultKindContext['fingerprint'],
+  data: Record<string, unknown>,
+  fields: readonly string[],
+): string | undefined {
+  const text = (v: unknown) => (typeof v === 'string' ? v : canonicalJson(v ?? null));
+  if (fields.length === 1) {
+    const only = data[fields[0] as string];
+    return only === undefined ? undefined : fp(text(only));
+  }
+  return fp(canonicalJson(Object.fromEntries(fields.map((f) => [f, text(data[f])]))));
+}
+
+export function createKvKind(ctx: VaultKindContext): VaultKind {
+  const { session, logger } = ctx;
+  const locate = (locator: string) => splitKvLocator(locator, ctx.config.kv.mounts);
+
+  const versionState = (v: KvMetadata['versions'][number]): VersionState =>
+    v.destroyed ? 'destroyed' : isDeleted(v, ctx.now()) ? 'deleted' : 'enabled';
+
+  function recordOf(locator: string, meta: KvMetadata): IdentityRecord {
+    const rec = baseRecord(ctx.instance, 'kv', locator);
+    const current = meta.versions.find((v) => v.version === meta.currentVersion);
+    rec.state = !current || versionState(current) !== 'enabled' ? 'deleted' : 'enabled';
+    rec.owners = ownersFrom(meta.custom, ctx.ownerTagKeys);
+    rec.tags = visibleTags(meta.custom);
+    rec.currentVersion = String(meta.currentVersion);
+    rec.versions = meta.versions.map((v) => ({
+      id: String(v.version),
+      state: versionState(v),
+      current: v.version === meta.currentVersion,
+      ...(v.createdAt ? { createdAt: v.createdAt } : {}),
+    }));
+    if (meta.createdTime) rec.createdAt = meta.createdTime;
+    if (current?.createdAt) rec.lastRotatedAt = current.createdAt;
+    // KV has no last-read signal, and an undelete leaves no trace in metadata (ADR 011).
+    rec.lastUsedConfidence = 'none';
+    return rec;
+  }
+
+  async function* walk(mount: string, prefix: string, signal?: AbortSignal): AsyncGenerator<string> {
+    const listPath = `/${encodePath(mount)}/metadata/${encodePath(prefix)}`;
+    for await (const key of session.listKeys('list kv', listPath, 500, signal)) {
+      if (refusesName(logger, 'kv', `${mount}/${prefix}${key}`)) continue;
+      if (key.endsWith('/')) yield* walk(mount, `${prefix}${key}`, signal);
+      else yield `${mount}/${prefix}${key}`;
+    }
+  }
+
+  async function* allLocators(signal?: AbortSignal): AsyncGenerator<string> {
+    for (const mount of ctx.config.kv.mounts) yield* walk(mount.replace(/^\/+|\/+$/g, ''), '', signal);
+  }
+
+  async function issuedFromMetadata(
+    p: KvPath,
+    meta: KvMetadata,
+    key: string,
+  ): Promise<IssuedCredential | undefined> {
+    const recorded = meta.custom[ISSUE_KEY];
+    if (!recorded?.startsWith(`${key}@`)) return undefined;
+    const version = Number(recorded.slice(key.length + 1));
+    const v = meta.versions.find((x) => x.version === version);
+    if (!v) return undefined;
+    const data = await readKvData(session, p, version);
+    const fingerprint = data && kvFingerprint(ctx.fingerprint, data, secretFieldsOf(data, meta.custom[ISSUE_FIELDS]));
+    return {
+      versionId: String(version),
+      // A version destroyed since cannot be read; an empty fingerprint never verifies.
+      fingerprint: fingerprint ?? '',
+      issuedAt: v.createdAt ?? ctx.now().toISOString(),
+      status: 'already-issued',
+    };
+  }
+
+  /** Newest readable version: its non-secret fields are kept in the new version. */
+  async function newestReadable(p: KvPath, meta: KvMetadata): Promise<Record<string, unknown>> {
+    for (const v of meta.versions) {
+      if (v.destroyed || isDeleted(v, ctx.now())) continue;
+      const data = await readKvData(session, p, v.version);
+      if (data) return data;
+    }
+    return {};
+  }
+
+  function fieldsParam(params: Record<string, unknown>): string[] | undefined {
+    const f = params.fields;
+    if (f === undefined) return undefined;
+    if (!Array.isArray(f) || f.length === 0 || !f.every((x) => typeof x === 'string' && /^[^,]+$/.test(x))) {
+      throw new UsageError('kv reissue: params.fields must be a non-empty list of field names');
+    }
+    return f as string[];
+  }
+
+  return {
+    capabilities: {
+      inventory: true,
+      revoke: true,
+      reissue: true,
+      verify: true,
+      activity: false,
+      discard: true,
+      revokeModes: ['destroy', 'soft-delete'],
+    },
+
+    inventory(signal) {
+      return mapConcurrent(allLocators(signal), ctx.concurrency, async (locator) => {
+        return recordOf(locator, await readKvMetadata(session, locate(locator)));
+      });
+    },
+
+    async describe(locator) {
+      const p = locate(locator);
+      const meta = await readKvMetadata(session, p).catch((error: unknown) => {
+        throw error instanceof NotFoundError ? new NotFoundError(`vault kv ${locator} not found`) : error;
+      });
+      const rec = recordOf(locator, meta);
+      if (rec.state === 'enabled') {
+        const data = await readKvData(session, p, meta.currentVersion).catch(() => undefined);
+        const fp = data && kvFingerprint(ctx.fingerprint, data, secretFieldsOf(data));
+        if (fp) {
+          rec.fingerprint = fp;
+          const cur = rec.versions.find((v) => v.current);
+          if (cur) cur.fingerprint = fp;
+        }
+      }
+      return rec;
+    },
+
+    async revoke(locator, versionIds, step) {
+      const p = locate(locator);
+      const mode = step.params.mode ?? 'destroy';
+      if (mode !== 'destroy' && mode !== 'soft-delete') {
+        throw new UsageError(`kv revoke: mode must be "destroy" or "soft-delete", got ${JSON.stringify(mode)}`);
+      }
+      const meta = await readKvMetadata(session, p);
+      const out: RevokedVersion[] = [];
+      for (const id of versionIds) {
+        const v = meta.versions.find((x) => String(x.version) === id);
+        if (!v) throw new NotFoundError(`vault kv ${locator} has no version ${JSON.stringify(id)}`);
+        const done = mode === 'destroy' ? v.destroyed : v.destroyed || isDeleted(v, ctx.now());
+        if (done) {
+          out.push({ versionId: id, status: 'already-revoked', revokedAt: v.deletionTime ?? ctx.now().toISOString() });
+          continue;
+        }
+        const data = await readKvData(session, p, v.version).catch(() => undefined);
+        const fingerprint = data && kvFingerprint(ctx.fingerprint, data, secretFieldsOf(data));
+        await kvVersionsAction(session, p, mode === 'destroy' ? 'destroy' : 'delete', [v.version]);
+        out.push({
+          versionId: id,
+          status: 'revoked',
+          revokedAt: ctx.now().toISOString(),
+          ...(fingerprint ? { fingerprint } : {}),
+        });
+      }
+      return out;
+    },
+
+    async reissue(locator, step) {
+      const p = locate(locator);
+      const key = step.idempotencyKey;
+      const meta = await readKvMetadata(session, p);
+      const earlier = await issuedFromMetadata(p, meta, key);
+      if (earlier) return earlier;
+
+      const kept = await newestReadable(p, meta);
+      const fields = fieldsParam(step.params) ?? secretFieldsOf(kept);
+      const fresh = new Map<string, SecretValue>(fields.map((f) => [f, generateSecret(step.generator)]));
+      const cas = meta.currentVersion;
+      const expected = cas + 1;
+      await patchKvCustomMetadata(session, p, { [ISSUE_KEY]: `${key}@${expected}`, [ISSUE_FIELDS]: fields.join(',') });
+
+      const plain = (): Record<string, unknown> => {
+        const data: Record<string, unknown> = { ...kept };
+        for (const [f, secret] of fresh) data[f] = secret.reveal();
+        return data;
+      };
+      const fingerprint = kvFingerprint(ctx.fingerprint, plain(), fields) as string;
+      try {
+        const written = await writeKvData(session, p, plain(), cas);
+        return {
+          versionId: String(written.version),
+          fingerprint,
+          issuedAt: written.createdAt ?? ctx.now().toISOString(),
+          status: 'issued',
+        };
+      } catch (error) {
+        if (!isCasMismatch(error)) throw error;
+        // Either our own write landed and its answer was lost, or someone else wrote.
+        const after = await readKvMetadata(session, p);
+        const mine = await issuedFromMetadata(p, after, key);
+        if (mine && sameFingerprint(mine.fingerprint, fingerprint)) return { ...mine, status: 'issued' };
+        await patchKvCustomMetadata(session, p, { [ISSUE_KEY]: null, [ISSUE_FIELDS]: null }).catch(() => undefined);
+        throw new ConflictError(`vault kv ${locator} changed during reissue (check-and-set ${cas} refused)`);
+      }
+    },
+
+    async findIssued(locator, idempotencyKey) {
+      const p = locate(locator);
+      try {
+        return await issuedFromMetadata(p, await readKvMetadata(session, p), idempotencyKey);
+      } catch (error) {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      }
+    },
+
+    async verify(locator, issued) {
+      const p = locate(locator);
+      const meta = await readKvMetadata(session, p);
+      const data = await readKvData(session, p, Number(issued.versionId));
+      if (!data) return { ok: false, detail: `version ${issued.versionId} is not readable (deleted or destroyed)` };
+      const recorded = meta.custom[ISSUE_KEY]?.endsWith(`@${issued.versionId}`) ? meta.custom[ISSUE_FIELDS] : undefined;
+      const fp = kvFingerprint(ctx.fingerprint, data, secretFieldsOf(data, recorded));
+      if (!fp || !sameFingerprint(fp, issued.fingerprint)) {
+        return { ok: false, detail: `version ${issued.versionId} does not hold the issued value` };
+      }
+      const current = meta.currentVersion === Number(issued.versionId);
+      return {
+        ok: current,
+        detail: current
+          ? `version ${issued.versionId} is current and holds the issued value`
+          : `version ${issued.versionId} holds the issued value but version ${meta.currentVersion} is current`,
+      };
+    },
+
+    async discard(locator, issued) {
+      await kvVersionsAction(session, locate(locator), 'destroy', [Number(issued.versionId)]);
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * Every Vault call goes through a VaultSession: the instance's shared read/write rate
+ * limiters, the one retry policy, authentication (token or AppRole login with re-login on
+ * expiry), and mapping of Vault answers to the shared error set.
+ */
+import type { Logger } from 'pino';
+import { NotFoundError, ProviderError } from '../../src/lib/errors.js';
+import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
+import { RETRYABLE_ERROR_CODES, type RetryPolicy, withRetry } from '../../src/lib/retry.js';
+import type { SecretValue } from '../../src/lib/secret.js';
+import { type VaultHttp, type VaultRequest, VaultResponseError } from './client.js';
+import { asObj, dataOf, escapeText } from './common.js';
+
+export type VaultAuth =
+  | { method: 'token'; token: SecretValue }
+  | { method: 'approle'; roleId: string; secretId: SecretValue; mount: string };
+
+export interface SessionOptions {
+  http: VaultHttp;
+  auth: VaultAuth;
+  logger: Logger;
+  readsPerSecond: number;
+  writesPerSecond: number;
+  retry?: RetryPolicy;
+  now?: () => number;
+}
+
+export interface CallOptions {
+  /** Writes that create something must not be replayed after an ambiguous network failure. */
+  replayable?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Vault statuses that mean "not applied, try again": rate limit quota, sealed/standby, gateways. */
+const RETRYABLE_VAULT_STATUSES = new Set([429, 502, 503, 504]);
+
+export function toProviderError(error: unknown, operation: string): Error {
+  if (error instanceof NotFoundError || error instanceof ProviderError) return error;
+  if (error instanceof VaultResponseError) {
+    const first = error.messages[0];
+    // Vault error strings are server-authored; they are escaped and cut so nothing long or
+    // terminal-active is carried into logs.
+    const said = first ? `: ${escapeText(first.replace(/\s+/g, ' ').trim()).slice(0, 200)}` : '';
+    if (error.status === 404) return new NotFoundError(`vault ${operation}: not found`, { cause: undefined });
+    const sealed = error.status === 500 && error.messages.some((m) => /sealed/i.test(m));
+    return new ProviderError(`vault ${operation} failed with HTTP ${error.status}${said}`, {
+      status: error.status,
+      retryable: RETRYABLE_VAULT_STATUSES.has(error.status) || sealed,
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    });
+  }
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && RETRYABLE_ERROR_CODES.has(code)) {
+    return new ProviderError(`vault ${operation} failed: network error ${code}`, { retryable: true });
+  }
+  const name = error instanceof Error ? error.name : typeof error;
+  return new ProviderError(`vault ${operation} failed: ${escapeText(name)}`, { cause: undefined });
+}
+
+export class VaultSession {
+  readonly #opts: SessionOptions;
+  readonly #reads: RateLimiter;
+  readonly #writes: RateLimiter;
+  #token: { value: string; refreshAt: number } | undefined;
+  #login: Promise<string> | undefined;
+
+  constructor(opts: SessionOptions) {
+    this.#opts = opts;
+    this.#reads = createRateLimiter({ ratePerSecond: opts.readsPerSecond });
+    this.#writes = createRateLimiter({ ratePerSecond: opts.writesPerSecond });
+  }
+
+  read(operation: string, req: VaultRequest, opts: CallOptions = {}): Promise<unknown> {
+    return this.#call(operation, req, this.#reads, { replayable: true, ...opts });
+  }
+
+  write(operation: string, req: VaultRequest, opts: CallOptions = {}): Promise<unknown> {
+    return this.#call(operation, req, this.#writes, { replayable: true, ...opts });
+  }
+
+  async #call(operation: string, req: VaultRequest, limiter: RateLimiter, opts: CallOptions): Promise<unknown> {
+    let relogged = false;
+    const attempt = async (): Promise<unknown> => {
+      await limiter.acquire(opts.signal);
+      const token = await this.#currentToken(opts.signal);
+      try {
+        return await this.#opts.http.request({ ...req, headers: { ...req.headers, 'X-Vault-Token': token } });
+      } catch (error) {
+        const mapped = toProviderError(error, operation);
+        if (
+          this.#opts.auth.method === 'approle' &&
+          !relogged &&
+          mapped instanceof ProviderError &&
+          mapped.status === 403
+        ) {
+          // The login token may have expired or been revoked: log in again once.
+          relogged = true;
+          this.#token = undefined;
+          return attempt();
+        }
+        if (!opts.replayable && mapped instanceof ProviderError && mapped.status === undefined) {
+          // A network failure after sending: the write may have happened. Surface it; the
+          // caller's idempotency check (findIssued) decides on the next call.
+          throw new ProviderError(`${mapped.message} (not replayed: the write may have taken effect)`);
+        }
+        throw mapped;
+      }
+    };
+    return withRetry(attempt, {
+      ...(this.#opts.retry ? { policy: this.#opts.retry } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onRetry: ({ attempt: n, delayMs, error }) =>
+        this.#opts.logger.debug(
+          { operation, attempt: n, delayMs, error: error instanceof Error ? error.message : 'error' },
+          'vault call retried',
+        ),
+    });
+  }
+
+  async #currentToken(signal?: AbortSignal): Promise<string> {
+    const auth = this.#opts.auth;
+    if (auth.method === 'token') return auth.token.reveal();
+    const now = (this.#opts.now ?? Date.now)();
+    if (this.#token && now < this.#token.refreshAt) return this.#token.value;
+    this.#login ??= this.#loginWithAppRole(auth, signal).finally(() => {
+      this.#login = undefined;
+    });
+    return this.#login;
+  }
+
+  async #loginWithAppRole(auth: Extract<VaultAuth, { method: 'approle' }>, signal?: AbortSignal): Promise<string> {
+    const body = await withRetry(
+      async () => {
+        await this.#writes.acquire(signal);
+        try {
+          return await this.#opts.http.request({
+            method: 'POST',
+            path: `/auth/${encodePath(auth.mount)}/login`,
+            json: { role_id: auth.roleId, secret_id: auth.secretId.reveal() },
+          });
+        } catch (error) {
+          throw toProviderError(error, 'approle login');
+        }
+      },
+      signal ? { signal } : {},
+    );
+    const authBlock = asObj(asObj(body).auth);
+    const token = authBlock.client_token;
+    if (typeof token !== 'string' || token === '') throw new ProviderError('vault approle login returned no token');
+    const lease = typeof authBlock.lease_duration === 'number' ? authBlock.lease_duration : 0;
+    const now = (this.#opts.now ?? Date.now)();
+    // Renew by logging in again at 80% of the lease; a 0 lease never expires.
+    this.#token = { value: token, refreshAt: lease > 0 ? now + lease * 800 : Number.POSITIVE_INFINITY };
+    return token;
+  }
+
+  /**
+   * Keys under a LIST path, page by page. OpenBao pages with `limit`/`after`; HashiCorp Vault
+   * ignores them and returns everything. Both are handled: a page that ignored the limit ends
+   * the walk, keys at or before the cursor are dropped, and a page that makes no progress stops.
+   */
+  async *listKeys(operation: string, path: string, pageSize = 500, signal?: AbortSignal): AsyncGenerator<string> {
+    let after: string | undefined;
+    for (;;) {
+      const query = `?limit=${pageSize}${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`;
+      let body: unknown;
+      try {
+        body = await this.read(operation, { method: 'LIST', path: `${path}${query}` }, signal ? { signal } : {});
+      } catch (error) {
+        if (error instanceof NotFoundError) return;
+        throw error;
+      }
+      const raw = dataOf(body).keys;
+      const keys = Array.isArray(raw) ? raw.filter((k): k is string => typeof k === 'string') : [];
+      const warnings = asObj(body).warnings;
+      const ignoredLimit =
+        keys.length > pageSize ||
+        (Array.isArray(warnings) && warnings.some((w) => typeof w === 'string' && w.includes('limit')));
+      let progressed = false;
+      for (const key of keys) {
+        if (after !== undefined && key <= after) continue;
+        progressed = true;
+        yield key;
+      }
+      const last = keys[keys.length - 1];
+      if (ignoredLimit || keys.length < pageSize || !progressed || last === undefined) return;
+      after = last;
+    }
+  }
+}
+
+export function encodePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
+}

@@ -1,0 +1,95 @@
+/**
+ * The composition root: the one place that turns a validated config into live parts
+ * (logger, store, audit log, fingerprinter, providers, notifier). Everything else
+ * receives what it needs as parameters.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import pino from 'pino';
+import { AuditLog } from './audit/log.js';
+import { privateKeyFromPem, publicKeyFrom } from './audit/keys.js';
+import { type Config, configRelative, loadConfig } from './config/load.js';
+import { NotFoundError } from './lib/errors.js';
+import { createFingerprinter, type Fingerprinter } from './lib/fingerprint.js';
+import { createLogger, type Logger } from './log.js';
+import type { CredentialProvider } from './provider.js';
+import { createProvider } from './registry.js';
+import { openSqliteStore } from './store/sqlite/index.js';
+import type { Store } from './store/store.js';
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  audit: AuditLog;
+  auditPublicKey: KeyObject;
+  fingerprint: Fingerprinter;
+  now: () => Date;
+  /** The provider instance by config name; created on first use. */
+  provider(instance: string): Promise<CredentialProvider>;
+  providerNames(): string[];
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  configPath: string;
+  verbose?: boolean;
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+export function createLoggerFor(config: Config, verbose: boolean): Logger {
+  const level = verbose ? 'debug' : config.log.level;
+  const destination = config.log.file
+    ? pino.destination({ dest: configRelative(config, config.log.file), sync: true, mkdir: true })
+    : undefined;
+  return createLogger(destination ? { level, destination } : { level });
+}
+
+export function createApp(opts: AppOptions): App {
+  const config = loadConfig(opts.configPath, opts.env ?? process.env);
+  const now = opts.now ?? (() => new Date());
+  const logger = createLoggerFor(config, opts.verbose ?? false);
+  const privateKey = privateKeyFromPem(config.keys.auditSigning, 'keys.auditSigning');
+  const auditPublicKey = config.keys.auditPublicKey
+    ? publicKeyFrom(config.keys.auditPublicKey, config.baseDir, 'keys.auditPublicKey')
+    : createPublicKey(privateKey);
+  const store = openSqliteStore(configRelative(config, config.state.path));
+  const audit = new AuditLog({ privateKey, publicKey: auditPublicKey }, { now });
+  const fingerprint = createFingerprinter(config.keys.fingerprint);
+  const providers = new Map<string, Promise<CredentialProvider>>();
+
+  return {
+    config,
+    logger,
+    store,
+    audit,
+    auditPublicKey,
+    fingerprint,
+    now,
+    provider(instance) {
+      const cfg = config.providers[instance];
+      if (!cfg) {
+        return Promise.reject(
+          new NotFoundError(`no provider instance "${instance}" in config (have: ${Object.keys(config.providers).join(', ')})`),
+        );
+      }
+      let p = providers.get(instance);
+      if (!p) {
+        p = createProvider(instance, cfg, {
+          logger: logger.child({ provider: instance }),
+          fingerprint,
+          ownerTagKeys: config.owners.tagKeys,
+          now,
+        });
+        providers.set(instance, p);
+      }
+      return p;
+    },
+    providerNames: () => Object.keys(config.providers),
+    async close() {
+      for (const p of providers.values()) await (await p.catch(() => undefined))?.close?.();
+      await store.close();
+      logger.flush?.();
+    },
+  };
+}

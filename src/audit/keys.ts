@@ -1,0 +1,75 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign as edSign,
+  verify as edVerify,
+} from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { sha256Hex } from '../lib/canonical.js';
+import { ConfigError, UsageError } from '../lib/errors.js';
+import type { SecretValue } from '../lib/secret.js';
+
+/** Stable id of a public key: sha256 of its SPKI DER. Stored with every signature. */
+export function keyIdOf(publicKey: KeyObject): string {
+  return `ed25519:${sha256Hex(publicKey.export({ type: 'spki', format: 'der' }))}`;
+}
+
+export function privateKeyFromPem(pem: SecretValue, what: string): KeyObject {
+  try {
+    const key = createPrivateKey(pem.reveal());
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`expected an Ed25519 key, got ${key.asymmetricKeyType}`);
+    return key;
+  } catch (error) {
+    // The message of a PEM parse failure never contains key material, but do not echo it anyway.
+    throw new ConfigError(`${what} is not a usable Ed25519 private key (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** A public key written inline (PEM) or as "file:PATH" (relative to baseDir). */
+export function publicKeyFrom(text: string, baseDir: string, what: string): KeyObject {
+  let pem = text;
+  if (text.startsWith('file:')) {
+    const path = resolve(baseDir, text.slice(5));
+    try {
+      pem = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`${what}: cannot read public key file ${path} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  }
+  try {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`expected Ed25519, got ${key.asymmetricKeyType}`);
+    return key;
+  } catch (error) {
+    throw new ConfigError(`${what} is not a usable Ed25519 public key (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+export function signBytes(privateKey: KeyObject, data: string): string {
+  return edSign(null, Buffer.from(data, 'utf8'), privateKey).toString('base64');
+}
+
+export function verifyBytes(publicKey: KeyObject, data: string, signature: string): boolean {
+  try {
+    return edVerify(null, Buffer.from(data, 'utf8'), publicKey, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+/** `nhi keygen --out PREFIX`: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM). */
+export function writeKeyPair(prefix: string, opts: { force?: boolean } = {}): { privatePath: string; publicPath: string; keyId: string } {
+  const privatePath = `${prefix}.key`;
+  const publicPath = `${prefix}.pub`;
+  for (const p of [privatePath, publicPath]) {
+    if (existsSync(p) && !opts.force) throw new UsageError(`${p} already exists; refusing to overwrite a key (pass --force)`);
+  }
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  chmodSync(privatePath, 0o600);
+  writeFileSync(publicPath, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+  return { privatePath, publicPath, keyId: keyIdOf(publicKey) };
+}

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { type CliIo, contextFor } from '../context.js';
+
+export function registerConfigCommands(program: Command, io: CliIo): void {
+  const config = program.command('config').description('work with the config file');
+  config
+    .command('check')
+    .description('validate the config file; print every problem with its JSON path, what was expected and what was found')
+    .addHelpText('after', '\nExamples:\n  nhi config check\n  nhi config check --config config.example.json')
+    .action((_opts, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      const cfg = loadConfig(ctx.configPath, io.env);
+      const summary = {
+        ok: true,
+        config: cfg.sourcePath,
+        providers: Object.fromEntries(Object.entries(cfg.providers).map(([n, p]) => [n, p.type])),
+        principals: Object.keys(cfg.owners.principals).length,
+        schedules: Object.keys(cfg.schedules).length,
+        notify: Object.keys(cfg.notify).length,
+      };
+      if (ctx.globals.json) ctx.printJson(summary);
+      else {
+        ctx.print(`config ok: ${cfg.sourcePath}`);
+        ctx.print(
+          `  providers: ${Object.entries(summary.providers)
+            .map(([n, t]) => `${n} (${t})`)
+            .join(', ')}`,
+        );
+        ctx.print(`  principals: ${summary.principals}, schedules: ${summary.schedules}, notify targets: ${summary.notify}`);
+      }
+    });
+}

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { type App, createApp } from '../app.js';
+import { configPathFrom } from '../config/load.js';
+import { safeText } from '../lib/text.js';
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** What every command action gets: global flags, output helpers and a lazily built app. */
+export interface CliContext {
+  globals: GlobalOptions;
+  configPath: string;
+  print(text: string): void;
+  printJson(value: unknown): void;
+  /** Human progress on a TTY only; silent with --json or when stdout is piped. */
+  progress(text: string): void;
+  withApp<T>(fn: (app: App) => Promise<T>): Promise<T>;
+}
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export function contextFor(command: Command, io: CliIo): CliContext {
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const configPath = configPathFrom(globals.config, io.env);
+  return {
+    globals,
+    configPath,
+    print: (text) => void io.stdout.write(`${safeText(text)}\n`),
+    printJson: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    progress: (text) => {
+      if (!globals.json && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${text}`);
+    },
+    async withApp(fn) {
+      const app = createApp({ configPath, verbose: globals.verbose ?? false, env: io.env });
+      try {
+        return await fn(app);
+      } finally {
+        await app.close();
+      }
+    },
+  };
+}

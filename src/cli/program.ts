@@ -1,0 +1,63 @@
+import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerInventoryCommand } from './commands/inventory.js';
+import { registerKeygenCommand } from './commands/keygen.js';
+import { registerRecoveryCommands } from './commands/recovery.js';
+import { registerScanCommands } from './commands/scan.js';
+import type { CliIo } from './context.js';
+import { describeError, EXIT, exitCodeFor } from './exit.js';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('nhi')
+    .description(
+      'nhi-reissue: owner-approved revoke-then-reissue recovery of non-human identity credentials, ' +
+        'scans for dormant, re-enabled and orphaned identities, and a tamper-evident audit log.',
+    )
+    .option('-c, --config <file>', 'config file (default: $NHI_CONFIG or ./nhi.config.json)')
+    .option('--json', 'machine-readable JSON output on stdout')
+    .option('-v, --verbose', 'more detail in errors and debug logs')
+    .version('0.1.0', '--version')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run "nhi --help" for usage)')
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    })
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 failure, 2 usage/config error, 3 refused by policy, 4 findings at or above --fail-on.\n' +
+        'Docs: README.md and docs/ in the nhi-reissue repository.',
+    );
+  program.exitOverride();
+  registerConfigCommands(program, io);
+  registerInventoryCommand(program, io);
+  registerScanCommands(program, io);
+  registerRecoveryCommands(program, io);
+  registerAuditCommands(program, io);
+  registerKeygenCommand(program, io);
+  // Subcommands inherit error handling and output settings.
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+/** Parse argv, run the command, map any error to an exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  const verbose = argv.includes('-v') || argv.includes('--verbose');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    const code = program.getOptionValue('exitCode');
+    return typeof code === 'number' ? code : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed its message (unknown command/option, --help, --version).
+      return exitCodeFor(error);
+    }
+    io.stderr.write(`${describeError(error, verbose)}\n`);
+    return exitCodeFor(error);
+  }
+}

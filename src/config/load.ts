@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { z } from 'zod';
+import { publicKeyFrom } from '../audit/keys.js';
+import { type ConfigProblem, ConfigError } from '../lib/errors.js';
+import { SECRET_REF_HINT } from '../lib/secret-ref.js';
+import { checkConfigRules } from './rules.js';
+import { type ParsedConfig, writtenConfigSchema } from './schema.js';
+import { resolveSecretRefs } from './secrets.js';
+
+export const DEFAULT_CONFIG_PATH = './nhi.config.json';
+
+export interface Config extends ParsedConfig {
+  /** Absolute path of the file this came from; relative paths in it resolve against its directory. */
+  sourcePath: string;
+  baseDir: string;
+}
+
+/** --config beats NHI_CONFIG beats ./nhi.config.json. */
+export function configPathFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(flag ?? env.NHI_CONFIG ?? DEFAULT_CONFIG_PATH);
+}
+
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint = code === 'ENOENT' ? ' (pass --config FILE, set NHI_CONFIG, or copy config.example.json)' : '';
+    throw new ConfigError(`cannot read config file ${path}: ${code ?? String(error)}${hint}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, { sourcePath: path, env });
+}
+
+export function parseConfig(raw: unknown, opts: { sourcePath: string; env: NodeJS.ProcessEnv }): Config {
+  const result = writtenConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => toProblem(issue, raw));
+    throw new ConfigError(`config ${opts.sourcePath} has ${problems.length} problem(s)`, problems);
+  }
+  const baseDir = dirname(opts.sourcePath);
+  const problems = [
+    ...checkConfigRules(result.data),
+    ...resolveSecretRefs(result.data, { baseDir, env: opts.env }),
+    ...checkPublicKeys(result.data, baseDir),
+  ];
+  if (problems.length > 0) {
+    throw new ConfigError(`config ${opts.sourcePath} has ${problems.length} problem(s)`, problems);
+  }
+  const config: Config = { ...result.data, sourcePath: opts.sourcePath, baseDir };
+  return config;
+}
+
+/** Resolve a path written in the config relative to the config file's directory. */
+export function configRelative(config: Pick<Config, 'baseDir'>, path: string): string {
+  return isAbsolute(path) ? path : resolve(config.baseDir, path);
+}
+
+/** Every registered principal's key (and the audit public key) must load as Ed25519. */
+function checkPublicKeys(config: ParsedConfig, baseDir: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const check = (path: string, text: string) => {
+    try {
+      publicKeyFrom(text, baseDir, path);
+    } catch (error) {
+      problems.push({ path, message: (error as Error).message, expected: 'an Ed25519 public key (PEM) or file:PATH' });
+    }
+  };
+  for (const [name, p] of Object.entries(config.owners.principals)) check(`owners.principals.${name}.publicKey`, p.publicKey);
+  if (config.keys.auditPublicKey) check('keys.auditPublicKey', config.keys.auditPublicKey);
+  return problems;
+}
+
+function toProblem(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
+  const path = formatPath(issue.path);
+  const at = valueAt(raw, issue.path);
+  if (issue.message === SECRET_REF_HINT) {
+    return { path, message: SECRET_REF_HINT, expected: '"env:NAME" or "file:PATH"', found: 'a literal value (hidden)' };
+  }
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return {
+        path,
+        message: `unknown field(s): ${issue.keys.join(', ')}`,
+        expected: 'only the documented fields (docs/configuration.md)',
+        found: issue.keys.map((k) => JSON.stringify(k)).join(', '),
+      };
+    case 'invalid_type':
+      return { path, message: issue.message, expected: String(issue.expected), found: describe(at) };
+    case 'invalid_value':
+      return {
+        path,
+        message: issue.message,
+        expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        // Enum fields never hold secrets, so a short value is shown to make the typo obvious.
+        found: typeof at === 'string' && at.length <= 40 ? JSON.stringify(at) : describe(at),
+      };
+    case 'invalid_union':
+      return { path, message: issue.message, expected: 'one of the documented variants', found: describe(at) };
+    default:
+      return { path, message: issue.message, found: describe(at) };
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let node = raw;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** What was found, briefly. Strings are shown only by length: a mistyped field may hold a secret. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (missing)';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'string') return `a string of ${value.length} character(s)`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,229 @@
+/**
+ * The whole nhi config file, one zod schema. Provider instance schemas come from the
+ * registry; everything else is defined here. Descriptions double as documentation
+ * (docs/configuration.md mirrors them).
+ */
+import { z } from 'zod';
+import { generatorSpecSchema } from '../lib/generator.js';
+import { httpUrlSchema, secretRefSchema } from '../lib/secret-ref.js';
+import { PROVIDER_REGISTRY } from '../registry.js';
+
+const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case name: letters, digits and dashes');
+const principalName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'expected a principal name: letters, digits, . _ @ -');
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export const severitySchema = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof severitySchema>;
+
+export const FINDING_TYPES = [
+  'dormant',
+  'reenabled',
+  'orphaned',
+  'long-lived',
+  'expired-enabled',
+  'revoked-still-used',
+] as const;
+export const findingTypeSchema = z.enum(FINDING_TYPES);
+export type FindingType = z.infer<typeof findingTypeSchema>;
+
+const providerInstanceSchema = z.discriminatedUnion('type', [
+  PROVIDER_REGISTRY.vault.schema,
+  PROVIDER_REGISTRY.aws.schema,
+  PROVIDER_REGISTRY.azure.schema,
+]);
+
+/** A public key: inline PEM, or "file:PATH". Public keys are not secrets, so literals are fine. */
+const publicKeySchema = z.string().min(1, 'expected a PEM public key or file:PATH');
+
+const principalSchema = z
+  .object({
+    publicKey: publicKeySchema,
+    email: z.email().optional(),
+    displayName: z.string().optional(),
+  })
+  .strict();
+
+const tierPolicySchema = z
+  .object({
+    quorum: z.number().int().min(1).max(10),
+    approvalTtlHours: z.number().positive().max(24 * 30),
+    holdMinutes: z.number().min(0).max(7 * 24 * 60),
+    /** Notify target(s) that must be alerted when a request of this tier is filed or run. */
+    alert: z.array(name).default([]),
+    /** The executor must not be one of the approvers. */
+    executorNotApprover: z.boolean(),
+  })
+  .strict();
+
+const thresholdsSchema = z
+  .object({
+    dormantDays: z.number().int().min(1).max(3650),
+    maxAgeDays: z.number().int().min(1).max(3650),
+  })
+  .strict();
+
+const webhookTargetSchema = z
+  .object({
+    type: z.literal('webhook'),
+    url: httpUrlSchema,
+    /** HMAC-SHA256 key for the X-Nhi-Signature header. */
+    secret: secretRefSchema,
+    /** Only these event types (empty: all). */
+    events: z.array(z.string()).default([]),
+    minSeverity: severitySchema.default('info'),
+    timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+    attempts: z.number().int().min(1).max(10).default(4),
+  })
+  .strict();
+
+const hookSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('command'),
+      /** argv; the new credential is NOT passed — the hook receives the ref, version and delivery location. */
+      command: z.array(z.string().min(1)).min(1),
+      timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('webhook'),
+      url: httpUrlSchema,
+      secret: secretRefSchema,
+      timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+    })
+    .strict(),
+]);
+
+const scheduleSchema = z
+  .object({
+    cron: z.string().min(1),
+    timezone: z.string().default('UTC'),
+    providers: z.array(name).default([]),
+    report: z
+      .object({
+        format: z.enum(['json', 'markdown', 'html']).default('html'),
+        /** Output path; "{date}" is replaced with the run date (YYYY-MM-DD). */
+        out: z.string().min(1),
+      })
+      .strict()
+      .optional(),
+    alerts: z
+      .object({
+        notify: z.array(name).min(1),
+        types: z.array(findingTypeSchema).default([]),
+        minSeverity: severitySchema.default('medium'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const writtenConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    state: z
+      .object({ driver: z.literal('sqlite').default('sqlite'), path: z.string().min(1).default('./nhi-state.db') })
+      .strict()
+      .default({ driver: 'sqlite', path: './nhi-state.db' }),
+    keys: z
+      .object({
+        /** HMAC key for secret fingerprints. Lives outside the state store. */
+        fingerprint: secretRefSchema,
+        /** Ed25519 private key (PEM) that signs audit checkpoints. */
+        auditSigning: secretRefSchema,
+        /** Ed25519 public key for offline verification; derived from auditSigning when absent. */
+        auditPublicKey: publicKeySchema.optional(),
+      })
+      .strict(),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        file: z.string().optional(),
+      })
+      .strict()
+      .default({ level: 'info' }),
+    providers: z.record(name, providerInstanceSchema).refine((p) => Object.keys(p).length > 0, {
+      message: 'expected at least one provider instance',
+    }),
+    owners: z
+      .object({
+        /** Tag / custom-metadata keys that name an identity's owner(s), first present wins. */
+        tagKeys: z.array(z.string().min(1)).min(1).default(['owner']),
+        principals: z.record(principalName, principalSchema).default({}),
+        teams: z.record(name, z.array(principalName)).default({}),
+        /** Principals (or team names) allowed to break glass. */
+        breakGlass: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ tagKeys: ['owner'], principals: {}, teams: {}, breakGlass: [] }),
+    tiers: z
+      .object({
+        privileged: z
+          .object({
+            tags: z.record(z.string(), z.string()).default({ tier: 'privileged' }),
+            refPatterns: z.array(z.string()).default([]),
+            /** Built-in rules: root/sudo Vault tokens, IAM keys of admin users. */
+            builtinRules: z.boolean().default(true),
+          })
+          .strict()
+          .default({ tags: { tier: 'privileged' }, refPatterns: [], builtinRules: true }),
+      })
+      .strict()
+      .default({ privileged: { tags: { tier: 'privileged' }, refPatterns: [], builtinRules: true } }),
+    policy: z
+      .object({
+        requestTtlHours: z.number().positive().max(24 * 30).default(24),
+        standard: tierPolicySchema.default({
+          quorum: 1,
+          approvalTtlHours: 24,
+          holdMinutes: 0,
+          alert: [],
+          executorNotApprover: false,
+        }),
+        privileged: tierPolicySchema.default({
+          quorum: 2,
+          approvalTtlHours: 4,
+          holdMinutes: 60,
+          alert: [],
+          executorNotApprover: true,
+        }),
+        /** Notify target(s) for break-glass runs (always alerted at high severity). */
+        securityAlert: z.array(name).default([]),
+      })
+      .strict()
+      .default({
+        requestTtlHours: 24,
+        standard: { quorum: 1, approvalTtlHours: 24, holdMinutes: 0, alert: [], executorNotApprover: false },
+        privileged: { quorum: 2, approvalTtlHours: 4, holdMinutes: 60, alert: [], executorNotApprover: true },
+        securityAlert: [],
+      }),
+    scan: z
+      .object({
+        standard: thresholdsSchema.default({ dormantDays: 90, maxAgeDays: 365 }),
+        privileged: thresholdsSchema.default({ dormantDays: 30, maxAgeDays: 90 }),
+      })
+      .strict()
+      .default({ standard: { dormantDays: 90, maxAgeDays: 365 }, privileged: { dormantDays: 30, maxAgeDays: 90 } }),
+    schedules: z.record(name, scheduleSchema).default({}),
+    notify: z.record(name, webhookTargetSchema).default({}),
+    hooks: z.record(name, hookSchema).default({}),
+    runbooks: z
+      .object({ dirs: z.array(z.string()).default([]) })
+      .strict()
+      .default({ dirs: [] }),
+    /** Default generator for runbooks that do not name one. */
+    generator: generatorSpecSchema.optional(),
+  })
+  .strict();
+
+export type WrittenConfig = z.input<typeof writtenConfigSchema>;
+export type ParsedConfig = z.output<typeof writtenConfigSchema>;
+export type ProviderInstance = ParsedConfig['providers'][string];
+export type TierPolicy = z.output<typeof tierPolicySchema>;
+export type Thresholds = z.output<typeof thresholdsSchema>;
+export type WebhookTarget = z.output<typeof webhookTargetSchema>;
+export type HookConfig = z.output<typeof hookSchema>;
+export type ScheduleConfig = z.output<typeof scheduleSchema>;

@@ -1,0 +1,32 @@
+import type { Store } from '../store.js';
+import { SqliteGate } from './database.js';
+import { approvalArea, auditArea, lineageArea, requestArea, runArea } from './engine-areas.js';
+import { MIGRATIONS } from './migrations.js';
+import { deliveryArea, findingArea, scanArea, scheduleArea } from './scan-areas.js';
+
+/** The embedded store: SQLite in WAL mode with synchronous=FULL, migrated on open. */
+export function openSqliteStore(path: string): Store {
+  const gate = new SqliteGate(path);
+  const areas = {
+    audit: auditArea(gate),
+    requests: requestArea(gate),
+    approvals: approvalArea(gate),
+    runs: runArea(gate),
+    lineage: lineageArea(gate),
+    scans: scanArea(gate),
+    findings: findingArea(gate),
+    deliveries: deliveryArea(gate),
+    schedules: scheduleArea(gate),
+  };
+  return {
+    ...areas,
+    // One connection: inside the transaction the same areas join it (see SqliteGate).
+    transaction: (fn) => gate.transaction(() => fn(areas)),
+    schemaVersion: async () => Number(gate.db.pragma('user_version', { simple: true })),
+    close: async () => {
+      await gate.exclusive(() => gate.db.close());
+    },
+  };
+}
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

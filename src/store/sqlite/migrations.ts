@@ -1,0 +1,60 @@
+/**
+ * Versioned schema migrations, applied in order on open inside one transaction each.
+ * Never edit a released migration: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE audit_entries (
+        seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL,
+        subject TEXT NOT NULL, data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+      );
+      CREATE TABLE audit_checkpoints (
+        seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, ts TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL
+      );
+      CREATE TABLE requests (
+        id TEXT PRIMARY KEY, ref TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, body TEXT NOT NULL
+      );
+      CREATE INDEX requests_ref ON requests(ref);
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY, request_id TEXT NOT NULL REFERENCES requests(id), created_at TEXT NOT NULL, body TEXT NOT NULL
+      );
+      CREATE INDEX approvals_request ON approvals(request_id);
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY, request_id TEXT NOT NULL REFERENCES requests(id), status TEXT NOT NULL,
+        started_at TEXT NOT NULL, body TEXT NOT NULL
+      );
+      CREATE INDEX runs_request ON runs(request_id);
+      CREATE TABLE run_steps (
+        run_id TEXT NOT NULL REFERENCES runs(id), step_id TEXT NOT NULL, idx INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (run_id, step_id)
+      );
+      CREATE TABLE lineage (
+        id TEXT PRIMARY KEY, ref TEXT NOT NULL, created_at TEXT NOT NULL, rowno INTEGER NOT NULL, body TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX lineage_rowno ON lineage(rowno);
+      CREATE INDEX lineage_ref ON lineage(ref);
+      CREATE TABLE scans (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, body TEXT NOT NULL);
+      CREATE TABLE snapshots (
+        ref TEXT PRIMARY KEY, instance TEXT NOT NULL, scan_id TEXT NOT NULL, seen_at TEXT NOT NULL, record TEXT NOT NULL
+      );
+      CREATE INDEX snapshots_scan ON snapshots(instance, scan_id);
+      CREATE TABLE findings (
+        id TEXT PRIMARY KEY, type TEXT NOT NULL, ref TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL
+      );
+      CREATE INDEX findings_status ON findings(status, type);
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY, status TEXT NOT NULL, subject TEXT NOT NULL, created_at TEXT NOT NULL, body TEXT NOT NULL
+      );
+      CREATE TABLE schedules (name TEXT PRIMARY KEY, body TEXT NOT NULL);
+    `,
+  },
+];

@@ -1,0 +1,110 @@
+/**
+ * The state store contract. Every method is async so a networked implementation
+ * (PostgreSQL, for several orchestrator instances) can satisfy the same contract suite
+ * (test/store/contract.ts). `transaction` gives all-or-nothing writes: an audit entry is
+ * appended in the same transaction as the state change it describes.
+ */
+import type {
+  ApprovalRecord,
+  AuditCheckpoint,
+  AuditEntry,
+  DeliveryRecord,
+  DeliveryStatus,
+  FindingRecord,
+  LineageRecord,
+  RecoveryRequest,
+  RequestStatus,
+  RunRecord,
+  ScanRecord,
+  ScheduleState,
+  SnapshotRecord,
+  StepRecord,
+} from './types.js';
+
+export interface AuditArea {
+  head(): Promise<AuditEntry | undefined>;
+  append(entry: AuditEntry): Promise<void>;
+  /** Entries in seq order from `fromSeq` (inclusive), streamed. */
+  entries(fromSeq?: number): AsyncIterable<AuditEntry>;
+  addCheckpoint(cp: AuditCheckpoint): Promise<void>;
+  checkpoints(): Promise<AuditCheckpoint[]>;
+  lastCheckpoint(): Promise<AuditCheckpoint | undefined>;
+}
+
+export interface RequestArea {
+  insert(req: RecoveryRequest): Promise<void>;
+  get(id: string): Promise<RecoveryRequest | undefined>;
+  update(id: string, patch: Partial<Omit<RecoveryRequest, 'id'>>): Promise<void>;
+  list(filter?: { status?: RequestStatus; ref?: string }): Promise<RecoveryRequest[]>;
+}
+
+export interface ApprovalArea {
+  insert(approval: ApprovalRecord): Promise<void>;
+  forRequest(requestId: string): Promise<ApprovalRecord[]>;
+}
+
+export interface RunArea {
+  insert(run: RunRecord): Promise<void>;
+  get(id: string): Promise<RunRecord | undefined>;
+  update(id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<void>;
+  forRequest(requestId: string): Promise<RunRecord[]>;
+  list(filter?: { status?: RunRecord['status'] }): Promise<RunRecord[]>;
+  upsertStep(step: StepRecord): Promise<void>;
+  steps(runId: string): Promise<StepRecord[]>;
+}
+
+export interface LineageArea {
+  insert(record: LineageRecord): Promise<void>;
+  forRef(ref: string): Promise<LineageRecord[]>;
+  /** Every lineage record, oldest first (revoked-still-used checks walk these). */
+  all(): AsyncIterable<LineageRecord>;
+}
+
+export interface ScanArea {
+  insertScan(scan: ScanRecord): Promise<void>;
+  updateScan(id: string, patch: Partial<Omit<ScanRecord, 'id'>>): Promise<void>;
+  getScan(id: string): Promise<ScanRecord | undefined>;
+  lastScan(): Promise<ScanRecord | undefined>;
+  /** The latest snapshot of a ref (from any earlier scan). */
+  snapshot(ref: string): Promise<SnapshotRecord | undefined>;
+  putSnapshot(snapshot: SnapshotRecord): Promise<void>;
+  /** Refs whose latest snapshot is from another scan than `scanId` (not seen this time). */
+  refsNotSeenIn(scanId: string, instances: readonly string[]): AsyncIterable<string>;
+}
+
+export interface FindingArea {
+  get(id: string): Promise<FindingRecord | undefined>;
+  upsert(finding: FindingRecord): Promise<void>;
+  list(filter?: { type?: string; status?: FindingRecord['status']; ref?: string }): Promise<FindingRecord[]>;
+  openIds(): Promise<string[]>;
+}
+
+export interface DeliveryArea {
+  insert(delivery: DeliveryRecord): Promise<void>;
+  update(id: string, patch: Partial<Omit<DeliveryRecord, 'id'>>): Promise<void>;
+  list(filter?: { status?: DeliveryStatus; subject?: string }): Promise<DeliveryRecord[]>;
+}
+
+export interface ScheduleArea {
+  get(name: string): Promise<ScheduleState | undefined>;
+  put(state: ScheduleState): Promise<void>;
+}
+
+export interface StoreTx {
+  audit: AuditArea;
+  requests: RequestArea;
+  approvals: ApprovalArea;
+  runs: RunArea;
+  lineage: LineageArea;
+  scans: ScanArea;
+  findings: FindingArea;
+  deliveries: DeliveryArea;
+  schedules: ScheduleArea;
+}
+
+export interface Store extends StoreTx {
+  /** Run `fn` atomically. Nested calls join the outer transaction. */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  schemaVersion(): Promise<number>;
+  close(): Promise<void>;
+}

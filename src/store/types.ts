@@ -1,0 +1,161 @@
+/** Rows the state store keeps. Plain data, JSON-serialisable; no secret values ever. */
+
+export interface AuditEntry {
+  seq: number;
+  ts: string;
+  type: string;
+  actor: string;
+  subject: string;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  ts: string;
+  /** Fingerprint of the public key that signed (sha256 of its DER). */
+  keyId: string;
+  signature: string;
+}
+
+export type RequestStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'running' | 'completed' | 'failed' | 'needs-attention';
+
+export interface RecoveryRequest {
+  id: string;
+  ref: string;
+  runbookId: string;
+  reason: string;
+  requester: string;
+  tier: 'standard' | 'privileged';
+  owners: string[];
+  plan: Record<string, unknown>;
+  planDigest: string;
+  status: RequestStatus;
+  createdAt: string;
+  expiresAt: string;
+  /** Set when a break-glass run skipped approval; cleared by a retrospective owner review. */
+  reviewRequired: boolean;
+  updatedAt: string;
+}
+
+export type Decision = 'approve' | 'deny';
+
+export interface ApprovalRecord {
+  id: string;
+  requestId: string;
+  principal: string;
+  decision: Decision;
+  planDigest: string;
+  createdAt: string;
+  expiresAt: string;
+  comment?: string;
+  /** The proof that this principal decided: method + method-specific fields (e.g. ed25519 signature). */
+  proof: Record<string, unknown>;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'needs-attention' | 'refused';
+
+export interface RunRecord {
+  id: string;
+  requestId: string;
+  executor: string;
+  status: RunStatus;
+  breakGlass: boolean;
+  breakGlassReason?: string;
+  startedAt: string;
+  finishedAt?: string;
+  error?: string;
+  /** Evidence and outputs gathered during the run (issued version, activity evidence, ...). */
+  facts: Record<string, unknown>;
+}
+
+export type StepStatus = 'pending' | 'intent' | 'done' | 'failed' | 'skipped';
+
+export interface StepRecord {
+  runId: string;
+  stepId: string;
+  index: number;
+  type: string;
+  status: StepStatus;
+  attempts: number;
+  idempotencyKey: string;
+  intent?: Record<string, unknown>;
+  outcome?: Record<string, unknown>;
+  updatedAt: string;
+}
+
+export interface LineageRecord {
+  id: string;
+  ref: string;
+  runId: string;
+  requestId: string;
+  reason: string;
+  requester: string;
+  approvers: string[];
+  executor: string;
+  oldVersions: { versionId: string; fingerprint?: string; revokedAt?: string }[];
+  newVersion?: { versionId: string; fingerprint: string; issuedAt: string; delivery?: { kind: string; location: string } };
+  proofRef: string;
+  breakGlass: boolean;
+  createdAt: string;
+}
+
+export interface SnapshotRecord {
+  ref: string;
+  scanId: string;
+  seenAt: string;
+  record: Record<string, unknown>;
+}
+
+export type FindingStatus = 'open' | 'resolved';
+
+export interface FindingRecord {
+  id: string;
+  type: string;
+  ref: string;
+  severity: string;
+  status: FindingStatus;
+  firstSeen: string;
+  lastSeen: string;
+  resolvedAt?: string;
+  owners: string[];
+  summary: string;
+  evidence: Record<string, unknown>;
+}
+
+export interface ScanRecord {
+  id: string;
+  startedAt: string;
+  finishedAt?: string;
+  status: 'running' | 'completed' | 'interrupted' | 'failed';
+  providers: string[];
+  identities: number;
+  counts: Record<string, number>;
+  error?: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface DeliveryRecord {
+  id: string;
+  target: string;
+  event: string;
+  subject: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The body that was (or will be) sent, so a failed delivery can be retried. Never contains secrets. */
+  body: Record<string, unknown>;
+}
+
+export interface ScheduleState {
+  name: string;
+  lastRunAt?: string;
+  lastStatus?: string;
+  lastScanId?: string;
+  runningSince?: string;
+}
