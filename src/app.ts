@@ -11,6 +11,7 @@ import { type Config, configRelative, loadConfig } from './config/load.js';
 import { NotFoundError } from './lib/errors.js';
 import { createFingerprinter, type Fingerprinter } from './lib/fingerprint.js';
 import { createLogger, type Logger } from './log.js';
+import { createNotifier, type Notifier } from './notify/notifier.js';
 import type { CredentialProvider } from './provider.js';
 import { createProvider } from './registry.js';
 import { openSqliteStore } from './store/sqlite/index.js';
@@ -23,6 +24,7 @@ export interface App {
   audit: AuditLog;
   auditPublicKey: KeyObject;
   fingerprint: Fingerprinter;
+  notifier: Notifier;
   now: () => Date;
   /** The provider instance by config name; created on first use. */
   provider(instance: string): Promise<CredentialProvider>;
@@ -57,6 +59,7 @@ export function createApp(opts: AppOptions): App {
   const audit = new AuditLog({ privateKey, publicKey: auditPublicKey }, { now });
   const fingerprint = createFingerprinter(config.keys.fingerprint);
   const providers = new Map<string, Promise<CredentialProvider>>();
+  const notifier = createNotifier({ targets: config.notify, deliveries: store.deliveries, logger, now });
 
   return {
     config,
@@ -65,6 +68,7 @@ export function createApp(opts: AppOptions): App {
     audit,
     auditPublicKey,
     fingerprint,
+    notifier,
     now,
     provider(instance) {
       const cfg = config.providers[instance];
