@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerApprovalCommands } from './commands/approval.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerInventoryCommand } from './commands/inventory.js';
@@ -34,6 +35,7 @@ export function buildProgram(io: CliIo): Command {
   registerInventoryCommand(program, io);
   registerScanCommands(program, io);
   registerRecoveryCommands(program, io);
+  registerApprovalCommands(program, io);
   registerAuditCommands(program, io);
   registerKeygenCommand(program, io);
   // Subcommands inherit error handling and output settings.

@@ -26,17 +26,6 @@ export function registerRecoveryCommands(program: Command, _io: CliIo): void {
       '\nExample:\n  nhi request aws-prod:secret:payments/db --runbook aws-secret-recovery --reason "INC-42 leaked in CI log" --as carol',
     )
     .action(notYet('nhi request'));
-  for (const decision of ['approve', 'deny'] as const) {
-    program
-      .command(decision)
-      .description(`${decision} a request: sign (requestId, planDigest, decision, expiresAt) with your Ed25519 key`)
-      .argument('<request-id>', 'request id')
-      .requiredOption('--as <principal>', 'owner principal deciding')
-      .requiredOption('--key <file>', 'your private key file (from nhi keygen)')
-      .option('--comment <text>', 'comment recorded with the decision')
-      .addHelpText('after', `\nExample:\n  nhi ${decision} req_01H... --as alice --key ~/.nhi/alice.key`)
-      .action(notYet(`nhi ${decision}`));
-  }
   program
     .command('run')
     .description('execute an approved request (revoke, reissue, verify, record lineage)')

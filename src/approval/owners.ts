@@ -1,0 +1,31 @@
+import type { ParsedConfig } from '../config/schema.js';
+
+export interface OwnerResolution {
+  /** Registered principals who own the identity (teams expanded), sorted. */
+  principals: string[];
+  /** Owner names from tags that match no registered principal or team. */
+  unknown: string[];
+}
+
+/**
+ * Owners named by provider tags may be principals or teams; expand teams and keep only
+ * registered principals. An identity with no registered owner can only be recovered by
+ * break-glass and is an `orphaned` finding.
+ */
+export function resolveOwners(tagOwners: readonly string[], owners: ParsedConfig['owners']): OwnerResolution {
+  const principals = new Set<string>();
+  const unknown: string[] = [];
+  for (const raw of tagOwners) {
+    const name = raw.trim();
+    if (!name) continue;
+    if (owners.principals[name]) principals.add(name);
+    else if (owners.teams[name]) for (const m of owners.teams[name] ?? []) principals.add(m);
+    else unknown.push(name);
+  }
+  return { principals: [...principals].sort(), unknown };
+}
+
+/** Is `principal` in the break-glass group (listed directly or through a team)? */
+export function isBreakGlassPrincipal(principal: string, owners: ParsedConfig['owners']): boolean {
+  return owners.breakGlass.some((n) => n === principal || (owners.teams[n] ?? []).includes(principal));
+}
