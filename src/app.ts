@@ -5,8 +5,8 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import pino from 'pino';
-import { AuditLog } from './audit/log.js';
 import { privateKeyFromPem, publicKeyFrom } from './audit/keys.js';
+import { AuditLog } from './audit/log.js';
 import { type Config, configRelative, loadConfig } from './config/load.js';
 import { NotFoundError } from './lib/errors.js';
 import { createFingerprinter, type Fingerprinter } from './lib/fingerprint.js';
@@ -14,6 +14,8 @@ import { createLogger, type Logger } from './log.js';
 import { createNotifier, type Notifier } from './notify/notifier.js';
 import type { CredentialProvider } from './provider.js';
 import { createProvider } from './registry.js';
+import type { EngineDeps } from './runbook/engine.js';
+import { loadRunbooksFrom, shippedRunbookDir } from './runbook/load.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/store.js';
 
@@ -29,6 +31,8 @@ export interface App {
   /** The provider instance by config name; created on first use. */
   provider(instance: string): Promise<CredentialProvider>;
   providerNames(): string[];
+  /** What the runbook engine needs (runbooks are loaded and validated on first use). */
+  engine(): EngineDeps;
   close(): Promise<void>;
 }
 
@@ -59,6 +63,7 @@ export function createApp(opts: AppOptions): App {
   const audit = new AuditLog({ privateKey, publicKey: auditPublicKey }, { now });
   const fingerprint = createFingerprinter(config.keys.fingerprint);
   const providers = new Map<string, Promise<CredentialProvider>>();
+  let engine: EngineDeps | undefined;
   const notifier = createNotifier({ targets: config.notify, deliveries: store.deliveries, logger, now });
 
   return {
@@ -74,7 +79,9 @@ export function createApp(opts: AppOptions): App {
       const cfg = config.providers[instance];
       if (!cfg) {
         return Promise.reject(
-          new NotFoundError(`no provider instance "${instance}" in config (have: ${Object.keys(config.providers).join(', ')})`),
+          new NotFoundError(
+            `no provider instance "${instance}" in config (have: ${Object.keys(config.providers).join(', ')})`,
+          ),
         );
       }
       let p = providers.get(instance);
@@ -90,6 +97,25 @@ export function createApp(opts: AppOptions): App {
       return p;
     },
     providerNames: () => Object.keys(config.providers),
+    engine() {
+      if (!engine) {
+        engine = {
+          store,
+          audit,
+          config,
+          notifier,
+          logger,
+          now,
+          fingerprint,
+          provider: (instance) => this.provider(instance),
+          runbooks: loadRunbooksFrom([
+            shippedRunbookDir(),
+            ...config.runbooks.dirs.map((d) => configRelative(config, d)),
+          ]),
+        };
+      }
+      return engine;
+    },
     async close() {
       for (const p of providers.values()) await (await p.catch(() => undefined))?.close?.();
       await store.close();

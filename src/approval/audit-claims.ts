@@ -1,10 +1,68 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { keyIdOf } from '../audit/keys.js';
 import type { EntryChecker } from '../audit/verify.js';
 import type { ParsedConfig } from '../config/schema.js';
+import type { AuditEntry } from '../store/types.js';
+import { approvalPayload, verifyProofWithKey } from './proof.js';
+import { createOwnerRegistry, type OwnerRegistry } from './registry.js';
 
 /**
  * Audit entry types whose claims `nhi audit verify` re-checks offline, by type.
- * Approval signatures are registered here by the approval module.
+ * `approval.recorded` carries its own proof and the signer's public key, so it can be
+ * re-verified from the entry alone, years later; while the principal is still registered,
+ * the key must also be the registered one (an entry cannot bring its own key).
+ * `baseDir` resolves `file:` public keys; the app passes its loaded Config.
  */
-export function auditClaimCheckers(_config: ParsedConfig): Record<string, EntryChecker> {
-  return {};
+export function auditClaimCheckers(
+  config: ParsedConfig & { baseDir?: string },
+): Record<string, EntryChecker> {
+  const registry = createOwnerRegistry(config.owners, config.baseDir ?? process.cwd());
+  return { 'approval.recorded': approvalRecordedChecker(registry) };
+}
+
+export function approvalRecordedChecker(registry: OwnerRegistry): EntryChecker {
+  return (entry) => checkApprovalEntry(entry, registry);
+}
+
+function str(data: Record<string, unknown>, key: string): string | undefined {
+  const v = data[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function checkApprovalEntry(entry: AuditEntry, registry: OwnerRegistry): string | undefined {
+  const d = entry.data;
+  const requestId = str(d, 'requestId');
+  const principal = str(d, 'principal');
+  const planDigest = str(d, 'planDigest');
+  const expiresAt = str(d, 'expiresAt');
+  const decision = d.decision;
+  const pem = str(d, 'publicKey');
+  if (
+    !requestId ||
+    !principal ||
+    !planDigest ||
+    !expiresAt ||
+    !pem ||
+    (decision !== 'approve' && decision !== 'deny')
+  ) {
+    return 'approval entry is missing requestId, principal, decision, planDigest, expiresAt or publicKey';
+  }
+  if (entry.subject !== requestId || entry.actor !== principal) {
+    return `approval entry subject/actor (${entry.subject}/${entry.actor}) do not match its data (${requestId}/${principal})`;
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not Ed25519');
+  } catch {
+    return `approval by ${principal}: the recorded public key is not an Ed25519 public key`;
+  }
+  const registered = registry.principal(principal);
+  if (registered && registered.keyId !== keyIdOf(key)) {
+    return `approval by ${principal}: recorded key ${keyIdOf(key)} is not ${principal}'s registered key ${registered.keyId}`;
+  }
+  const expected = approvalPayload({ requestId, planDigest, decision, expiresAt, principal });
+  const check = verifyProofWithKey(d.proof, expected, key);
+  if (!check.ok) return `approval by ${principal} on ${requestId}: ${check.reason}`;
+  return undefined;
 }

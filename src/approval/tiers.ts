@@ -8,7 +8,10 @@ const PRIVILEGED_HINTS = new Set(['policy:root', 'policy:sudo', 'iam:admin']);
 
 /** Glob with `*` (any run of characters) and `?` (one character), anchored. */
 export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -27,7 +30,8 @@ export function classifyTier(
     if (identity.tags[key] === value) return { tier: 'privileged', because: `tag ${key}=${value}` };
   }
   for (const pattern of p.refPatterns) {
-    if (globToRegExp(pattern).test(identity.ref)) return { tier: 'privileged', because: `ref pattern ${pattern}` };
+    if (globToRegExp(pattern).test(identity.ref))
+      return { tier: 'privileged', because: `ref pattern ${pattern}` };
   }
   if (p.builtinRules) {
     const hint = identity.privilegeHints?.find((h) => PRIVILEGED_HINTS.has(h));

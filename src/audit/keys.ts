@@ -6,7 +6,7 @@ import {
   sign as edSign,
   verify as edVerify,
 } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { sha256Hex } from '../lib/canonical.js';
 import { ConfigError, UsageError } from '../lib/errors.js';
@@ -68,7 +68,11 @@ export function writeKeyPair(prefix: string, opts: { force?: boolean } = {}): { 
     if (existsSync(p) && !opts.force) throw new UsageError(`${p} already exists; refusing to overwrite a key (pass --force)`);
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  // With --force, remove the old file first: writing over an existing 0644 file would keep its mode
+  // until the chmod, leaving the new private key readable for a moment. 'wx' also closes the race
+  // between the existence check above and the write.
+  if (opts.force) rmSync(privatePath, { force: true });
+  writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
   chmodSync(privatePath, 0o600);
   writeFileSync(publicPath, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
   return { privatePath, publicPath, keyId: keyIdOf(publicKey) };

@@ -48,7 +48,8 @@ export async function verifyAudit(
     entries++;
     const expectedSeq = (prev?.seq ?? 0) + 1;
     if (entry.seq !== expectedSeq) {
-      return fail(entry.seq, `sequence gap or reorder: expected seq ${expectedSeq}, found ${entry.seq}`);
+      // Name the first seq that is missing, not the survivor after it: that is where the log was cut.
+      return fail(expectedSeq, `sequence gap or reorder: expected seq ${expectedSeq}, found ${entry.seq} (entry deleted?)`);
     }
     const expectedPrev = prev?.hash ?? GENESIS_HASH;
     if (entry.prevHash !== expectedPrev) return fail(entry.seq, 'prevHash does not match the previous entry (deleted or reordered entry)');

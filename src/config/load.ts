@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { publicKeyFrom } from '../audit/keys.js';
 import { type ConfigProblem, ConfigError } from '../lib/errors.js';
-import { SECRET_REF_HINT } from '../lib/secret-ref.js';
+import { SECRET_REF_HINT, SECRET_REF_TYPE_MESSAGE } from '../lib/secret-ref.js';
 import { checkConfigRules } from './rules.js';
 import { type ParsedConfig, writtenConfigSchema } from './schema.js';
 import { resolveSecretRefs } from './secrets.js';
@@ -34,7 +34,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`config file ${path} is not valid JSON: ${jsonSyntaxProblem(text, error)}`);
   }
   return parseConfig(raw, { sourcePath: path, env });
 }
@@ -78,11 +78,32 @@ function checkPublicKeys(config: ParsedConfig, baseDir: string): ConfigProblem[]
   return problems;
 }
 
+/**
+ * V8's JSON.parse messages quote the text around the error (`..."print":hunter2-ca"...`),
+ * which may be a secret written without quotes. Keep only the kind of error and where.
+ */
+function jsonSyntaxProblem(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /^(.*?) in JSON at position (\d+)/.exec(message);
+  if (at) {
+    const before = text.slice(0, Number(at[2]));
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    return `${at[1]} at line ${line}, column ${column}`;
+  }
+  if (/^Unexpected end of JSON input$/.test(message)) return message;
+  return 'unexpected character (the surrounding text is not shown: it may be a secret)';
+}
+
 function toProblem(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
   const path = formatPath(issue.path);
   const at = valueAt(raw, issue.path);
   if (issue.message === SECRET_REF_HINT) {
     return { path, message: SECRET_REF_HINT, expected: '"env:NAME" or "file:PATH"', found: 'a literal value (hidden)' };
+  }
+  if (issue.message === SECRET_REF_TYPE_MESSAGE) {
+    // A secret field holding a number or boolean: that value may be the secret (a PIN), so show only its type.
+    return { path, message: SECRET_REF_TYPE_MESSAGE, expected: '"env:NAME" or "file:PATH"', found: describeType(at) };
   }
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -133,4 +154,9 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `a string of ${value.length} character(s)`;
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
+}
+
+function describeType(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `a ${typeof value} (hidden)`;
+  return describe(value);
 }

@@ -21,7 +21,8 @@ export function parseRef(text: string): CredentialRef {
   const instance = text.slice(0, first);
   const kind = text.slice(first + 1, second);
   const locator = text.slice(second + 1);
-  if (!INSTANCE.test(instance)) throw new UsageError(`invalid provider instance ${JSON.stringify(instance)} in ref`);
+  if (!INSTANCE.test(instance))
+    throw new UsageError(`invalid provider instance ${JSON.stringify(instance)} in ref`);
   if (!KIND.test(kind)) throw new UsageError(`invalid credential kind ${JSON.stringify(kind)} in ref`);
   // Locators come from providers and users; refuse control characters so a ref can never
   // smuggle terminal escapes or fake log lines.

@@ -38,7 +38,12 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 5
 export function isRetryable(err: unknown): boolean {
   if (err instanceof ProviderError) return err.retryable;
   if (typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: unknown; code?: unknown; statusCode?: unknown; $metadata?: { httpStatusCode?: number } };
+  const e = err as {
+    name?: unknown;
+    code?: unknown;
+    statusCode?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
   if (typeof e.name === 'string' && RETRYABLE_ERROR_CODES.has(e.name)) return true;
   if (typeof e.code === 'string' && RETRYABLE_ERROR_CODES.has(e.code)) return true;
   const status = typeof e.statusCode === 'number' ? e.statusCode : e.$metadata?.httpStatusCode;

@@ -4,6 +4,8 @@ import { SecretValue } from './secret.js';
 export const SECRET_REF_HINT =
   'a literal secret is not allowed in the config file; put it in an environment variable and write "env:NAME", or in a file (mode 0600) and write "file:PATH"';
 
+export const SECRET_REF_TYPE_MESSAGE = 'expected a secret reference "env:NAME" or "file:PATH"';
+
 const REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
 
 /**
@@ -11,7 +13,7 @@ const REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
  * them (src/config/secrets.ts). A literal is refused without echoing it.
  */
 export const secretRefSchema = z
-  .string({ error: 'expected a secret reference "env:NAME" or "file:PATH"' })
+  .string({ error: SECRET_REF_TYPE_MESSAGE })
   .superRefine((raw, ctx) => {
     if (!REF.test(raw)) ctx.addIssue({ code: 'custom', message: SECRET_REF_HINT, input: undefined });
   })

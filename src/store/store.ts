@@ -77,6 +77,19 @@ export interface FindingArea {
   upsert(finding: FindingRecord): Promise<void>;
   list(filter?: { type?: string; status?: FindingRecord['status']; ref?: string }): Promise<FindingRecord[]>;
   openIds(): Promise<string[]>;
+  /**
+   * Findings matching the filter, streamed in pages ordered by ref then id, so a report over
+   * a large estate never holds every finding in memory. `refPrefix` selects provider instances
+   * (e.g. "aws-prod:").
+   */
+  iterate(filter?: FindingStreamFilter): AsyncIterable<FindingRecord>;
+}
+
+export interface FindingStreamFilter {
+  type?: string;
+  status?: FindingRecord['status'];
+  severity?: string;
+  refPrefix?: string;
 }
 
 export interface DeliveryArea {

@@ -1,19 +1,122 @@
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../lib/errors.js';
-import type { CliIo } from '../context.js';
+import { type DecisionOutcome, recordDecision, toPrivateKey } from '../../approval/decide.js';
+import { ownerRegistryFromConfig } from '../../approval/registry.js';
+import { UsageError } from '../../lib/errors.js';
+import { SecretValue } from '../../lib/secret.js';
+import type { Decision } from '../../store/types.js';
+import { type CliIo, contextFor } from '../context.js';
 
-export function registerApprovalCommands(program: Command, _io: CliIo): void {
+interface DecisionOptions {
+  as: string;
+  key: string;
+  comment?: string;
+  digest?: string;
+}
+
+export function registerApprovalCommands(program: Command, io: CliIo): void {
   for (const decision of ['approve', 'deny'] as const) {
     program
       .command(decision)
-      .description(`${decision} a request: sign (requestId, planDigest, decision, expiresAt) with your Ed25519 key`)
+      .description(
+        `${decision} a request: sign (requestId, planDigest, decision, expiresAt) with your Ed25519 key`,
+      )
       .argument('<request-id>', 'request id')
       .requiredOption('--as <principal>', 'owner principal deciding')
-      .requiredOption('--key <file>', 'your private key file (from nhi keygen)')
+      .requiredOption('--key <file>', 'your private key file (from nhi keygen; mode 0600)')
       .option('--comment <text>', 'comment recorded with the decision')
-      .addHelpText('after', `\nExample:\n  nhi ${decision} req_01H... --as alice --key ~/.nhi/alice.key`)
-      .action(() => {
-        throw new NotImplementedError(`nhi ${decision}`);
+      .option('--digest <plan-digest>', 'the plan digest you reviewed; refused if the plan has changed since')
+      .addHelpText(
+        'after',
+        `\nExit 3 when refused by policy (self-approval, not an owner, wrong key, plan changed, expired, duplicate).\n` +
+          `\nExample:\n  nhi ${decision} req_01H... --as alice --key ~/.nhi/alice.key --digest sha256:...`,
+      )
+      .action(async (requestId: string, opts: DecisionOptions, cmd: Command) => {
+        const ctx = contextFor(cmd, io);
+        // Read and check the key before opening anything: a bad key file is a usage error (exit 2).
+        const privateKey = toPrivateKey(readPrivateKeyFile(opts.key));
+        const outcome = await ctx.withApp((app) =>
+          recordDecision(
+            {
+              store: app.store,
+              audit: app.audit,
+              config: app.config,
+              notifier: app.notifier,
+              registry: ownerRegistryFromConfig(app.config),
+            },
+            {
+              requestId,
+              principal: opts.as,
+              decision,
+              privateKey,
+              now: app.now(),
+              ...(opts.comment ? { comment: opts.comment } : {}),
+              ...(opts.digest ? { planDigest: opts.digest } : {}),
+            },
+          ),
+        );
+        if (ctx.globals.json) ctx.printJson(outcome);
+        else for (const line of describeOutcome(requestId, decision, opts.as, outcome)) ctx.print(line);
       });
   }
+}
+
+/** The key file must be a regular file that only its owner can read (as ssh insists). */
+export function readPrivateKeyFile(file: string): SecretValue {
+  const path = resolve(file);
+  let mode: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UsageError(`--key ${path} is not a file`);
+    mode = st.mode;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read --key ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    throw new UsageError(
+      `--key ${path} is accessible by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); ` +
+        `a private key must be private: chmod 600 ${path}`,
+    );
+  }
+  try {
+    return new SecretValue(readFileSync(path, 'utf8'), path);
+  } catch (error) {
+    throw new UsageError(`cannot read --key ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+export function describeOutcome(
+  requestId: string,
+  decision: Decision,
+  principal: string,
+  o: DecisionOutcome,
+): string[] {
+  const lines: string[] = [];
+  if (decision === 'deny') {
+    lines.push(`denied by ${principal}; request ${requestId} is closed (${o.requestStatus})`);
+  } else {
+    let line = `approved by ${principal} (${o.quorum.have} of ${o.quorum.need} required)`;
+    if (o.requestStatus === 'approved') {
+      line += o.holdUntil ? `; hold until ${o.holdUntil}` : '; ready to run';
+    } else {
+      line += `; request ${requestId} is ${o.requestStatus}`;
+    }
+    lines.push(line);
+    lines.push(`  this approval expires at ${o.approval.expiresAt}`);
+  }
+  lines.push(
+    `  plan ${o.approval.planDigest}, ${o.tier} tier, approval ${o.approval.id}, audit seq ${o.auditSeq}`,
+  );
+  if (decision === 'approve' && o.requestStatus === 'approved') {
+    lines.push(
+      `  run it with: nhi run ${requestId} --as <executor>${o.tier === 'privileged' ? ' (not one of the approvers)' : ''}`,
+    );
+  }
+  for (const n of o.notified.filter((x) => x.status !== 'delivered')) {
+    lines.push(`  note: notification to ${n.target} ${n.status}${n.error ? ` (${n.error})` : ''}`);
+  }
+  if (o.notifyError) lines.push(`  note: notifications failed: ${o.notifyError}`);
+  return lines;
 }

@@ -3,10 +3,14 @@ import { loadConfig } from '../../config/load.js';
 import { type CliIo, contextFor } from '../context.js';
 
 export function registerConfigCommands(program: Command, io: CliIo): void {
-  const config = program.command('config').description('work with the config file');
+  const config = program
+    .command('config')
+    .description('config check: validate the config file (see nhi config --help)');
   config
     .command('check')
-    .description('validate the config file; print every problem with its JSON path, what was expected and what was found')
+    .description(
+      'validate the config file; print every problem with its JSON path, what was expected and what was found',
+    )
     .addHelpText('after', '\nExamples:\n  nhi config check\n  nhi config check --config config.example.json')
     .action((_opts, cmd: Command) => {
       const ctx = contextFor(cmd, io);
@@ -27,7 +31,9 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
             .map(([n, t]) => `${n} (${t})`)
             .join(', ')}`,
         );
-        ctx.print(`  principals: ${summary.principals}, schedules: ${summary.schedules}, notify targets: ${summary.notify}`);
+        ctx.print(
+          `  principals: ${summary.principals}, schedules: ${summary.schedules}, notify targets: ${summary.notify}`,
+        );
       }
     });
 }

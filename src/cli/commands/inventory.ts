@@ -13,7 +13,9 @@ export function ageDays(iso: string | undefined, now: Date): string {
 export function registerInventoryCommand(program: Command, io: CliIo): void {
   program
     .command('inventory')
-    .description('list what the configured providers hold: ref, kind, state, owners, tier, last use (with confidence), age')
+    .description(
+      'list what the configured providers hold: ref, kind, state, owners, tier, last use (with confidence), age',
+    )
     .option('-p, --provider <name...>', 'only these provider instances')
     .addHelpText('after', '\nExamples:\n  nhi inventory\n  nhi inventory --provider aws-prod --json')
     .action(async (opts: { provider?: string[] }, cmd: Command) => {
@@ -21,7 +23,10 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
       await ctx.withApp(async (app) => {
         const names = opts.provider ?? app.providerNames();
         for (const n of names) {
-          if (!app.config.providers[n]) throw new UsageError(`unknown provider instance "${n}" (have: ${app.providerNames().join(', ')})`);
+          if (!app.config.providers[n])
+            throw new UsageError(
+              `unknown provider instance "${n}" (have: ${app.providerNames().join(', ')})`,
+            );
         }
         const now = app.now();
         const rows: string[][] = [];
@@ -41,7 +46,9 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
                 rec.state,
                 rec.owners.join(',') || '(none)',
                 tier.tier,
-                rec.lastUsedAt ? `${rec.lastUsedAt.slice(0, 10)} (${rec.lastUsedConfidence})` : `never/unknown (${rec.lastUsedConfidence})`,
+                rec.lastUsedAt
+                  ? `${rec.lastUsedAt.slice(0, 10)} (${rec.lastUsedConfidence})`
+                  : `never/unknown (${rec.lastUsedConfidence})`,
                 ageDays(rec.createdAt, now),
               ]);
               ctx.progress(`${name}: ${count} identities`);

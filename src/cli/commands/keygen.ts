@@ -5,7 +5,9 @@ import { type CliIo, contextFor } from '../context.js';
 export function registerKeygenCommand(program: Command, io: CliIo): void {
   program
     .command('keygen')
-    .description('write an Ed25519 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub — for an owner or for audit signing')
+    .description(
+      'write an Ed25519 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub — for an owner or for audit signing',
+    )
     .requiredOption('--out <prefix>', 'path prefix for the two files')
     .option('--force', 'overwrite existing files')
     .addHelpText(

@@ -1,19 +1,54 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../lib/errors.js';
-import type { CliIo } from '../context.js';
+import { UsageError } from '../../lib/errors.js';
+import { lineageMermaid, lineageTable } from '../../runbook/lineage-format.js';
+import { planTarget } from '../../runbook/planning.js';
+import { createRequest } from '../../runbook/requests.js';
+import { resumeRun, startRun } from '../../runbook/runs.js';
+import type { RunRecord } from '../../store/types.js';
+import { type CliContext, type CliIo, contextFor } from '../context.js';
+import { printStatus } from './status.js';
 
-const notYet = (what: string) => () => {
-  throw new NotImplementedError(what);
-};
+function reportRun(ctx: CliContext, run: RunRecord): void {
+  if (ctx.globals.json) {
+    ctx.printJson(run);
+    return;
+  }
+  const issued = (run.facts as { issued?: { versionId: string } }).issued;
+  ctx.print(`run ${run.id}: ${run.status}${issued ? ` — new version ${issued.versionId}` : ''}`);
+  if (run.error) ctx.print(`  ${run.error}`);
+  if (run.status !== 'completed')
+    ctx.print(`  inspect: nhi status ${run.id}    continue: nhi resume ${run.id}`);
+}
 
-export function registerRecoveryCommands(program: Command, _io: CliIo): void {
+export function registerRecoveryCommands(program: Command, io: CliIo): void {
   program
     .command('plan')
-    .description('dry run: resolve a ref and a runbook against the live provider into a plan and its digest; changes nothing')
+    .description(
+      'dry run: resolve a ref and a runbook against the live provider into a plan and its digest; changes nothing',
+    )
     .argument('<ref>', 'identity ref <provider-instance>:<kind>:<locator>')
     .requiredOption('--runbook <id>', 'runbook id (see runbooks/)')
     .addHelpText('after', '\nExample:\n  nhi plan aws-prod:secret:payments/db --runbook aws-secret-recovery')
-    .action(notYet('nhi plan'));
+    .action(async (ref: string, opts: { runbook: string }, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      await ctx.withApp(async (app) => {
+        const { plan, digest } = await planTarget(app.engine(), ref, opts.runbook);
+        if (ctx.globals.json) return ctx.printJson({ digest, plan });
+        ctx.print(`plan for ${plan.ref} (runbook ${plan.runbook.id}, ${plan.runbook.order})`);
+        ctx.print(
+          `  tier: ${plan.policy.tier}${plan.target.tierReason ? ` (${plan.target.tierReason})` : ''}; owners: ${plan.target.owners.join(', ') || '(none registered)'}`,
+        );
+        ctx.print(
+          `  revoke (${plan.revoke.mode ?? 'default'}): ${plan.revoke.versions.map((v) => v.versionId).join(', ') || '(nothing)'}`,
+        );
+        ctx.print(`  create: 1 new credential (${plan.create.generator.type})`);
+        ctx.print(`  steps: ${plan.steps.map((s) => s.id).join(' -> ')}`);
+        ctx.print(
+          `  policy: quorum ${plan.policy.quorum}, hold ${plan.policy.holdMinutes} min, approvals valid ${plan.policy.approvalTtlHours} h`,
+        );
+        ctx.print(`digest: ${digest}`);
+      });
+    });
   program
     .command('request')
     .description('file a recovery request: stores the plan and its digest and notifies the owners')
@@ -25,7 +60,24 @@ export function registerRecoveryCommands(program: Command, _io: CliIo): void {
       'after',
       '\nExample:\n  nhi request aws-prod:secret:payments/db --runbook aws-secret-recovery --reason "INC-42 leaked in CI log" --as carol',
     )
-    .action(notYet('nhi request'));
+    .action(async (ref: string, opts: { runbook: string; reason: string; as: string }, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      await ctx.withApp(async (app) => {
+        const req = await createRequest(app.engine(), {
+          ref,
+          runbookId: opts.runbook,
+          reason: opts.reason,
+          requester: opts.as,
+        });
+        if (ctx.globals.json) return ctx.printJson(req);
+        ctx.print(`request ${req.id} filed (${req.tier}); plan digest ${req.planDigest}`);
+        ctx.print(
+          `  owners to approve: ${req.owners.join(', ') || '(none registered: only break-glass can run it)'}; expires ${req.expiresAt}`,
+        );
+        for (const owner of req.owners)
+          ctx.print(`  nhi approve ${req.id} --as ${owner} --key <${owner}'s private key>`);
+      });
+    });
   program
     .command('run')
     .description('execute an approved request (revoke, reissue, verify, record lineage)')
@@ -33,25 +85,70 @@ export function registerRecoveryCommands(program: Command, _io: CliIo): void {
     .requiredOption('--as <principal>', 'who executes')
     .option('--break-glass', 'skip approval and hold (break-glass group only); audited and alerted')
     .option('--reason <text>', 'mandatory with --break-glass')
-    .addHelpText('after', '\nExamples:\n  nhi run req_01H... --as dave\n  nhi run req_01H... --as sec-oncall --break-glass --reason "active exfiltration"')
-    .action(notYet('nhi run'));
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nhi run req_01H... --as dave\n  nhi run req_01H... --as sec-oncall --break-glass --reason "active exfiltration"',
+    )
+    .action(async (id: string, opts: { as: string; breakGlass?: boolean; reason?: string }, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      if (opts.reason !== undefined && !opts.breakGlass)
+        throw new UsageError('--reason is only used with --break-glass');
+      await ctx.withApp(async (app) => {
+        const run = await startRun(app.engine(), {
+          requestId: id,
+          executor: opts.as,
+          ...(opts.breakGlass
+            ? { breakGlass: opts.reason === undefined ? {} : { reason: opts.reason } }
+            : {}),
+        });
+        reportRun(ctx, run);
+        if (run.status !== 'completed') cmd.parent?.setOptionValue('exitCode', 1);
+      });
+    });
   program
     .command('resume')
-    .description('continue an interrupted run from its last committed step (asks the provider what already happened)')
+    .description(
+      'continue an interrupted run from its last committed step (asks the provider what already happened)',
+    )
     .argument('<run-id>', 'run id')
-    .addHelpText('after', '\nExample:\n  nhi resume run_01H...')
-    .action(notYet('nhi resume'));
+    .option('--as <principal>', 'who resumes (recorded in the audit log)', 'unknown')
+    .addHelpText('after', '\nExample:\n  nhi resume run_01H... --as dave')
+    .action(async (id: string, opts: { as: string }, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      await ctx.withApp(async (app) => {
+        const run = await resumeRun(app.engine(), id, opts.as);
+        reportRun(ctx, run);
+        if (run.status !== 'completed') cmd.parent?.setOptionValue('exitCode', 1);
+      });
+    });
   program
     .command('status')
-    .description('show requests and runs (all, or one by id), approvals, holds, break-glass reviews, failed deliveries')
+    .description(
+      'show requests and runs (all, or one by id), approvals, holds, break-glass reviews, failed deliveries',
+    )
     .argument('[id]', 'request or run id')
     .addHelpText('after', '\nExamples:\n  nhi status\n  nhi status req_01H...')
-    .action(notYet('nhi status'));
+    .action(async (id: string | undefined, _opts, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      await ctx.withApp((app) => printStatus(ctx, app, id));
+    });
   program
     .command('lineage')
-    .description('every recovery of one identity: old -> new credential, who asked, approved, executed, with what proof')
+    .description(
+      'every recovery of one identity: old -> new credential, who asked, approved, executed, with what proof',
+    )
     .argument('<ref>', 'identity ref')
     .option('--format <format>', 'table | json | mermaid', 'table')
     .addHelpText('after', '\nExample:\n  nhi lineage aws-prod:secret:payments/db --format mermaid')
-    .action(notYet('nhi lineage'));
+    .action(async (ref: string, opts: { format: string }, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      if (!['table', 'json', 'mermaid'].includes(opts.format))
+        throw new UsageError(`--format must be table, json or mermaid (got ${opts.format})`);
+      await ctx.withApp(async (app) => {
+        const records = await app.store.lineage.forRef(ref);
+        if (ctx.globals.json || opts.format === 'json') return ctx.printJson(records);
+        if (opts.format === 'mermaid') return ctx.print(lineageMermaid(ref, records));
+        ctx.print(records.length === 0 ? `no recoveries recorded for ${ref}` : lineageTable(records));
+      });
+    });
 }

@@ -9,12 +9,17 @@ const notYet = (what: string) => () => {
 export function registerScanCommands(program: Command, _io: CliIo): void {
   program
     .command('scan')
-    .description('walk every provider, store snapshots, compute findings (dormant, reenabled, orphaned, long-lived, ...)')
+    .description(
+      'walk every provider, store snapshots, compute findings (dormant, reenabled, orphaned, long-lived, ...)',
+    )
     .option('-p, --provider <name...>', 'only these provider instances')
     .option('--format <format>', 'table | json | markdown | html', 'table')
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--fail-on <severity>', 'exit 4 when a finding at or above this severity is open')
-    .addHelpText('after', '\nExamples:\n  nhi scan\n  nhi scan --format html --out report.html --fail-on high')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nhi scan\n  nhi scan --format html --out report.html --fail-on high',
+    )
     .action(notYet('nhi scan'));
   program
     .command('findings')
@@ -25,7 +30,9 @@ export function registerScanCommands(program: Command, _io: CliIo): void {
     .action(notYet('nhi findings'));
   program
     .command('serve')
-    .description('run the configured cron schedules (single-flight, catch-up on start); SIGTERM stops cleanly')
+    .description(
+      'run the configured cron schedules (single-flight, catch-up on start); SIGTERM stops cleanly',
+    )
     .addHelpText('after', '\nExample:\n  nhi serve --config /etc/nhi/nhi.config.json')
     .action(notYet('nhi serve'));
 }

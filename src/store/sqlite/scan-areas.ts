@@ -94,6 +94,35 @@ export function findingArea(g: SqliteGate): FindingArea {
       g.exclusive(() =>
         (db.prepare("SELECT id FROM findings WHERE status = 'open' ORDER BY id").all() as { id: string }[]).map((r) => r.id),
       ),
+    async *iterate(filter = {}) {
+      let after = { ref: '', id: '' };
+      for (;;) {
+        const rows = await g.exclusive(
+          () =>
+            db
+              .prepare(
+                `SELECT ref, id, body FROM findings WHERE (@type IS NULL OR type = @type)
+                 AND (@status IS NULL OR status = @status)
+                 AND (@severity IS NULL OR json_extract(body, '$.severity') = @severity)
+                 AND (@prefix IS NULL OR substr(ref, 1, length(@prefix)) = @prefix)
+                 AND (ref, id) > (@afterRef, @afterId) ORDER BY ref, id LIMIT @limit`,
+              )
+              .all({
+                type: filter.type ?? null,
+                status: filter.status ?? null,
+                severity: filter.severity ?? null,
+                prefix: filter.refPrefix ?? null,
+                afterRef: after.ref,
+                afterId: after.id,
+                limit: PAGE,
+              }) as { ref: string; id: string; body: string }[],
+        );
+        for (const row of rows) yield json<FindingRecord>(row.body);
+        const last = rows.at(-1);
+        if (!last || rows.length < PAGE) return;
+        after = { ref: last.ref, id: last.id };
+      }
+    },
   };
 }
 

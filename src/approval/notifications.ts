@@ -1,0 +1,223 @@
+/**
+ * Who hears about requests, decisions and break-glass runs (docs/adr/040-approval-notifications.md).
+ * The config has no per-person channel, so a notice goes to the targets that subscribed to
+ * its event by name plus the tier's alert targets, and names its intended recipients
+ * (principal + email) in `data.recipients` for the receiver to route. Bodies carry refs,
+ * ids, digests and names — never a secret value.
+ */
+import type { ParsedConfig, Severity } from '../config/schema.js';
+import type { Notifier, NotifyOutcome } from '../notify/notifier.js';
+import type { ApprovalRecord, RecoveryRequest } from '../store/types.js';
+import { tierPolicy } from './quorum.js';
+
+export type NotifyConfig = Pick<ParsedConfig, 'policy' | 'notify' | 'owners'>;
+
+export const APPROVAL_EVENTS = {
+  requestCreated: 'request.created',
+  requestPrivileged: 'request.privileged',
+  decision: 'approval.decision',
+  breakGlass: 'run.break-glass',
+} as const;
+
+/**
+ * Targets that named this event (or a prefix of it, like "request") in their `events`.
+ * Catch-all targets (empty `events`) are not included: they receive what policy or a
+ * schedule sends them explicitly, not every owner's to-do.
+ */
+export function subscribedTargets(config: Pick<ParsedConfig, 'notify'>, event: string): string[] {
+  return Object.entries(config.notify)
+    .filter(([, t]) => t.events.some((e) => event === e || event.startsWith(`${e}.`)))
+    .map(([name]) => name);
+}
+
+function recipients(
+  config: NotifyConfig,
+  principals: readonly string[],
+): { principal: string; email?: string }[] {
+  return principals.map((p) => {
+    const email = config.owners.principals[p]?.email;
+    return email ? { principal: p, email } : { principal: p };
+  });
+}
+
+function union(...lists: (readonly string[])[]): string[] {
+  return [...new Set(lists.flat())];
+}
+
+/** The plan in a few safe words: step names, order and version ids to revoke, when the plan has them. */
+export function summarizePlan(plan: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof plan.order === 'string') out.order = plan.order;
+  if (Array.isArray(plan.steps)) {
+    out.steps = plan.steps
+      .map((s) =>
+        typeof s === 'string' ? s : typeof s === 'object' && s && 'type' in s ? String(s.type) : undefined,
+      )
+      .filter((s): s is string => Boolean(s));
+  }
+  const revoke = plan.revoke ?? plan.revokeVersions;
+  if (Array.isArray(revoke)) {
+    out.revoke = revoke
+      .map((v) =>
+        typeof v === 'string'
+          ? v
+          : typeof v === 'object' && v && 'versionId' in v
+            ? String(v.versionId)
+            : undefined,
+      )
+      .filter((v): v is string => Boolean(v));
+  }
+  return out;
+}
+
+export function approveCommand(
+  request: Pick<RecoveryRequest, 'id' | 'planDigest'>,
+  owner: string,
+  decision: 'approve' | 'deny' = 'approve',
+): string {
+  return `nhi ${decision} ${request.id} --as ${owner} --key <private-key-file> --digest ${request.planDigest}`;
+}
+
+/** A new request: its owners (to approve) and, when privileged, the security channel (high severity). */
+export async function notifyRequestCreated(
+  notifier: Notifier,
+  config: NotifyConfig,
+  request: RecoveryRequest,
+): Promise<NotifyOutcome[]> {
+  const policy = tierPolicy(config, request.tier);
+  const privileged = request.tier === 'privileged';
+  const data = {
+    requestId: request.id,
+    ref: request.ref,
+    runbookId: request.runbookId,
+    tier: request.tier,
+    requester: request.requester,
+    reason: request.reason,
+    owners: request.owners,
+    recipients: recipients(config, request.owners),
+    planDigest: request.planDigest,
+    plan: summarizePlan(request.plan),
+    expiresAt: request.expiresAt,
+    policy: {
+      quorum: policy.quorum,
+      approvalTtlHours: policy.approvalTtlHours,
+      holdMinutes: policy.holdMinutes,
+    },
+    inspect: `nhi status ${request.id}`,
+    approve: Object.fromEntries(request.owners.map((o) => [o, approveCommand(request, o)])),
+    deny: Object.fromEntries(request.owners.map((o) => [o, approveCommand(request, o, 'deny')])),
+  };
+  const summary =
+    `${request.tier} recovery of ${request.ref} requested by ${request.requester} (${request.runbookId}): ` +
+    `needs approval by ${policy.quorum} of ${request.owners.join(', ') || '(no registered owner: break-glass only)'} ` +
+    `before ${request.expiresAt}. Approve with: ${approveCommand(request, '<owner>')}`;
+  const ownerTargets = union(subscribedTargets(config, APPROVAL_EVENTS.requestCreated), policy.alert);
+  const outcomes = await notifier.notify(ownerTargets, {
+    event: APPROVAL_EVENTS.requestCreated,
+    severity: privileged ? 'high' : 'medium',
+    subject: request.id,
+    summary,
+    data,
+  });
+  if (!privileged) return outcomes;
+  // The security channel hears about every privileged request; a target already told above is not told twice.
+  const told = new Set(outcomes.map((o) => o.target));
+  const security = union(
+    config.policy.privileged.alert,
+    config.policy.securityAlert,
+    subscribedTargets(config, APPROVAL_EVENTS.requestPrivileged),
+  );
+  const alert = await notifier.notify(
+    security.filter((t) => !told.has(t)),
+    {
+      event: APPROVAL_EVENTS.requestPrivileged,
+      severity: 'high',
+      subject: request.id,
+      summary: `PRIVILEGED: ${summary}`,
+      data,
+    },
+  );
+  return [...outcomes, ...alert];
+}
+
+/** An owner decided: tell the requester (and the tier's alert targets). */
+export async function notifyDecision(
+  notifier: Notifier,
+  config: NotifyConfig,
+  input: {
+    request: RecoveryRequest;
+    approval: ApprovalRecord;
+    quorum: { have: number; need: number; approvers: string[] };
+    holdUntil?: string;
+  },
+): Promise<NotifyOutcome[]> {
+  const { request, approval, quorum } = input;
+  const policy = tierPolicy(config, request.tier);
+  const verdict =
+    approval.decision === 'deny'
+      ? `denied by ${approval.principal}; the request is closed`
+      : `approved by ${approval.principal} (${quorum.have} of ${quorum.need} required)` +
+        (quorum.have >= quorum.need
+          ? input.holdUntil
+            ? `; ready to run at or after ${input.holdUntil}`
+            : '; ready to run'
+          : '');
+  const severity: Severity = approval.decision === 'deny' ? 'medium' : 'info';
+  return notifier.notify(union(subscribedTargets(config, APPROVAL_EVENTS.decision), policy.alert), {
+    event: APPROVAL_EVENTS.decision,
+    severity,
+    subject: request.id,
+    summary: `request ${request.id} (${request.ref}) ${verdict}`,
+    data: {
+      requestId: request.id,
+      ref: request.ref,
+      tier: request.tier,
+      requester: request.requester,
+      recipients: recipients(config, [request.requester]),
+      decision: approval.decision,
+      principal: approval.principal,
+      approvalId: approval.id,
+      planDigest: approval.planDigest,
+      approvalExpiresAt: approval.expiresAt,
+      requestStatus: request.status,
+      quorum,
+      ...(input.holdUntil ? { holdUntil: input.holdUntil } : {}),
+      ...(approval.comment ? { comment: approval.comment } : {}),
+    },
+  });
+}
+
+/** A break-glass run: the security channel at critical severity; the owners are named for retrospective review. */
+export async function notifyBreakGlass(
+  notifier: Notifier,
+  config: NotifyConfig,
+  input: { request: RecoveryRequest; executor: string; reason: string; runId?: string },
+): Promise<NotifyOutcome[]> {
+  const { request } = input;
+  const targets = union(
+    config.policy.securityAlert,
+    tierPolicy(config, request.tier).alert,
+    subscribedTargets(config, APPROVAL_EVENTS.breakGlass),
+  );
+  return notifier.notify(targets, {
+    event: APPROVAL_EVENTS.breakGlass,
+    severity: 'critical',
+    subject: input.runId ?? request.id,
+    summary:
+      `BREAK-GLASS: ${input.executor} is recovering ${request.ref} (request ${request.id}) without owner approval: ` +
+      `${input.reason}. Owners ${request.owners.join(', ') || '(none registered)'} must review it.`,
+    data: {
+      requestId: request.id,
+      ...(input.runId ? { runId: input.runId } : {}),
+      ref: request.ref,
+      tier: request.tier,
+      requester: request.requester,
+      executor: input.executor,
+      reason: input.reason,
+      planDigest: request.planDigest,
+      owners: request.owners,
+      recipients: recipients(config, request.owners),
+      reviewRequired: true,
+    },
+  });
+}

@@ -1,0 +1,205 @@
+/**
+ * Proof that a principal made a decision. A discriminated union on `method` so a second
+ * method (an OIDC-backed approval from a web page) can be added without touching the
+ * records that already exist: add a member, a case in `verifyProof`, and one in the
+ * offline checker (audit-claims.ts). The compiler points at every `switch` that misses it.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { keyIdOf, signBytes, verifyBytes } from '../audit/keys.js';
+import { canonicalJson } from '../lib/canonical.js';
+import type { Decision } from '../store/types.js';
+import type { OwnerRegistry } from './registry.js';
+
+/** What an owner signs: the request, the exact plan (by digest), the decision and how long it stands. */
+export interface ApprovalPayload {
+  kind: 'nhi-approval';
+  requestId: string;
+  planDigest: string;
+  decision: Decision;
+  expiresAt: string;
+  principal: string;
+}
+
+export interface Ed25519Proof {
+  method: 'ed25519';
+  /** keyIdOf(public key): which registered key signed. */
+  keyId: string;
+  /** Base64 Ed25519 signature over the UTF-8 bytes of `signedPayload`. */
+  signature: string;
+  /** Canonical JSON (RFC 8785) of the ApprovalPayload, exactly as signed. */
+  signedPayload: string;
+}
+
+export type ApprovalProof = Ed25519Proof;
+export type ProofMethod = ApprovalProof['method'];
+
+export type ProofRule = 'bad-signature' | 'digest-mismatch' | 'unknown-principal';
+
+export type ProofCheck =
+  | { ok: true; method: ProofMethod; keyId: string; publicKeyPem: string }
+  | { ok: false; rule: ProofRule; reason: string };
+
+export function approvalPayload(fields: Omit<ApprovalPayload, 'kind'>): ApprovalPayload {
+  return {
+    kind: 'nhi-approval',
+    requestId: fields.requestId,
+    planDigest: fields.planDigest,
+    decision: fields.decision,
+    expiresAt: fields.expiresAt,
+    principal: fields.principal,
+  };
+}
+
+export function payloadText(payload: ApprovalPayload): string {
+  return canonicalJson(approvalPayload(payload));
+}
+
+/** Sign a decision with an owner's Ed25519 private key. */
+export function signDecision(privateKey: KeyObject, payload: ApprovalPayload): Ed25519Proof {
+  const signedPayload = payloadText(payload);
+  return {
+    method: 'ed25519',
+    keyId: keyIdOf(createPublicKey(privateKey)),
+    signature: signBytes(privateKey, signedPayload),
+    signedPayload,
+  };
+}
+
+/** A stored proof (ApprovalRecord.proof is untyped JSON) as an ApprovalProof, or undefined if it is none. */
+export function asProof(value: unknown): ApprovalProof | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const p = value as Record<string, unknown>;
+  if (p.method === 'ed25519') {
+    if (
+      typeof p.keyId !== 'string' ||
+      typeof p.signature !== 'string' ||
+      typeof p.signedPayload !== 'string'
+    ) {
+      return undefined;
+    }
+    return { method: 'ed25519', keyId: p.keyId, signature: p.signature, signedPayload: p.signedPayload };
+  }
+  return undefined;
+}
+
+/** Parse a signed payload; undefined unless it is a canonical nhi-approval payload. */
+export function parseSignedPayload(text: string): ApprovalPayload | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const p = raw as Record<string, unknown>;
+  if (p.kind !== 'nhi-approval') return undefined;
+  for (const f of ['requestId', 'planDigest', 'expiresAt', 'principal'] as const) {
+    if (typeof p[f] !== 'string') return undefined;
+  }
+  if (p.decision !== 'approve' && p.decision !== 'deny') return undefined;
+  const payload = approvalPayload(p as unknown as ApprovalPayload);
+  // Extra members or a non-canonical encoding: not something nhi produced.
+  return payloadText(payload) === text ? payload : undefined;
+}
+
+/**
+ * Check a proof against a public key and the payload it must prove. The signature is
+ * checked first, so "digest-mismatch" means the owner really signed — another plan.
+ */
+export function verifyProofWithKey(
+  proof: unknown,
+  expected: ApprovalPayload,
+  publicKey: KeyObject,
+): ProofCheck {
+  const p = asProof(proof);
+  if (!p) return { ok: false, rule: 'bad-signature', reason: 'the proof is missing or of an unknown method' };
+  switch (p.method) {
+    case 'ed25519': {
+      const keyId = keyIdOf(publicKey);
+      if (p.keyId !== keyId) {
+        return {
+          ok: false,
+          rule: 'bad-signature',
+          reason: `signed with key ${p.keyId}, not the registered key ${keyId}`,
+        };
+      }
+      if (!verifyBytes(publicKey, p.signedPayload, p.signature)) {
+        return {
+          ok: false,
+          rule: 'bad-signature',
+          reason: 'the Ed25519 signature does not verify against the registered key',
+        };
+      }
+      const signed = parseSignedPayload(p.signedPayload);
+      if (!signed)
+        return {
+          ok: false,
+          rule: 'bad-signature',
+          reason: 'the signed payload is not a canonical nhi-approval payload',
+        };
+      return compareSigned(signed, expected, keyId, publicKey);
+    }
+  }
+}
+
+/** Check a proof against the principal's key in the registry. */
+export function verifyProof(proof: unknown, payload: ApprovalPayload, registry: OwnerRegistry): ProofCheck {
+  const principal = registry.principal(payload.principal);
+  if (!principal) {
+    return {
+      ok: false,
+      rule: 'unknown-principal',
+      reason: `"${payload.principal}" is not a registered principal`,
+    };
+  }
+  return verifyProofWithKey(proof, payload, principal.publicKey);
+}
+
+function compareSigned(
+  signed: ApprovalPayload,
+  expected: ApprovalPayload,
+  keyId: string,
+  publicKey: KeyObject,
+): ProofCheck {
+  if (signed.requestId !== expected.requestId) {
+    return {
+      ok: false,
+      rule: 'bad-signature',
+      reason: `the signature was made for request ${signed.requestId}, not ${expected.requestId} (replayed approval)`,
+    };
+  }
+  if (signed.principal !== expected.principal) {
+    return {
+      ok: false,
+      rule: 'bad-signature',
+      reason: `the signature names principal ${signed.principal}, not ${expected.principal}`,
+    };
+  }
+  if (signed.decision !== expected.decision) {
+    return {
+      ok: false,
+      rule: 'bad-signature',
+      reason: `the signature is for "${signed.decision}", not "${expected.decision}"`,
+    };
+  }
+  if (signed.expiresAt !== expected.expiresAt) {
+    return {
+      ok: false,
+      rule: 'bad-signature',
+      reason: `the signed expiry ${signed.expiresAt} differs from ${expected.expiresAt}`,
+    };
+  }
+  if (signed.planDigest !== expected.planDigest) {
+    return {
+      ok: false,
+      rule: 'digest-mismatch',
+      reason: `the signature covers plan ${signed.planDigest}, but the request's plan is ${expected.planDigest}`,
+    };
+  }
+  return {
+    ok: true,
+    method: 'ed25519',
+    keyId,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}

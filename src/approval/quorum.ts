@@ -1,0 +1,153 @@
+/**
+ * Which approvals of a request count. Pure. Used when an approval is recorded (to move the
+ * request to "approved") and again at run time (authorize.ts), where nothing stored is
+ * trusted: every proof is re-verified against the registry, so a row written into the
+ * database by hand, or one whose plan has since changed, does not count.
+ */
+import type { ParsedConfig, TierPolicy } from '../config/schema.js';
+import type { ApprovalRecord, RecoveryRequest } from '../store/types.js';
+import { approvalPayload, verifyProof } from './proof.js';
+import type { OwnerRegistry } from './registry.js';
+
+export type IgnoredRule =
+  | 'bad-signature'
+  | 'digest-mismatch'
+  | 'approval-expired'
+  | 'self-approval'
+  | 'not-owner'
+  | 'unknown-principal';
+
+/** When nothing counts, the refusal names the most serious reason found. */
+export const IGNORED_RULE_PRIORITY: readonly IgnoredRule[] = [
+  'bad-signature',
+  'digest-mismatch',
+  'approval-expired',
+  'self-approval',
+  'not-owner',
+  'unknown-principal',
+];
+
+export interface IgnoredDecision {
+  approvalId: string;
+  principal: string;
+  decision: ApprovalRecord['decision'];
+  rule: IgnoredRule;
+  reason: string;
+}
+
+export interface QuorumState {
+  policy: TierPolicy;
+  need: number;
+  /** One approval per distinct principal (the one that stands longest), sorted by principal. */
+  counted: ApprovalRecord[];
+  approvers: string[];
+  /** Verified deny decisions: any one ends the request. */
+  denies: ApprovalRecord[];
+  ignored: IgnoredDecision[];
+  met: boolean;
+  /** Last counted approval + holdMinutes, when the tier has a hold and the quorum is met. */
+  holdUntil?: Date;
+}
+
+export type PolicyConfig = Pick<ParsedConfig, 'policy' | 'owners'>;
+
+export function tierPolicy(config: Pick<ParsedConfig, 'policy'>, tier: RecoveryRequest['tier']): TierPolicy {
+  return tier === 'privileged' ? config.policy.privileged : config.policy.standard;
+}
+
+export function evaluateApprovals(input: {
+  request: RecoveryRequest;
+  approvals: readonly ApprovalRecord[];
+  now: Date;
+  config: Pick<ParsedConfig, 'policy'>;
+  registry: OwnerRegistry;
+}): QuorumState {
+  const { request, now, registry } = input;
+  const policy = tierPolicy(input.config, request.tier);
+  const owners = new Set(request.owners);
+  const best = new Map<string, ApprovalRecord>();
+  const denies: ApprovalRecord[] = [];
+  const ignored: IgnoredDecision[] = [];
+
+  for (const a of input.approvals) {
+    const ignore = (rule: IgnoredRule, reason: string) =>
+      ignored.push({ approvalId: a.id, principal: a.principal, decision: a.decision, rule, reason });
+    // The expected payload comes from the request, not the row: a row moved to another
+    // request or re-pointed at a new plan no longer matches what was signed.
+    const expected = approvalPayload({
+      requestId: request.id,
+      planDigest: request.planDigest,
+      decision: a.decision,
+      expiresAt: a.expiresAt,
+      principal: a.principal,
+    });
+    const check = verifyProof(a.proof, expected, registry);
+    if (!check.ok) {
+      ignore(check.rule, check.reason);
+      continue;
+    }
+    if (a.planDigest !== request.planDigest) {
+      ignore(
+        'digest-mismatch',
+        `approval ${a.id} is for plan ${a.planDigest}, the request's plan is ${request.planDigest}`,
+      );
+      continue;
+    }
+    if (a.principal === request.requester) {
+      ignore('self-approval', `${a.principal} filed the request and cannot decide it`);
+      continue;
+    }
+    if (!owners.has(a.principal)) {
+      ignore('not-owner', `${a.principal} is not an owner of ${request.ref}`);
+      continue;
+    }
+    if (a.decision === 'deny') {
+      denies.push(a);
+      continue;
+    }
+    const expires = Date.parse(a.expiresAt);
+    // An unparsable expiry counts as expired (NaN compares false both ways).
+    if (!(expires > now.getTime())) {
+      ignore('approval-expired', `the approval by ${a.principal} expired at ${a.expiresAt}`);
+      continue;
+    }
+    const prev = best.get(a.principal);
+    if (!prev || expires > Date.parse(prev.expiresAt)) best.set(a.principal, a);
+  }
+
+  const counted = [...best.values()].sort((x, y) => x.principal.localeCompare(y.principal));
+  const met = counted.length >= policy.quorum;
+  const state: QuorumState = {
+    policy,
+    need: policy.quorum,
+    counted,
+    approvers: counted.map((a) => a.principal),
+    denies,
+    ignored,
+    met,
+  };
+  if (met && policy.holdMinutes > 0) {
+    const last = Math.max(...counted.map((a) => approvedAt(a, policy)));
+    state.holdUntil = new Date(last + policy.holdMinutes * 60_000);
+  }
+  return state;
+}
+
+/**
+ * When an approval was given. `createdAt` is not signed, but `expiresAt` is and was set to
+ * approval time + TTL: taking the later of the two means a backdated row cannot shorten the hold.
+ */
+export function approvedAt(a: ApprovalRecord, policy: TierPolicy): number {
+  const fromSignedExpiry = Date.parse(a.expiresAt) - policy.approvalTtlHours * 3_600_000;
+  const created = Date.parse(a.createdAt);
+  return Number.isFinite(created) ? Math.max(created, fromSignedExpiry) : fromSignedExpiry;
+}
+
+/** The most serious reason among ignored approve decisions, for a refusal when none counted. */
+export function worstIgnored(ignored: readonly IgnoredDecision[]): IgnoredDecision | undefined {
+  for (const rule of IGNORED_RULE_PRIORITY) {
+    const hit = ignored.find((i) => i.rule === rule);
+    if (hit) return hit;
+  }
+  return undefined;
+}

@@ -1,0 +1,95 @@
+import type { App } from '../../app.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { renderTable } from '../../lib/text.js';
+import type { CliContext } from '../context.js';
+
+/** `nhi status [id]`: requests, runs, approvals, holds, break-glass reviews, failed deliveries. */
+export async function printStatus(ctx: CliContext, app: App, id: string | undefined): Promise<void> {
+  const { store } = app;
+  const failedDeliveries = await store.deliveries.list({ status: 'failed' });
+  if (!id) {
+    const requests = await store.requests.list();
+    const runs = await store.runs.list();
+    if (ctx.globals.json) return ctx.printJson({ requests, runs, failedDeliveries });
+    const rows = [];
+    for (const r of requests) {
+      const approvals = await store.approvals.forRequest(r.id);
+      const approved = new Set(approvals.filter((a) => a.decision === 'approve').map((a) => a.principal));
+      rows.push([
+        r.id,
+        r.ref,
+        r.tier,
+        r.status,
+        `${approved.size}/${(r.plan as { policy?: { quorum?: number } }).policy?.quorum ?? '?'}`,
+        r.requester,
+        r.reviewRequired ? 'REVIEW (break-glass)' : '',
+      ]);
+    }
+    ctx.print(
+      rows.length
+        ? renderTable(['REQUEST', 'REF', 'TIER', 'STATUS', 'APPROVALS', 'REQUESTER', 'NOTE'], rows)
+        : 'no requests',
+    );
+    const runRows = runs.map((r) => [
+      r.id,
+      r.requestId,
+      r.status,
+      r.executor,
+      r.breakGlass ? 'break-glass' : '',
+      r.error ?? '',
+    ]);
+    if (runRows.length)
+      ctx.print(`\n${renderTable(['RUN', 'REQUEST', 'STATUS', 'EXECUTOR', 'MODE', 'ERROR'], runRows)}`);
+    if (failedDeliveries.length) {
+      ctx.print(
+        `\n${failedDeliveries.length} notification deliver(y/ies) FAILED (retried on the next scan or nhi serve tick):`,
+      );
+      ctx.print(
+        renderTable(
+          ['TARGET', 'EVENT', 'SUBJECT', 'ATTEMPTS', 'ERROR'],
+          failedDeliveries.map((d) => [d.target, d.event, d.subject, String(d.attempts), d.lastError ?? '']),
+        ),
+      );
+    }
+    return;
+  }
+  const request = await store.requests.get(id);
+  const run = request ? undefined : await store.runs.get(id);
+  if (!request && !run) throw new NotFoundError(`no request or run with id ${id}`);
+  const req = request ?? (await store.requests.get(run?.requestId ?? ''));
+  if (!req) throw new NotFoundError(`run ${id} names a missing request`);
+  const approvals = await store.approvals.forRequest(req.id);
+  const runs = run ? [run] : await store.runs.forRequest(req.id);
+  const steps = Object.fromEntries(
+    await Promise.all(runs.map(async (r) => [r.id, await store.runs.steps(r.id)] as const)),
+  );
+  const deliveries = failedDeliveries.filter(
+    (d) => d.subject === req.id || runs.some((r) => r.id === d.subject),
+  );
+  if (ctx.globals.json)
+    return ctx.printJson({ request: req, approvals, runs, steps, failedDeliveries: deliveries });
+  ctx.print(
+    `request ${req.id}: ${req.status}${req.reviewRequired ? '  [needs retrospective owner review: break-glass]' : ''}`,
+  );
+  ctx.print(`  ref ${req.ref}  runbook ${req.runbookId}  tier ${req.tier}`);
+  ctx.print(`  requester ${req.requester}: ${req.reason}`);
+  ctx.print(
+    `  owners ${req.owners.join(', ') || '(none registered)'}; created ${req.createdAt}; expires ${req.expiresAt}`,
+  );
+  ctx.print(`  plan digest ${req.planDigest}`);
+  for (const a of approvals)
+    ctx.print(
+      `  ${a.decision} by ${a.principal} at ${a.createdAt} (valid until ${a.expiresAt})${a.comment ? `: ${a.comment}` : ''}`,
+    );
+  for (const r of runs) {
+    ctx.print(
+      `run ${r.id}: ${r.status} by ${r.executor}${r.breakGlass ? ` (BREAK-GLASS: ${r.breakGlassReason ?? ''})` : ''}${r.error ? ` — ${r.error}` : ''}`,
+    );
+    for (const s of steps[r.id] ?? [])
+      ctx.print(
+        `  ${String(s.index + 1).padStart(2)}. ${s.stepId.padEnd(16)} ${s.status}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`,
+      );
+  }
+  for (const d of deliveries)
+    ctx.print(`  notification to ${d.target} FAILED after ${d.attempts} attempt(s): ${d.lastError ?? ''}`);
+}

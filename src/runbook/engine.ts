@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/log.js';
+import type { Config } from '../config/load.js';
+import type { Fingerprinter } from '../lib/fingerprint.js';
+import type { RetryPolicy } from '../lib/retry.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { CredentialProvider } from '../provider.js';
+import type { Store } from '../store/store.js';
+import type { Runbook } from './schema.js';
+
+/** What the runbook engine needs, built by the composition root (src/app.ts). */
+export interface EngineDeps {
+  store: Store;
+  audit: AuditLog;
+  config: Config;
+  notifier: Notifier;
+  logger: Logger;
+  now: () => Date;
+  provider(instance: string): Promise<CredentialProvider>;
+  runbooks: Map<string, Runbook>;
+  fingerprint: Fingerprinter;
+  retry?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+}

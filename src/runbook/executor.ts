@@ -1,0 +1,338 @@
+/**
+ * The persisted state machine that executes a plan. For every side effect:
+ *   1. commit the step's intent (idempotency key runId:stepId) with an audit entry;
+ *      if that commit fails, the provider is never called (fail closed);
+ *   2. call the provider;
+ *   3. commit the outcome with an audit entry (and, for the completing step, the lineage).
+ * A run killed anywhere resumes from its step records: done steps are skipped, a step
+ * with an intent but no outcome asks the provider what already happened.
+ */
+import { NhiError, PolicyError, ProviderError } from '../lib/errors.js';
+import { failpoint, lostResponsePoint } from '../lib/failpoint.js';
+import { parseRef } from '../lib/ref.js';
+import { DEFAULT_RETRY, withRetry } from '../lib/retry.js';
+import type { RunRecord, StepRecord } from '../store/types.js';
+import type { EngineDeps } from './engine.js';
+import type { RunFacts } from './facts.js';
+import { completingStepIndex, lineageFor } from './lineage.js';
+import type { Plan, PlannedStep } from './plan.js';
+import { planTarget } from './planning.js';
+import { STEP_DEFINITIONS } from './steps/index.js';
+import type { StepRuntime } from './steps/types.js';
+
+const STEP_RETRY = { ...DEFAULT_RETRY, attempts: 3, baseDelayMs: 500 };
+
+export async function executeRun(deps: EngineDeps, runId: string): Promise<RunRecord> {
+  const run = await deps.store.runs.get(runId);
+  if (!run) throw new NhiError('not-found', `no run ${runId}`);
+  const request = await deps.store.requests.get(run.requestId);
+  if (!request) throw new NhiError('not-found', `run ${runId} names missing request ${run.requestId}`);
+  const plan = request.plan as unknown as Plan;
+  const ref = parseRef(plan.ref);
+  const provider = await deps.provider(ref.instance);
+  const facts = run.facts as RunFacts;
+  const records = new Map((await deps.store.runs.steps(runId)).map((s) => [s.stepId, s]));
+  const completing = completingStepIndex(plan.steps);
+  const logger = deps.logger.child({ runId, ref: plan.ref });
+
+  for (const [index, step] of plan.steps.entries()) {
+    const existing = records.get(step.id);
+    if (existing?.status === 'done') continue;
+    const key = `${runId}:${step.id}`;
+    const base: StepRecord = existing ?? {
+      runId,
+      stepId: step.id,
+      index,
+      type: step.type,
+      status: 'pending',
+      attempts: 0,
+      idempotencyKey: key,
+      updatedAt: deps.now().toISOString(),
+    };
+    const def = STEP_DEFINITIONS[step.type];
+    // Right before the first side effect of the run (not on a resume past it): re-plan live.
+    if (def.sideEffect && !sideEffectStarted(plan, records))
+      await refuseOnDrift(deps, run, request.planDigest, step, index);
+
+    let resumed = existing?.status === 'intent' || existing?.status === 'failed';
+    if (def.sideEffect) {
+      failpoint(`${step.id}:before-intent`);
+      await deps.store.transaction(async (tx) => {
+        await tx.runs.upsertStep({
+          ...base,
+          status: 'intent',
+          attempts: base.attempts + 1,
+          intent: intentOf(step, plan),
+          updatedAt: deps.now().toISOString(),
+        });
+        await deps.audit.record(tx.audit, {
+          type: 'step.intent',
+          actor: run.executor,
+          subject: runId,
+          data: { stepId: step.id, type: step.type, idempotencyKey: key, resumed, ...intentOf(step, plan) },
+        });
+      });
+      failpoint(`${step.id}:after-intent`);
+    }
+
+    const rt: StepRuntime = {
+      run,
+      request,
+      plan,
+      step,
+      params: step.params,
+      ref,
+      provider,
+      ctx: {
+        runId,
+        stepId: step.id,
+        idempotencyKey: key,
+        fingerprint: deps.fingerprint,
+        logger,
+        params: step.params,
+        generator: plan.create.generator,
+      },
+      facts,
+      resumed,
+      config: deps.config,
+      notifier: deps.notifier,
+      logger,
+      now: deps.now,
+    };
+    let outcome: Record<string, unknown>;
+    try {
+      outcome = await withRetry(
+        async (attempt) => {
+          // After a failed attempt the call may still have taken effect: treat it as resumed.
+          rt.resumed = resumed || attempt > 1;
+          const result = await def.execute(rt);
+          if (def.sideEffect && lostResponsePoint(step.id)) {
+            throw new ProviderError(`simulated lost response for ${step.id}`, { retryable: true });
+          }
+          return result;
+        },
+        {
+          policy: deps.retry ?? STEP_RETRY,
+          ...(deps.sleep ? { sleep: deps.sleep } : {}),
+          onRetry: ({ attempt, delayMs, error }) =>
+            logger.warn(
+              { step: step.id, attempt, delayMs, error: (error as Error).message },
+              'step failed; retrying',
+            ),
+        },
+      );
+    } catch (error) {
+      return await failStep(deps, run, plan, base, error);
+    }
+    resumed = false;
+    failpoint(`${step.id}:after-call`);
+
+    if (step.type === 'verify' && facts.verified && !facts.verified.ok) {
+      return await failVerify(deps, run, plan, base, outcome);
+    }
+    await deps.store.transaction(async (tx) => {
+      await tx.runs.upsertStep({
+        ...base,
+        status: 'done',
+        attempts: base.attempts + (def.sideEffect ? 1 : 0),
+        outcome,
+        updatedAt: deps.now().toISOString(),
+      });
+      await tx.runs.update(runId, { facts: facts as Record<string, unknown> });
+      await deps.audit.record(tx.audit, {
+        type: 'step.done',
+        actor: run.executor,
+        subject: runId,
+        data: { stepId: step.id, type: step.type, outcome },
+      });
+      if (index === completing) {
+        const lineage = lineageFor(run, request, plan, facts, deps.now());
+        await tx.lineage.insert(lineage);
+        await deps.audit.record(tx.audit, {
+          type: 'lineage.recorded',
+          actor: run.executor,
+          subject: plan.ref,
+          data: { ...lineage },
+        });
+      }
+    });
+    failpoint(`${step.id}:after-outcome`);
+  }
+
+  return await deps.store.transaction(async (tx) => {
+    const finishedAt = deps.now().toISOString();
+    await tx.runs.update(runId, { status: 'completed', finishedAt, facts: facts as Record<string, unknown> });
+    await tx.requests.update(request.id, { status: 'completed', updatedAt: finishedAt });
+    await deps.audit.record(tx.audit, {
+      type: 'run.completed',
+      actor: run.executor,
+      subject: runId,
+      data: { ref: plan.ref, newVersion: facts.issued?.versionId ?? null },
+    });
+    await deps.audit.checkpoint(tx.audit);
+    return (await tx.runs.get(runId)) as RunRecord;
+  });
+}
+
+function intentOf(step: PlannedStep, plan: Plan): Record<string, unknown> {
+  if (step.type === 'revoke')
+    return { versions: plan.revoke.versions.map((v) => v.versionId), mode: plan.revoke.mode };
+  if (step.type === 'reissue') return { generator: plan.create.generator.type };
+  return {};
+}
+
+/** Right before the first side effect: the live target must still plan to the approved digest. */
+function sideEffectStarted(plan: Plan, records: Map<string, StepRecord>): boolean {
+  return plan.steps.some((s) => s.sideEffect && (records.get(s.id)?.status ?? 'pending') !== 'pending');
+}
+
+async function refuseOnDrift(
+  deps: EngineDeps,
+  run: RunRecord,
+  approvedDigest: string,
+  step: PlannedStep,
+  index: number,
+): Promise<void> {
+  const request = await deps.store.requests.get(run.requestId);
+  if (!request) return;
+  const fresh = await planTarget(deps, request.ref, request.runbookId);
+  if (fresh.digest === approvedDigest) return;
+  const message =
+    `the live state of ${request.ref} changed since the plan was approved (approved ${approvedDigest}, now ${fresh.digest}); ` +
+    'nothing was changed — file a new request';
+  await deps.store.transaction(async (tx) => {
+    const at = deps.now().toISOString();
+    await tx.runs.upsertStep({
+      runId: run.id,
+      stepId: step.id,
+      index,
+      type: step.type,
+      status: 'failed',
+      attempts: 0,
+      idempotencyKey: `${run.id}:${step.id}`,
+      outcome: { rule: 'digest-drift', liveDigest: fresh.digest },
+      updatedAt: at,
+    });
+    await tx.runs.update(run.id, { status: 'refused', finishedAt: at, error: message });
+    await tx.requests.update(request.id, { status: 'failed', updatedAt: at });
+    await deps.audit.record(tx.audit, {
+      type: 'run.refused',
+      actor: run.executor,
+      subject: run.id,
+      data: { rule: 'digest-drift', approvedDigest, liveDigest: fresh.digest },
+    });
+  });
+  throw new PolicyError('digest-drift', message);
+}
+
+/**
+ * A step failed after its final attempt. In revoke-then-reissue, once anything was revoked
+ * the run needs a human: it is never rolled back by re-enabling the old credential.
+ */
+async function failStep(
+  deps: EngineDeps,
+  run: RunRecord,
+  plan: Plan,
+  base: StepRecord,
+  error: unknown,
+): Promise<RunRecord> {
+  if (error instanceof PolicyError) throw error;
+  const message = error instanceof Error ? error.message : String(error);
+  const facts = (await deps.store.runs.get(run.id))?.facts as RunFacts | undefined;
+  const revokedSomething = (facts?.revoked?.length ?? 0) > 0 || base.type === 'revoke';
+  const status = revokedSomething ? 'needs-attention' : 'failed';
+  await deps.store.transaction(async (tx) => {
+    const at = deps.now().toISOString();
+    await tx.runs.upsertStep({
+      ...base,
+      status: 'failed',
+      attempts: base.attempts + 1,
+      outcome: { error: message },
+      updatedAt: at,
+    });
+    await tx.runs.update(run.id, { status, error: `step ${base.stepId} failed: ${message}` });
+    await tx.requests.update(run.requestId, { status, updatedAt: at });
+    await deps.audit.record(tx.audit, {
+      type: `run.${status}`,
+      actor: run.executor,
+      subject: run.id,
+      data: { stepId: base.stepId, error: message },
+    });
+    await deps.audit.checkpoint(tx.audit);
+  });
+  await alert(deps, run, plan, status, `step ${base.stepId} failed: ${message}`);
+  if (error instanceof NhiError && error.code === 'audit') throw error;
+  return (await deps.store.runs.get(run.id)) as RunRecord;
+}
+
+/** The new credential did not verify. */
+async function failVerify(
+  deps: EngineDeps,
+  run: RunRecord,
+  plan: Plan,
+  base: StepRecord,
+  outcome: Record<string, unknown>,
+): Promise<RunRecord> {
+  const facts = (await deps.store.runs.get(run.id))?.facts as RunFacts;
+  const issued = (outcome.versionId as string | undefined) ?? facts?.issued?.versionId;
+  let status: RunRecord['status'] = 'needs-attention';
+  let note = 'new credential did not verify; the old one stays revoked (never re-enabled automatically)';
+  if (plan.runbook.order === 'reissue-then-revoke') {
+    const provider = await deps.provider(parseRef(plan.ref).instance);
+    const runFacts = (await deps.store.runs.get(run.id))?.facts as RunFacts;
+    if (provider.discard && runFacts.issued) {
+      await provider.discard(parseRef(plan.ref), runFacts.issued, {
+        runId: run.id,
+        stepId: base.stepId,
+        idempotencyKey: `${run.id}:${base.stepId}:discard`,
+        fingerprint: deps.fingerprint,
+        logger: deps.logger,
+        params: {},
+      });
+    }
+    status = 'failed';
+    note = `new version ${issued} did not verify and was removed; the old credential was not touched`;
+  }
+  await deps.store.transaction(async (tx) => {
+    const at = deps.now().toISOString();
+    await tx.runs.upsertStep({
+      ...base,
+      status: 'failed',
+      attempts: base.attempts + 1,
+      outcome: { ...outcome, note },
+      updatedAt: at,
+    });
+    await tx.runs.update(run.id, { status, error: note });
+    await tx.requests.update(run.requestId, { status, updatedAt: at });
+    await deps.audit.record(tx.audit, {
+      type: `run.${status}`,
+      actor: run.executor,
+      subject: run.id,
+      data: { stepId: base.stepId, note, issued: issued ?? null },
+    });
+    await deps.audit.checkpoint(tx.audit);
+  });
+  await alert(deps, run, plan, status, note);
+  return (await deps.store.runs.get(run.id)) as RunRecord;
+}
+
+async function alert(
+  deps: EngineDeps,
+  run: RunRecord,
+  plan: Plan,
+  status: string,
+  summary: string,
+): Promise<void> {
+  const targets = [
+    ...deps.config.policy.securityAlert,
+    ...deps.config.policy[plan.policy.tier].alert,
+    ...Object.keys(deps.config.notify),
+  ];
+  await deps.notifier.notify(targets, {
+    event: `run.${status}`,
+    severity: status === 'needs-attention' ? 'critical' : 'high',
+    subject: run.id,
+    summary: `${plan.ref}: ${summary}. Inspect with: nhi status ${run.id}; continue with: nhi resume ${run.id}`,
+    data: { ref: plan.ref, runId: run.id, requestId: run.requestId, status },
+  });
+}

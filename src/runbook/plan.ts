@@ -1,0 +1,148 @@
+/**
+ * The pure planner: target + runbook + current provider snapshot + policy -> Plan.
+ * No I/O, no clock: the same inputs always give the same canonical plan and digest,
+ * which is what approvals bind to.
+ */
+import type { TierPolicy } from '../config/schema.js';
+import { canonicalDigest } from '../lib/canonical.js';
+import { PolicyError } from '../lib/errors.js';
+import type { GeneratorSpec } from '../lib/generator.js';
+import type { IdentityRecord, KindCapabilities } from '../provider.js';
+import type { Runbook, RunbookOrder, StepType } from './schema.js';
+import { STEP_DEFINITIONS } from './steps/index.js';
+
+export interface PlannedStep {
+  id: string;
+  type: StepType;
+  params: Record<string, unknown>;
+  sideEffect: boolean;
+}
+
+export interface Plan {
+  kind: 'nhi-recovery-plan';
+  version: 1;
+  ref: string;
+  provider: string;
+  instance: string;
+  credentialKind: string;
+  runbook: { id: string; order: RunbookOrder };
+  target: {
+    state: string;
+    currentVersion: string | null;
+    owners: string[];
+    tier: 'standard' | 'privileged';
+    tierReason: string | null;
+  };
+  /** Exactly these versions lose access. */
+  revoke: {
+    versions: { versionId: string; fingerprint: string | null; labels: string[] }[];
+    mode: string | null;
+  };
+  create: { generator: GeneratorSpec; count: 1 };
+  steps: PlannedStep[];
+  policy: {
+    tier: 'standard' | 'privileged';
+    quorum: number;
+    holdMinutes: number;
+    approvalTtlHours: number;
+    executorNotApprover: boolean;
+  };
+}
+
+export interface PlanInput {
+  runbook: Runbook;
+  snapshot: IdentityRecord;
+  capabilities: KindCapabilities | undefined;
+  owners: string[];
+  tier: { tier: 'standard' | 'privileged'; because?: string };
+  policy: TierPolicy;
+}
+
+export function planRecovery(input: PlanInput): Plan {
+  const { runbook, snapshot, capabilities } = input;
+  assertCapable(runbook, snapshot.ref, capabilities);
+  const revokeStep = runbook.steps.find((s) => s.type === 'revoke');
+  const scope = (revokeStep?.params.scope as string | undefined) ?? 'all-live';
+  const mode = (revokeStep?.params.mode as string | undefined) ?? capabilities?.revokeModes[0] ?? null;
+  const live = snapshot.versions.filter((v) => v.state === 'enabled' && (scope === 'all-live' || v.current));
+  if (live.length === 0 && runbook.order === 'revoke-then-reissue') {
+    throw new PolicyError(
+      'nothing-to-revoke',
+      `${snapshot.ref} has no live version to revoke (state ${snapshot.state})`,
+    );
+  }
+  const versions = live
+    .map((v) => ({
+      versionId: v.id,
+      fingerprint: v.fingerprint ?? null,
+      labels: [...(v.labels ?? [])].sort(),
+    }))
+    .sort((a, b) => a.versionId.localeCompare(b.versionId));
+  return {
+    kind: 'nhi-recovery-plan',
+    version: 1,
+    ref: snapshot.ref,
+    provider: snapshot.provider,
+    instance: snapshot.instance,
+    credentialKind: snapshot.kind,
+    runbook: { id: runbook.id, order: runbook.order },
+    target: {
+      state: snapshot.state,
+      currentVersion: snapshot.currentVersion ?? null,
+      owners: [...input.owners].sort(),
+      tier: input.tier.tier,
+      tierReason: input.tier.because ?? null,
+    },
+    revoke: { versions, mode },
+    create: { generator: runbook.generator, count: 1 },
+    steps: runbook.steps.map((s) => ({
+      id: s.id,
+      type: s.type,
+      params: s.params,
+      sideEffect: STEP_DEFINITIONS[s.type].sideEffect,
+    })),
+    policy: {
+      tier: input.tier.tier,
+      quorum: input.policy.quorum,
+      holdMinutes: input.policy.holdMinutes,
+      approvalTtlHours: input.policy.approvalTtlHours,
+      executorNotApprover: input.policy.executorNotApprover,
+    },
+  };
+}
+
+export function planDigest(plan: Plan): string {
+  return canonicalDigest(plan);
+}
+
+/** Refuse, before anything runs, a runbook whose steps the provider cannot do. */
+export function assertCapable(runbook: Runbook, ref: string, caps: KindCapabilities | undefined): void {
+  if (!caps) {
+    throw new PolicyError(
+      'capability',
+      `provider of ${ref} does not support kind "${runbook.appliesTo.kind}"`,
+    );
+  }
+  for (const step of runbook.steps) {
+    const need = STEP_DEFINITIONS[step.type].requires;
+    if (need && !caps[need]) {
+      throw new PolicyError(
+        'capability',
+        `runbook ${runbook.id} step "${step.id}" needs "${need}", which ${ref}'s provider cannot do for kind ${runbook.appliesTo.kind}`,
+      );
+    }
+    const mode = step.type === 'revoke' ? (step.params.mode as string | undefined) : undefined;
+    if (mode && !caps.revokeModes.includes(mode)) {
+      throw new PolicyError(
+        'capability',
+        `runbook ${runbook.id} asks revoke mode "${mode}"; ${ref}'s provider supports: ${caps.revokeModes.join(', ') || 'none'}`,
+      );
+    }
+  }
+  if (runbook.order === 'reissue-then-revoke' && !caps.discard) {
+    throw new PolicyError(
+      'capability',
+      `reissue-then-revoke needs "discard" (to remove an unverified version); ${ref} cannot`,
+    );
+  }
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { notifyRequestCreated } from '../approval/notifications.js';
+import { PolicyError, UsageError } from '../lib/errors.js';
+import type { RecoveryRequest } from '../store/types.js';
+import type { EngineDeps } from './engine.js';
+import { planTarget } from './planning.js';
+
+export interface NewRequest {
+  ref: string;
+  runbookId: string;
+  reason: string;
+  requester: string;
+}
+
+/**
+ * File a recovery request: plan against the live provider, store the request with its
+ * plan and digest and the audit entry in one transaction, then tell the owners.
+ */
+export async function createRequest(deps: EngineDeps, input: NewRequest): Promise<RecoveryRequest> {
+  const reason = input.reason.trim();
+  if (!reason) throw new UsageError('--reason must say why (an incident id, what leaked)');
+  if (!deps.config.owners.principals[input.requester]) {
+    throw new PolicyError(
+      'unknown-principal',
+      `requester "${input.requester}" is not a registered principal (owners.principals)`,
+    );
+  }
+  const { plan, digest, owners } = await planTarget(deps, input.ref, input.runbookId);
+  const now = deps.now();
+  const request: RecoveryRequest = {
+    id: `req_${randomUUID()}`,
+    ref: plan.ref,
+    runbookId: input.runbookId,
+    reason,
+    requester: input.requester,
+    tier: plan.policy.tier,
+    owners,
+    plan: plan as unknown as Record<string, unknown>,
+    planDigest: digest,
+    status: 'pending',
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + deps.config.policy.requestTtlHours * 3_600_000).toISOString(),
+    reviewRequired: false,
+    updatedAt: now.toISOString(),
+  };
+  await deps.store.transaction(async (tx) => {
+    await tx.requests.insert(request);
+    await deps.audit.record(tx.audit, {
+      type: 'request.created',
+      actor: request.requester,
+      subject: request.id,
+      data: {
+        ref: request.ref,
+        runbook: request.runbookId,
+        planDigest: digest,
+        tier: request.tier,
+        owners,
+        reason,
+        expiresAt: request.expiresAt,
+        revoke: plan.revoke.versions.map((v) => v.versionId),
+      },
+    });
+  });
+  await notifyRequestCreated(deps.notifier, deps.config, request);
+  return request;
+}

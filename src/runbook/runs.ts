@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { authorizeRun, type RunAuthorization } from '../approval/authorize.js';
+import { notifyBreakGlass } from '../approval/notifications.js';
+import { ownerRegistryFromConfig } from '../approval/registry.js';
+import { NotFoundError, PolicyError } from '../lib/errors.js';
+import type { RunRecord } from '../store/types.js';
+import type { EngineDeps } from './engine.js';
+import { executeRun } from './executor.js';
+import type { RunFacts } from './facts.js';
+
+export interface StartRun {
+  requestId: string;
+  executor: string;
+  breakGlass?: { reason?: string };
+}
+
+/**
+ * `nhi run`: authorize (owner approvals, quorum, hold, separation of duties, or
+ * break-glass), record the refusal or the start in the audit log, then execute.
+ */
+export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRecord> {
+  const request = await deps.store.requests.get(input.requestId);
+  if (!request) throw new NotFoundError(`no request ${input.requestId} (see nhi status)`);
+  const active = (await deps.store.runs.forRequest(request.id)).find((r) => r.status !== 'refused');
+  if (active) {
+    throw new PolicyError(
+      'already-run',
+      `request ${request.id} already has run ${active.id} (${active.status}); use nhi resume ${active.id} to continue it`,
+    );
+  }
+  const approvals = await deps.store.approvals.forRequest(request.id);
+  let auth: RunAuthorization;
+  try {
+    auth = authorizeRun({
+      request,
+      approvals,
+      executor: input.executor,
+      now: deps.now(),
+      config: deps.config,
+      registry: ownerRegistryFromConfig(deps.config),
+      ...(input.breakGlass ? { breakGlass: input.breakGlass } : {}),
+    });
+  } catch (error) {
+    if (error instanceof PolicyError) {
+      await deps.store.transaction((tx) =>
+        deps.audit.record(tx.audit, {
+          type: 'run.refused',
+          actor: input.executor,
+          subject: request.id,
+          data: { rule: error.rule, message: error.message, breakGlass: input.breakGlass !== undefined },
+        }),
+      );
+    }
+    throw error;
+  }
+  const now = deps.now().toISOString();
+  const facts: RunFacts = { mode: auth.mode, approvers: auth.approvers, approvalIds: auth.approvalIds };
+  const run: RunRecord = {
+    id: `run_${randomUUID()}`,
+    requestId: request.id,
+    executor: input.executor,
+    status: 'running',
+    breakGlass: auth.mode === 'break-glass',
+    ...(auth.breakGlassReason ? { breakGlassReason: auth.breakGlassReason } : {}),
+    startedAt: now,
+    facts: facts as Record<string, unknown>,
+  };
+  await deps.store.transaction(async (tx) => {
+    await tx.runs.insert(run);
+    await tx.requests.update(request.id, {
+      status: 'running',
+      updatedAt: now,
+      ...(auth.mode === 'break-glass' ? { reviewRequired: true } : {}),
+    });
+    await deps.audit.record(tx.audit, {
+      type: auth.mode === 'break-glass' ? 'run.break-glass' : 'run.started',
+      actor: input.executor,
+      subject: run.id,
+      data: {
+        requestId: request.id,
+        ref: request.ref,
+        planDigest: request.planDigest,
+        approvers: auth.approvers,
+        approvalIds: auth.approvalIds,
+        ...(auth.breakGlassReason ? { reason: auth.breakGlassReason } : {}),
+        ignoredDecisions: auth.ignored.map((i) => ({ principal: i.principal, rule: i.rule })),
+      },
+    });
+  });
+  if (auth.mode === 'break-glass')
+    await notifyBreakGlass(deps.notifier, deps.config, {
+      request,
+      executor: input.executor,
+      reason: auth.breakGlassReason ?? '',
+      runId: run.id,
+    });
+  return executeRun(deps, run.id);
+}
+
+/** `nhi resume`: continue an interrupted or failed run from its step records. */
+export async function resumeRun(deps: EngineDeps, runId: string, actor: string): Promise<RunRecord> {
+  const run = await deps.store.runs.get(runId);
+  if (!run) throw new NotFoundError(`no run ${runId} (see nhi status)`);
+  if (run.status === 'completed') return run;
+  if (run.status === 'refused')
+    throw new PolicyError('refused', `run ${runId} was refused and cannot be resumed; file a new request`);
+  await deps.store.transaction(async (tx) => {
+    await tx.runs.update(runId, { status: 'running' });
+    await tx.requests.update(run.requestId, { status: 'running', updatedAt: deps.now().toISOString() });
+    await deps.audit.record(tx.audit, {
+      type: 'run.resumed',
+      actor,
+      subject: runId,
+      data: { previousStatus: run.status },
+    });
+  });
+  return executeRun(deps, runId);
+}

@@ -1,0 +1,50 @@
+/**
+ * Pull from an async iterable ahead of the consumer, holding at most `size` items, so a
+ * provider's next page is fetched while the previous records are written to the store.
+ * Memory stays bounded by `size`; an error from the source surfaces at the consumer.
+ */
+export async function* prefetch<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T> {
+  const buffer: T[] = [];
+  let done = false;
+  let failure: { error: unknown } | undefined;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  let stopped = false;
+
+  const pump = (async () => {
+    try {
+      for await (const item of source) {
+        buffer.push(item);
+        wakeConsumer?.();
+        while (buffer.length >= size && !stopped) await new Promise<void>((r) => (wakeProducer = r));
+        if (stopped) return;
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      done = true;
+      wakeConsumer?.();
+    }
+  })();
+
+  try {
+    for (;;) {
+      if (buffer.length > 0) {
+        const item = buffer.shift() as T;
+        wakeProducer?.();
+        yield item;
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (done) return;
+      await new Promise<void>((r) => (wakeConsumer = r));
+      wakeConsumer = undefined;
+    }
+  } finally {
+    // The consumer stopped (end, break, abort, error). Do not wait for a slow source's pending
+    // page: the producer returns (closing the source) as soon as that page arrives.
+    stopped = true;
+    wakeProducer?.();
+    void pump;
+  }
+}
