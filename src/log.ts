@@ -34,6 +34,36 @@ export const REDACT_PATHS = [
   '*.authorization',
 ];
 
+/**
+ * Key names treated as secret at ANY depth (pino's redact paths stop at one level of
+ * nesting and are case-sensitive): a `token` three objects down, or inside an array, is
+ * still a token. Matched case-insensitively against the whole key or its suffix.
+ */
+const SECRET_KEY = /(?:^value$|^secret_?id$|^secretstring$|^secretbinary$|^secretaccesskey$|^x-vault-token$|^cookie$|password$|passwd$|passphrase$|token$|secret$|api_?key$|private_?key$|authorization$)/i;
+const MAX_DEPTH = 12;
+
+/** A copy of `node` with every secret-named field replaced; only plain objects and arrays are walked. */
+export function redactSecretFields(node: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  const isArray = Array.isArray(node);
+  const proto = Object.getPrototypeOf(node) as unknown;
+  // Errors, SecretValue, Buffers, Dates keep their own serialisation (SecretValue redacts itself).
+  if (!isArray && proto !== Object.prototype && proto !== null) return node;
+  if (seen.has(node)) return '[Circular]';
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  seen.add(node);
+  const out: unknown = isArray
+    ? node.map((child) => redactSecretFields(child, depth + 1, seen))
+    : Object.fromEntries(
+        Object.entries(node).map(([k, v]) => [
+          k,
+          SECRET_KEY.test(k) && v !== undefined && v !== null ? '[redacted]' : redactSecretFields(v, depth + 1, seen),
+        ]),
+      );
+  seen.delete(node);
+  return out;
+}
+
 export interface LoggerOptions {
   level?: string;
   /** Where JSON lines go; default stderr (stdout is for human output). */
@@ -47,7 +77,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       base: { app: 'nhi' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactSecretFields(object) as Record<string, unknown>,
+        bindings: (bindings) => redactSecretFields(bindings) as Record<string, unknown>,
+      },
     },
     opts.destination ?? pino.destination({ fd: 2, sync: true }),
   );

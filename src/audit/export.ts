@@ -22,7 +22,7 @@ export async function exportAuditJsonl(audit: AuditArea, outPath: string): Promi
   let entries = 0;
   const write = async (line: string) => {
     check();
-    if (!out.write(`${line}\n`)) await Promise.race([new Promise((resolve) => out.once('drain', resolve)), closed]);
+    if (!out.write(`${line}\n`)) await Promise.race([new Promise<void>((resolve) => out.once('drain', () => resolve())), closed]);
   };
   try {
     for await (const entry of audit.entries()) {

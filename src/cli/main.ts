@@ -9,6 +9,13 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The AWS SDK warns on every start that future releases need Node 22; that is for us, not for users.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name === 'NodeVersionSupportWarning') return;
+  process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -54,6 +54,10 @@ export function parseConfig(raw: unknown, opts: { sourcePath: string; env: NodeJ
   if (problems.length > 0) {
     throw new ConfigError(`config ${opts.sourcePath} has ${problems.length} problem(s)`, problems);
   }
+  // File paths inside provider blocks are relative to the config file, like every other path in it.
+  for (const instance of Object.values(result.data.providers)) {
+    if ('caFile' in instance && instance.caFile) instance.caFile = resolve(baseDir, instance.caFile);
+  }
   const config: Config = { ...result.data, sourcePath: opts.sourcePath, baseDir };
   return config;
 }

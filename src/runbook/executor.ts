@@ -57,14 +57,15 @@ export async function executeRun(deps: EngineDeps, runId: string): Promise<RunRe
     let resumed = existing?.status === 'intent' || existing?.status === 'failed';
     if (def.sideEffect) {
       failpoint(`${step.id}:before-intent`);
+      const intentRecord: StepRecord = {
+        ...base,
+        status: 'intent',
+        attempts: base.attempts + 1,
+        intent: intentOf(step, plan),
+        updatedAt: deps.now().toISOString(),
+      };
       await deps.store.transaction(async (tx) => {
-        await tx.runs.upsertStep({
-          ...base,
-          status: 'intent',
-          attempts: base.attempts + 1,
-          intent: intentOf(step, plan),
-          updatedAt: deps.now().toISOString(),
-        });
+        await tx.runs.upsertStep(intentRecord);
         await deps.audit.record(tx.audit, {
           type: 'step.intent',
           actor: run.executor,
@@ -72,6 +73,7 @@ export async function executeRun(deps: EngineDeps, runId: string): Promise<RunRe
           data: { stepId: step.id, type: step.type, idempotencyKey: key, resumed, ...intentOf(step, plan) },
         });
       });
+      records.set(step.id, intentRecord);
       failpoint(`${step.id}:after-intent`);
     }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { authorizeRun, type RunAuthorization } from '../approval/authorize.js';
 import { notifyBreakGlass } from '../approval/notifications.js';
 import { ownerRegistryFromConfig } from '../approval/registry.js';
+import { authorizeStoredRun, gateRun } from '../approval/run-gate.js';
 import { NotFoundError, PolicyError } from '../lib/errors.js';
 import type { RunRecord } from '../store/types.js';
 import type { EngineDeps } from './engine.js';
@@ -28,31 +28,16 @@ export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRe
       `request ${request.id} already has run ${active.id} (${active.status}); use nhi resume ${active.id} to continue it`,
     );
   }
-  const approvals = await deps.store.approvals.forRequest(request.id);
-  let auth: RunAuthorization;
-  try {
-    auth = authorizeRun({
-      request,
-      approvals,
-      executor: input.executor,
-      now: deps.now(),
-      config: deps.config,
-      registry: ownerRegistryFromConfig(deps.config),
-      ...(input.breakGlass ? { breakGlass: input.breakGlass } : {}),
-    });
-  } catch (error) {
-    if (error instanceof PolicyError) {
-      await deps.store.transaction((tx) =>
-        deps.audit.record(tx.audit, {
-          type: 'run.refused',
-          actor: input.executor,
-          subject: request.id,
-          data: { rule: error.rule, message: error.message, breakGlass: input.breakGlass !== undefined },
-        }),
-      );
-    }
-    throw error;
-  }
+  const registry = ownerRegistryFromConfig(deps.config);
+  const gateInput = {
+    requestId: request.id,
+    executor: input.executor,
+    now: deps.now(),
+    ...(input.breakGlass ? { breakGlass: input.breakGlass } : {}),
+  };
+  // Refusals are audited by the gate; the check is repeated inside the transaction that
+  // starts the run, so a deny recorded in between cannot be missed.
+  const { authorization: auth } = await gateRun({ ...deps, registry }, gateInput);
   const now = deps.now().toISOString();
   const facts: RunFacts = { mode: auth.mode, approvers: auth.approvers, approvalIds: auth.approvalIds };
   const run: RunRecord = {
@@ -66,6 +51,7 @@ export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRe
     facts: facts as Record<string, unknown>,
   };
   await deps.store.transaction(async (tx) => {
+    await authorizeStoredRun(tx, { config: deps.config, registry }, gateInput);
     await tx.runs.insert(run);
     await tx.requests.update(request.id, {
       status: 'running',

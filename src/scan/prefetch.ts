@@ -3,13 +3,17 @@
  * provider's next page is fetched while the previous records are written to the store.
  * Memory stays bounded by `size`; an error from the source surfaces at the consumer.
  */
-export async function* prefetch<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T> {
+export async function* prefetch<T>(source: AsyncIterable<T>, size: number, signal?: AbortSignal): AsyncGenerator<T> {
   const buffer: T[] = [];
   let done = false;
   let failure: { error: unknown } | undefined;
   let wakeConsumer: (() => void) | undefined;
   let wakeProducer: (() => void) | undefined;
   let stopped = false;
+
+  // An abort ends the iteration at once, even while the source is stuck in a slow call.
+  const onAbort = () => wakeConsumer?.();
+  signal?.addEventListener('abort', onAbort, { once: true });
 
   const pump = (async () => {
     try {
@@ -29,6 +33,7 @@ export async function* prefetch<T>(source: AsyncIterable<T>, size: number): Asyn
 
   try {
     for (;;) {
+      if (signal?.aborted) return;
       if (buffer.length > 0) {
         const item = buffer.shift() as T;
         wakeProducer?.();
@@ -44,6 +49,7 @@ export async function* prefetch<T>(source: AsyncIterable<T>, size: number): Asyn
     // The consumer stopped (end, break, abort, error). Do not wait for a slow source's pending
     // page: the producer returns (closing the source) as soon as that page arrives.
     stopped = true;
+    signal?.removeEventListener('abort', onAbort);
     wakeProducer?.();
     void pump;
   }

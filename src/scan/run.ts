@@ -115,7 +115,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     let seen = 0;
     try {
       const records = provider.inventory(opts.signal ? { signal: opts.signal } : {});
-      for await (const rec of prefetch(records, opts.prefetch ?? 256)) {
+      for await (const rec of prefetch(records, opts.prefetch ?? 256, opts.signal)) {
         if (aborted()) break;
         await processIdentity(rec, writer);
         seen++;

@@ -1,38 +1,133 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../lib/errors.js';
-import type { CliIo } from '../context.js';
+import { SEVERITIES, type Severity } from '../../config/schema.js';
+import { UsageError } from '../../lib/errors.js';
+import { renderTable } from '../../lib/text.js';
+import { ALERT_EVERYTHING, findingTargets } from '../../scan/alerts.js';
+import { REPORT_FORMATS, type ReportFormat } from '../../scan/report/index.js';
+import { hasOpenAtLeast, runScanJob } from '../../scan/service.js';
+import { isFindingType } from '../../scan/severity.js';
+import { serve } from '../../schedule/serve.js';
+import { type CliIo, contextFor } from '../context.js';
+import { EXIT } from '../exit.js';
 
-const notYet = (what: string) => () => {
-  throw new NotImplementedError(what);
-};
+interface ScanOpts {
+  provider?: string[];
+  format: string;
+  out?: string;
+  failOn?: string;
+  alert: boolean;
+}
 
-export function registerScanCommands(program: Command, _io: CliIo): void {
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+export function registerScanCommands(program: Command, io: CliIo): void {
   program
     .command('scan')
-    .description(
-      'walk every provider, store snapshots, compute findings (dormant, reenabled, orphaned, long-lived, ...)',
-    )
+    .description('walk every provider, store snapshots, compute findings (dormant, reenabled, orphaned, long-lived, ...)')
     .option('-p, --provider <name...>', 'only these provider instances')
     .option('--format <format>', 'table | json | markdown | html', 'table')
-    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--out <file>', 'write the report to a file instead of stdout ("{date}" = scan date)')
     .option('--fail-on <severity>', 'exit 4 when a finding at or above this severity is open')
+    .option('--no-alert', 'do not send alerts to notify targets that subscribe to "finding" events')
     .addHelpText(
       'after',
-      '\nExamples:\n  nhi scan\n  nhi scan --format html --out report.html --fail-on high',
+      '\nAlerts: a plain scan notifies the targets whose "events" list "finding" (or finding.*), only on findings\n' +
+        'that are new or changed severity.\n\nExamples:\n  nhi scan\n  nhi scan --format html --out report.html --fail-on high',
     )
-    .action(notYet('nhi scan'));
+    .action(async (opts: ScanOpts, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      const format = (ctx.globals.json && opts.format === 'table' ? 'json' : opts.format) as ReportFormat;
+      if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${opts.format}"`);
+      if (opts.failOn && !(SEVERITIES as readonly string[]).includes(opts.failOn)) {
+        throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, got "${opts.failOn}"`);
+      }
+      await ctx.withApp(async (app) => {
+        const abort = new AbortController();
+        const onSignal = () => abort.abort(new Error('interrupted by signal'));
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          const job = await runScanJob(app, {
+            providers: opts.provider ?? [],
+            report: opts.out
+              ? { format, out: opts.out }
+              : { format, write: (chunk) => void io.stdout.write(chunk) },
+            alerts: opts.alert ? { targets: findingTargets(app.config.notify), filter: ALERT_EVERYTHING } : { targets: [], filter: ALERT_EVERYTHING },
+            actor: 'cli:scan',
+            signal: abort.signal,
+            onProgress: (instance, seen) => ctx.progress(`${instance}: ${seen} identities`),
+          });
+          ctx.progress('');
+          const r = job.result;
+          if (opts.out) {
+            io.stderr.write(`${r.scan.status}: ${r.counters.identities} identities, ${job.open.open} open findings; report written to ${job.reportPath}\n`);
+          }
+          const failedAlerts = job.alertOutcomes.filter((o) => o.status === 'failed').length;
+          if (failedAlerts > 0) io.stderr.write(`warning: ${failedAlerts} alert delivery(ies) failed; see "nhi findings"\n`);
+          if (r.scan.status !== 'completed') rootOf(cmd).setOptionValue('exitCode', EXIT.failure);
+          else if (opts.failOn && hasOpenAtLeast(job.open.bySeverity, opts.failOn as Severity)) {
+            rootOf(cmd).setOptionValue('exitCode', EXIT.findings);
+          }
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      });
+    });
+
   program
     .command('findings')
     .description('list findings with first seen / last seen / resolved, and failed alert deliveries')
     .option('--type <type>', 'only this finding type')
     .option('--open', 'only open findings')
     .addHelpText('after', '\nExample:\n  nhi findings --type dormant --open --json')
-    .action(notYet('nhi findings'));
+    .action(async (opts: { type?: string; open?: boolean }, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      if (opts.type && !isFindingType(opts.type)) throw new UsageError(`--type: unknown finding type "${opts.type}"`);
+      await ctx.withApp(async (app) => {
+        const filter = { ...(opts.type ? { type: opts.type } : {}), ...(opts.open ? { status: 'open' as const } : {}) };
+        const failed = await app.store.deliveries.list({ status: 'failed' });
+        if (ctx.globals.json) {
+          io.stdout.write('{"findings":[');
+          let n = 0;
+          for await (const f of app.store.findings.iterate(filter)) io.stdout.write(`${n++ === 0 ? '' : ','}\n${JSON.stringify(f)}`);
+          const deliveries = failed.map(({ body: _body, ...d }) => d);
+          io.stdout.write(`\n],"failedDeliveries":${JSON.stringify(deliveries)}}\n`);
+          return;
+        }
+        const rows: string[][] = [];
+        for await (const f of app.store.findings.iterate(filter)) {
+          rows.push([f.severity, f.type, f.ref, f.status, f.firstSeen.slice(0, 19), f.lastSeen.slice(0, 19), f.resolvedAt?.slice(0, 19) ?? '-', f.summary]);
+        }
+        const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
+        rows.sort((a, b) => rank(b[0] ?? '') - rank(a[0] ?? '') || (a[2] ?? '').localeCompare(b[2] ?? ''));
+        ctx.print(renderTable(['SEVERITY', 'TYPE', 'REF', 'STATUS', 'FIRST SEEN', 'LAST SEEN', 'RESOLVED', 'SUMMARY'], rows));
+        ctx.print(`${rows.length} finding(s)`);
+        if (failed.length > 0) {
+          ctx.print(`\nFailed alert deliveries (${failed.length}):`);
+          ctx.print(
+            renderTable(
+              ['DELIVERY', 'TARGET', 'EVENT', 'SUBJECT', 'ATTEMPTS', 'LAST ERROR', 'UPDATED'],
+              failed.map((d) => [d.id, d.target, d.event, d.subject, String(d.attempts), d.lastError ?? '-', d.updatedAt]),
+            ),
+          );
+        }
+      });
+    });
+
   program
     .command('serve')
-    .description(
-      'run the configured cron schedules (single-flight, catch-up on start); SIGTERM stops cleanly',
-    )
-    .addHelpText('after', '\nExample:\n  nhi serve --config /etc/nhi/nhi.config.json')
-    .action(notYet('nhi serve'));
+    .description('run the configured cron schedules (single-flight, catch-up on start); SIGTERM stops cleanly')
+    .addHelpText('after', '\nLogs are JSON lines on stderr (or log.file).\n\nExample:\n  nhi serve --config /etc/nhi/nhi.config.json')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      await ctx.withApp((app) => serve(app));
+      // The store is closed and the scan checkpointed. A provider call still in flight on a
+      // socket (aborted scans do not wait for it) must not keep the process alive.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 3_000).unref();
+    });
 }

@@ -1,0 +1,118 @@
+/**
+ * One scan job as `nhi scan` and each `nhi serve` schedule run it: scan, write the report,
+ * send alerts, record the audit entry and sign a checkpoint.
+ */
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { App } from '../app.js';
+import type { Severity } from '../config/schema.js';
+import { UsageError } from '../lib/errors.js';
+import type { NotifyOutcome } from '../notify/notifier.js';
+import { type AlertFilter, sendScanAlerts } from './alerts.js';
+import { buildReport, type ReportFormat, type ReportSink, renderReport } from './report/index.js';
+import { runScan, type ScanResult } from './run.js';
+import { atLeast } from './severity.js';
+
+export type ScanApp = Pick<App, 'config' | 'store' | 'audit' | 'notifier' | 'logger' | 'now' | 'provider' | 'providerNames'>;
+
+export interface ScanJob {
+  /** Provider instances to walk; empty = all configured. */
+  providers: readonly string[];
+  /** Report: to a file (`{date}` = scan date) or to `write` (stdout). */
+  report?: { format: ReportFormat; out?: string; write?: ReportSink };
+  alerts?: { targets: readonly string[]; filter: AlertFilter };
+  actor: string;
+  signal?: AbortSignal;
+  onProgress?: (instance: string, seen: number) => void;
+}
+
+export interface ScanJobResult {
+  result: ScanResult;
+  open: { open: number; bySeverity: Record<string, number>; byType: Record<string, number> };
+  reportPath?: string;
+  alertOutcomes: NotifyOutcome[];
+}
+
+export function reportPathFor(template: string, scanStartedAt: string): string {
+  return template.replaceAll('{date}', scanStartedAt.slice(0, 10));
+}
+
+/** Buffered file sink written to a temp name and renamed into place, so readers never see half a report. */
+async function writeReportFile(path: string, render: (write: ReportSink) => Promise<unknown>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${Date.now()}-${process.pid}.nhi-report.tmp`);
+  const fh = await open(tmp, 'w', 0o640);
+  let buffer = '';
+  try {
+    await render(async (chunk) => {
+      buffer += chunk;
+      if (buffer.length >= 64 * 1024) {
+        await fh.write(buffer);
+        buffer = '';
+      }
+    });
+    await fh.write(buffer);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+export function hasOpenAtLeast(bySeverity: Record<string, number>, min: Severity): boolean {
+  return Object.entries(bySeverity).some(([s, n]) => n > 0 && atLeast(s, min));
+}
+
+export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobResult> {
+  const names = job.providers.length > 0 ? [...job.providers] : app.providerNames();
+  for (const n of names) {
+    if (!app.config.providers[n]) throw new UsageError(`unknown provider instance "${n}" (have: ${app.providerNames().join(', ')})`);
+  }
+  const providers = await Promise.all(names.map((n) => app.provider(n)));
+  const result = await runScan(
+    { store: app.store, providers, config: app.config, logger: app.logger, now: app.now },
+    { ...(job.signal ? { signal: job.signal } : {}), ...(job.onProgress ? { onProgress: job.onProgress } : {}) },
+  );
+  const report = await buildReport(result, app.store.findings, app.config.scan, app.now().toISOString());
+  const out: ScanJobResult = { result, open: report.header.summary.findings, alertOutcomes: [] };
+
+  if (job.report?.out) {
+    const path = reportPathFor(job.report.out, result.scan.startedAt);
+    const format = job.report.format;
+    await writeReportFile(path, (write) => renderReport(format, report, write));
+    out.reportPath = path;
+  } else if (job.report?.write) {
+    await renderReport(job.report.format, report, job.report.write);
+  }
+
+  // Sent even for an interrupted scan: its findings are stored, and dedup would otherwise
+  // never alert on them (docs/adr/053-scan-alerts.md).
+  if (job.alerts && job.alerts.targets.length > 0) {
+    out.alertOutcomes = await sendScanAlerts(app.notifier, job.alerts.targets, result.alerts, job.alerts.filter, result.scan.id);
+  }
+
+  const failedAlerts = out.alertOutcomes.filter((o) => o.status === 'failed').length;
+  await app.store.transaction(async (tx) => {
+    await app.audit.record(tx.audit, {
+      type: `scan.${result.scan.status}`,
+      actor: job.actor,
+      subject: result.scan.id,
+      data: {
+        status: result.scan.status,
+        providers: result.scan.providers,
+        identities: result.counters.identities,
+        opened: result.counters.findingsOpened,
+        changed: result.counters.findingsChanged,
+        resolved: result.counters.findingsResolved,
+        open: out.open.open,
+        openBySeverity: out.open.bySeverity,
+        alertsSent: out.alertOutcomes.length - failedAlerts,
+        alertsFailed: failedAlerts,
+        providerErrors: result.errors.map((e) => e.provider),
+        ...(out.reportPath ? { report: out.reportPath } : {}),
+      },
+    });
+  });
+  await app.audit.checkpoint(app.store.audit);
+  return out;
+}

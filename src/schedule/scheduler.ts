@@ -1,0 +1,153 @@
+/**
+ * Cron schedules for `nhi serve` (docs/adr/054-scheduler.md): one CronJob per schedule,
+ * single-flight per schedule (a tick while the previous run is still going is skipped and
+ * logged), last run persisted, a missed run caught up on start, and a stop() that aborts
+ * running scans and waits for them to record their interruption.
+ */
+import { CronJob, CronTime, validateCronExpression } from 'cron';
+import type { Logger } from 'pino';
+import type { ScheduleConfig } from '../config/schema.js';
+import { ConfigError } from '../lib/errors.js';
+import type { ScheduleArea } from '../store/store.js';
+
+export interface ScheduleRunResult {
+  status: string;
+  scanId?: string;
+}
+
+/** Runs one schedule once; must honour `signal` (abort = stop the scan, mark it interrupted). */
+export type ScheduleRunner = (name: string, schedule: ScheduleConfig, signal: AbortSignal) => Promise<ScheduleRunResult>;
+
+export interface SchedulerDeps {
+  schedules: Readonly<Record<string, ScheduleConfig>>;
+  state: ScheduleArea;
+  run: ScheduleRunner;
+  logger: Logger;
+  now: () => Date;
+}
+
+export type TriggerReason = 'cron' | 'catch-up' | 'manual';
+
+/**
+ * The occurrence after `lastRunAt` is due (<= now): at least one scheduled run was missed.
+ * Equivalent to "the last run is older than the previous cron occurrence".
+ */
+export function missedRun(schedule: Pick<ScheduleConfig, 'cron' | 'timezone'>, lastRunAt: string, now: Date): boolean {
+  const next = new CronTime(schedule.cron, schedule.timezone).getNextDateFrom(new Date(lastRunAt));
+  return next.toMillis() <= now.getTime();
+}
+
+export class Scheduler {
+  readonly #deps: SchedulerDeps;
+  readonly #jobs = new Map<string, CronJob>();
+  readonly #running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  #stopping = false;
+
+  constructor(deps: SchedulerDeps) {
+    this.#deps = deps;
+    for (const [name, s] of Object.entries(deps.schedules)) {
+      const check = validateCronExpression(s.cron);
+      if (!check.valid) {
+        throw new ConfigError(`schedule ${name}: invalid cron expression`, [
+          { path: `schedules.${name}.cron`, message: check.error?.message ?? 'invalid', expected: 'a cron expression such as "0 2 * * *"', found: s.cron },
+        ]);
+      }
+    }
+  }
+
+  /** Start the cron jobs, then catch up schedules whose last run missed an occurrence. */
+  async start(): Promise<void> {
+    for (const [name, s] of Object.entries(this.#deps.schedules)) {
+      const job = CronJob.from({
+        cronTime: s.cron,
+        timeZone: s.timezone,
+        start: false,
+        onTick: () => void this.trigger(name, 'cron'),
+        errorHandler: (error) => this.#deps.logger.error({ schedule: name, err: String(error) }, 'schedule tick failed'),
+      });
+      this.#jobs.set(name, job);
+      job.start();
+      this.#deps.logger.info({ schedule: name, cron: s.cron, timezone: s.timezone, next: job.nextDate().toISO() }, 'schedule started');
+    }
+    const catchUps: Promise<unknown>[] = [];
+    for (const [name, s] of Object.entries(this.#deps.schedules)) {
+      const state = await this.#deps.state.get(name);
+      // A schedule that never ran has no missed run to make up (it is new to this store).
+      if (state?.lastRunAt && missedRun(s, state.lastRunAt, this.#deps.now())) {
+        this.#deps.logger.info({ schedule: name, lastRunAt: state.lastRunAt }, 'missed run: catching up');
+        catchUps.push(this.trigger(name, 'catch-up'));
+      }
+    }
+    await Promise.all(catchUps);
+  }
+
+  running(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  nextRun(name: string): string | undefined {
+    return this.#jobs.get(name)?.nextDate().toISO() ?? undefined;
+  }
+
+  /** Run a schedule now unless it is already running (single-flight) or the scheduler is stopping. */
+  async trigger(name: string, reason: TriggerReason): Promise<'ran' | 'skipped'> {
+    const schedule = this.#deps.schedules[name];
+    const log = this.#deps.logger.child({ schedule: name, reason });
+    if (!schedule || this.#stopping) return 'skipped';
+    if (this.#running.has(name)) {
+      log.warn({ runningSince: await this.#runningSince(name) }, 'previous run still in progress: tick skipped');
+      return 'skipped';
+    }
+    const abort = new AbortController();
+    const done = this.#runOnce(name, schedule, abort.signal, log);
+    this.#running.set(name, { abort, done });
+    try {
+      await done;
+    } finally {
+      this.#running.delete(name);
+    }
+    return 'ran';
+  }
+
+  async #runningSince(name: string): Promise<string | undefined> {
+    return (await this.#deps.state.get(name))?.runningSince;
+  }
+
+  async #runOnce(name: string, schedule: ScheduleConfig, signal: AbortSignal, log: Logger): Promise<void> {
+    const startedAt = this.#deps.now().toISOString();
+    const prev = (await this.#deps.state.get(name)) ?? { name };
+    await this.#deps.state.put({ ...prev, name, runningSince: startedAt });
+    log.info({ startedAt }, 'scheduled scan starting');
+    let status = 'error';
+    let scanId: string | undefined;
+    try {
+      const r = await this.#deps.run(name, schedule, signal);
+      status = r.status;
+      scanId = r.scanId;
+      log.info({ status, scanId }, 'scheduled scan finished');
+    } catch (error) {
+      log.error({ err: error instanceof Error ? error.message : String(error) }, 'scheduled scan failed');
+    }
+    // An interrupted run does not count as run: the next start catches it up.
+    const lastRunAt = status === 'interrupted' ? prev.lastRunAt : startedAt;
+    const { runningSince: _done, ...rest } = prev;
+    await this.#deps.state.put({
+      ...rest,
+      name,
+      ...(lastRunAt ? { lastRunAt } : {}),
+      lastStatus: status,
+      ...(scanId ? { lastScanId: scanId } : {}),
+    });
+  }
+
+  /** Stop ticking, abort running scans, and wait until they have recorded their state. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all([...this.#jobs.values()].map((j) => j.stop()));
+    for (const [name, r] of this.#running) {
+      this.#deps.logger.info({ schedule: name }, 'stopping: aborting running scan');
+      r.abort.abort(new Error('scheduler stopping'));
+    }
+    await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+  }
+}
