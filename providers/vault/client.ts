@@ -45,20 +45,27 @@ export interface NodeVaultOptions {
 interface NodeVaultClientLike {
   token: string;
   namespace?: string;
-  request(opts: { method: string; path: string; json?: unknown; headers?: Record<string, string> }): Promise<unknown>;
+  request(opts: {
+    method: string;
+    path: string;
+    json?: unknown;
+    headers?: Record<string, string>;
+  }): Promise<unknown>;
 }
 
 export function createNodeVaultHttp(opts: NodeVaultOptions): VaultHttp {
   const requestOptions: Record<string, unknown> = {};
   if (opts.caFile) requestOptions.ca = readFileSync(opts.caFile);
-  const client = nodeVault({
+  // `rpDefaults` is read by node-vault 0.12 (src/index.js) but missing from its typings.
+  const options: Parameters<typeof nodeVault>[0] & { rpDefaults: Record<string, unknown> } = {
     endpoint: opts.address,
     // node-vault's `debug` logs request bodies (secret values) when DEBUG=node-vault is set.
     debug: () => undefined,
     // node-vault turns TLS verification off when VAULT_SKIP_VERIFY is set in the environment.
     rpDefaults: { strictSSL: true, timeout: opts.timeoutMs },
     requestOptions,
-  }) as unknown as NodeVaultClientLike;
+  };
+  const client = nodeVault(options) as unknown as NodeVaultClientLike;
   // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE from the environment; the adapter
   // sends its own token per request and only the configured namespace.
   client.token = '';

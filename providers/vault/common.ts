@@ -68,7 +68,10 @@ export function ownersFrom(meta: Record<string, string>, ownerTagKeys: readonly 
 }
 
 /** Metadata entries that carry owners, to copy onto a new credential. */
-export function ownerEntries(meta: Record<string, string>, ownerTagKeys: readonly string[]): Record<string, string> {
+export function ownerEntries(
+  meta: Record<string, string>,
+  ownerTagKeys: readonly string[],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of ownerTagKeys) if (meta[key] !== undefined) out[key] = meta[key];
   return out;
@@ -92,7 +95,10 @@ export function baseRecord(instance: string, kind: CredentialKind, locator: stri
 /** Skip a provider name that cannot be a ref (control characters), with a warning that cannot forge log lines. */
 export function refusesName(logger: Logger, kind: CredentialKind, name: string): boolean {
   if (!hasControlChars(name)) return false;
-  logger.warn({ kind, name: JSON.stringify(name) }, 'vault: skipped an identity whose name has control characters');
+  logger.warn(
+    { kind, name: JSON.stringify(name) },
+    'vault: skipped an identity whose name has control characters',
+  );
   return true;
 }
 

@@ -47,8 +47,8 @@ export interface WrappedTarget {
   destroy(accessor: string): Promise<void>;
 }
 
-export function deliveryLocator(ctx: VaultKindContext, base: string, segment: string, runId: string): string {
-  return `${base.replace(/\/+$/, '')}/${segment}/${runId}`;
+export function deliveryLocator(base: string, ...segments: string[]): string {
+  return [base.replace(/\/+$/, ''), ...segments].join('/');
 }
 
 export function deliveryPath(ctx: VaultKindContext, locator: string): KvPath {
@@ -140,12 +140,20 @@ export async function issueWrapped(
     // An earlier attempt may have minted a credential whose wrapped answer never arrived:
     // nobody can ever unwrap it, so it is destroyed before minting the one we deliver.
     for (const accessor of await target.findByKey(key)) {
-      ctx.logger.warn({ accessor, key }, `${target.label}: destroyed an undeliverable credential from an interrupted reissue`);
+      ctx.logger.warn(
+        { accessor, key },
+        `${target.label}: destroyed an undeliverable credential from an interrupted reissue`,
+      );
       await target.destroy(accessor);
     }
   }
   const kept = { ...(rec?.data ?? {}) };
-  const pending = await writeKvData(ctx.session, p, { ...kept, nhi_state: 'pending', idempotency_key: key }, rec?.version ?? 0);
+  const pending = await writeKvData(
+    ctx.session,
+    p,
+    { ...kept, nhi_state: 'pending', idempotency_key: key },
+    rec?.version ?? 0,
+  );
   if (Object.keys(owners).length > 0) await patchKvCustomMetadata(ctx.session, p, owners);
   const wrap = await target.create({ ...meta, nhi_idempotency_key: key });
   try {
@@ -187,10 +195,13 @@ export async function verifyWrapped(
 ): Promise<VerifyResult> {
   const rec = await readDelivery(ctx, deliveryPath(ctx, location));
   const token = str(rec?.data.wrapping_token);
-  if (!rec || rec.data.nhi_state !== 'delivered' || !token) {
+  if (!rec || !token || rec.data.nhi_state !== 'delivered') {
     return { ok: false, detail: `no delivered wrapping token at ${location}` };
   }
-  if (rec.data.wrapped_accessor !== issued.versionId || !sameFingerprint(ctx.fingerprint(token), issued.fingerprint)) {
+  if (
+    rec.data.wrapped_accessor !== issued.versionId ||
+    !sameFingerprint(ctx.fingerprint(token), issued.fingerprint)
+  ) {
     return { ok: false, detail: `the delivery at ${location} is not the issued credential` };
   }
   if (!(await target.exists(issued.versionId))) {
@@ -203,14 +214,18 @@ export async function verifyWrapped(
       json: { token },
     });
     const path = str(dataOf(body).creation_path);
-    if (path !== str(rec.data.creation_path)) return { ok: false, detail: 'wrapping token wraps a different path' };
+    if (path !== str(rec.data.creation_path))
+      return { ok: false, detail: 'wrapping token wraps a different path' };
   } catch (error) {
     if (error instanceof ProviderError && error.status === 400) {
       return { ok: false, detail: 'wrapping token already unwrapped or expired: confirm with the consumer' };
     }
     throw error;
   }
-  return { ok: true, detail: `accessor ${issued.versionId} is live and its wrapping token is unused at ${location}` };
+  return {
+    ok: true,
+    detail: `accessor ${issued.versionId} is live and its wrapping token is unused at ${location}`,
+  };
 }
 
 export async function discardWrapped(

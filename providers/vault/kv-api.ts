@@ -31,7 +31,8 @@ export function splitKvLocator(locator: string, mounts: readonly string[]): KvPa
     .map(trimmed)
     .sort((a, b) => b.length - a.length)
     .find((m) => locator.startsWith(`${m}/`) && locator.length > m.length + 1);
-  if (!mount) throw new UsageError(`kv locator must be <mount>/<path> under a configured mount (${mounts.join(', ')})`);
+  if (!mount)
+    throw new UsageError(`kv locator must be <mount>/<path> under a configured mount (${mounts.join(', ')})`);
   return { mount, path: locator.slice(mount.length + 1) };
 }
 
@@ -77,7 +78,10 @@ export async function readKvData(
   version: number,
 ): Promise<Record<string, unknown> | undefined> {
   try {
-    const body = await session.read('read kv version', { method: 'GET', path: `${url(p, 'data')}?version=${version}` });
+    const body = await session.read('read kv version', {
+      method: 'GET',
+      path: `${url(p, 'data')}?version=${version}`,
+    });
     const data = dataOf(body).data;
     return data === null || data === undefined ? undefined : asObj(data);
   } catch (error) {
@@ -101,7 +105,10 @@ export async function writeKvData(
   );
   const d = dataOf(body);
   const createdAt = str(d.created_time);
-  return { version: typeof d.version === 'number' ? d.version : cas + 1, ...(createdAt ? { createdAt } : {}) };
+  return {
+    version: typeof d.version === 'number' ? d.version : cas + 1,
+    ...(createdAt ? { createdAt } : {}),
+  };
 }
 
 /** Merge custom_metadata entries (PATCH keeps the others). */

@@ -5,11 +5,11 @@
  * lost response cannot produce a second version (docs/adr/011-vault-kv-idempotency.md).
  */
 import { canonicalJson } from '../../src/lib/canonical.js';
+import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { generateSecret } from '../../src/lib/generator.js';
 import type { SecretValue } from '../../src/lib/secret.js';
-import { mapConcurrent } from '../../src/lib/concurrency.js';
 import type { IdentityRecord, IssuedCredential, RevokedVersion, VersionState } from '../../src/provider.js';
 import { baseRecord, ownersFrom, refusesName, visibleTags } from './common.js';
 import type { VaultKind, VaultKindContext } from './kind.js';
@@ -102,7 +102,8 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
     const v = meta.versions.find((x) => x.version === version);
     if (!v) return undefined;
     const data = await readKvData(session, p, version);
-    const fingerprint = data && kvFingerprint(ctx.fingerprint, data, secretFieldsOf(data, meta.custom[ISSUE_FIELDS]));
+    const fingerprint =
+      data && kvFingerprint(ctx.fingerprint, data, secretFieldsOf(data, meta.custom[ISSUE_FIELDS]));
     return {
       versionId: String(version),
       // A version destroyed since cannot be read; an empty fingerprint never verifies.
@@ -170,7 +171,9 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       const p = locate(locator);
       const mode = step.params.mode ?? 'destroy';
       if (mode !== 'destroy' && mode !== 'soft-delete') {
-        throw new UsageError(`kv revoke: mode must be "destroy" or "soft-delete", got ${JSON.stringify(mode)}`);
+        throw new UsageError(
+          `kv revoke: mode must be "destroy" or "soft-delete", got ${JSON.stringify(mode)}`,
+        );
       }
       const meta = await readKvMetadata(session, p);
       const out: RevokedVersion[] = [];
@@ -179,7 +182,11 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
         if (!v) throw new NotFoundError(`vault kv ${locator} has no version ${JSON.stringify(id)}`);
         const done = mode === 'destroy' ? v.destroyed : v.destroyed || isDeleted(v, ctx.now());
         if (done) {
-          out.push({ versionId: id, status: 'already-revoked', revokedAt: v.deletionTime ?? ctx.now().toISOString() });
+          out.push({
+            versionId: id,
+            status: 'already-revoked',
+            revokedAt: v.deletionTime ?? ctx.now().toISOString(),
+          });
           continue;
         }
         const data = await readKvData(session, p, v.version).catch(() => undefined);
@@ -207,7 +214,10 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       const fresh = new Map<string, SecretValue>(fields.map((f) => [f, generateSecret(step.generator)]));
       const cas = meta.currentVersion;
       const expected = cas + 1;
-      await patchKvCustomMetadata(session, p, { [ISSUE_KEY]: `${key}@${expected}`, [ISSUE_FIELDS]: fields.join(',') });
+      await patchKvCustomMetadata(session, p, {
+        [ISSUE_KEY]: `${key}@${expected}`,
+        [ISSUE_FIELDS]: fields.join(','),
+      });
 
       const plain = (): Record<string, unknown> => {
         const data: Record<string, unknown> = { ...kept };
@@ -229,7 +239,9 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
         const after = await readKvMetadata(session, p);
         const mine = await issuedFromMetadata(p, after, key);
         if (mine && sameFingerprint(mine.fingerprint, fingerprint)) return { ...mine, status: 'issued' };
-        await patchKvCustomMetadata(session, p, { [ISSUE_KEY]: null, [ISSUE_FIELDS]: null }).catch(() => undefined);
+        await patchKvCustomMetadata(session, p, { [ISSUE_KEY]: null, [ISSUE_FIELDS]: null }).catch(
+          () => undefined,
+        );
         throw new ConflictError(`vault kv ${locator} changed during reissue (check-and-set ${cas} refused)`);
       }
     },
@@ -248,8 +260,11 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       const p = locate(locator);
       const meta = await readKvMetadata(session, p);
       const data = await readKvData(session, p, Number(issued.versionId));
-      if (!data) return { ok: false, detail: `version ${issued.versionId} is not readable (deleted or destroyed)` };
-      const recorded = meta.custom[ISSUE_KEY]?.endsWith(`@${issued.versionId}`) ? meta.custom[ISSUE_FIELDS] : undefined;
+      if (!data)
+        return { ok: false, detail: `version ${issued.versionId} is not readable (deleted or destroyed)` };
+      const recorded = meta.custom[ISSUE_KEY]?.endsWith(`@${issued.versionId}`)
+        ? meta.custom[ISSUE_FIELDS]
+        : undefined;
       const fp = kvFingerprint(ctx.fingerprint, data, secretFieldsOf(data, recorded));
       if (!fp || !sameFingerprint(fp, issued.fingerprint)) {
         return { ok: false, detail: `version ${issued.versionId} does not hold the issued value` };

@@ -5,8 +5,8 @@
  * inventory asks about the same few names for thousands of tokens).
  */
 import type { Logger } from 'pino';
-import { encodePath, type VaultSession } from './session.js';
 import { dataOf, str } from './common.js';
+import { encodePath, type VaultSession } from './session.js';
 
 const CACHE_MS = 5 * 60_000;
 const SUDO = /capabilities\s*=\s*\[[^\]]*["']sudo["']/;
@@ -40,7 +40,10 @@ export class PolicyHints {
       .then((body) => SUDO.test(str(dataOf(body).rules) ?? ''))
       .catch((error: unknown) => {
         // No read access to policies: no hint rather than a failed scan (said once per policy).
-        this.#logger.debug({ policy: name, error: String(error) }, 'vault: policy not readable for sudo check');
+        this.#logger.debug(
+          { policy: name, error: String(error) },
+          'vault: policy not readable for sudo check',
+        );
         return false;
       });
     this.#cache.set(name, { sudo, at: now });

@@ -19,7 +19,10 @@ export const vaultInstanceSchema = z
     address: httpUrlSchema,
     namespace: z.string().optional(),
     auth: vaultAuthSchema,
-    kinds: z.array(z.enum(['kv', 'approle', 'token', 'entity'])).min(1).default(['kv', 'approle', 'token', 'entity']),
+    kinds: z
+      .array(z.enum(['kv', 'approle', 'token', 'entity']))
+      .min(1)
+      .default(['kv', 'approle', 'token', 'entity']),
     kv: z
       .object({ mounts: z.array(z.string().min(1)).default(['secret']) })
       .strict()
@@ -34,6 +37,15 @@ export const vaultInstanceSchema = z
       })
       .strict()
       .default({ mount: 'approle', wrapTtlSeconds: 900, deliveryPath: 'secret/nhi-delivery' }),
+    token: z
+      .object({
+        /** KV v2 path for wrapped tokens; default `<approle.deliveryPath>/token`. */
+        deliveryPath: z.string().min(1).optional(),
+        /** Seconds a response-wrapped token stays unwrappable; default approle.wrapTtlSeconds. */
+        wrapTtlSeconds: z.number().int().min(30).max(86_400).optional(),
+      })
+      .strict()
+      .default({}),
     caFile: z.string().optional(),
     timeoutMs: z.number().int().min(100).max(300_000).default(15_000),
     rateLimit: rateLimitSchema,

@@ -78,7 +78,12 @@ export class VaultSession {
     return this.#call(operation, req, this.#writes, { replayable: true, ...opts });
   }
 
-  async #call(operation: string, req: VaultRequest, limiter: RateLimiter, opts: CallOptions): Promise<unknown> {
+  async #call(
+    operation: string,
+    req: VaultRequest,
+    limiter: RateLimiter,
+    opts: CallOptions,
+  ): Promise<unknown> {
     let relogged = false;
     const attempt = async (): Promise<unknown> => {
       await limiter.acquire(opts.signal);
@@ -128,7 +133,10 @@ export class VaultSession {
     return this.#login;
   }
 
-  async #loginWithAppRole(auth: Extract<VaultAuth, { method: 'approle' }>, signal?: AbortSignal): Promise<string> {
+  async #loginWithAppRole(
+    auth: Extract<VaultAuth, { method: 'approle' }>,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const body = await withRetry(
       async () => {
         await this.#writes.acquire(signal);
@@ -146,7 +154,8 @@ export class VaultSession {
     );
     const authBlock = asObj(asObj(body).auth);
     const token = authBlock.client_token;
-    if (typeof token !== 'string' || token === '') throw new ProviderError('vault approle login returned no token');
+    if (typeof token !== 'string' || token === '')
+      throw new ProviderError('vault approle login returned no token');
     const lease = typeof authBlock.lease_duration === 'number' ? authBlock.lease_duration : 0;
     const now = (this.#opts.now ?? Date.now)();
     // Renew by logging in again at 80% of the lease; a 0 lease never expires.
@@ -157,15 +166,25 @@ export class VaultSession {
   /**
    * Keys under a LIST path, page by page. OpenBao pages with `limit`/`after`; HashiCorp Vault
    * ignores them and returns everything. Both are handled: a page that ignored the limit ends
-   * the walk, keys at or before the cursor are dropped, and a page that makes no progress stops.
+   * the walk, and a page holding keys at or before the cursor (a server that ignores `after`,
+   * or one that loops) stops it, so a LIST can neither loop forever nor yield duplicates.
    */
-  async *listKeys(operation: string, path: string, pageSize = 500, signal?: AbortSignal): AsyncGenerator<string> {
+  async *listKeys(
+    operation: string,
+    path: string,
+    pageSize = 500,
+    signal?: AbortSignal,
+  ): AsyncGenerator<string> {
     let after: string | undefined;
     for (;;) {
       const query = `?limit=${pageSize}${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`;
       let body: unknown;
       try {
-        body = await this.read(operation, { method: 'LIST', path: `${path}${query}` }, signal ? { signal } : {});
+        body = await this.read(
+          operation,
+          { method: 'LIST', path: `${path}${query}` },
+          signal ? { signal } : {},
+        );
       } catch (error) {
         if (error instanceof NotFoundError) return;
         throw error;
@@ -176,14 +195,15 @@ export class VaultSession {
       const ignoredLimit =
         keys.length > pageSize ||
         (Array.isArray(warnings) && warnings.some((w) => typeof w === 'string' && w.includes('limit')));
-      let progressed = false;
-      for (const key of keys) {
-        if (after !== undefined && key <= after) continue;
-        progressed = true;
-        yield key;
+      const cursor = after;
+      if (cursor !== undefined && keys.some((k) => k <= cursor)) {
+        // The server ignores `after` and repeats what was already yielded: stop here.
+        this.#opts.logger.warn({ operation }, 'vault LIST ignored the paging cursor; listing stopped');
+        return;
       }
+      yield* keys;
       const last = keys[keys.length - 1];
-      if (ignoredLimit || keys.length < pageSize || !progressed || last === undefined) return;
+      if (ignoredLimit || keys.length < pageSize || last === undefined) return;
       after = last;
     }
   }

@@ -1,0 +1,310 @@
+/**
+ * kind `approle`: locator `role` (all its secret-ids) or `role/accessor`. Versions are
+ * secret-id accessors. New secret-ids are minted by Vault, response-wrapped and delivered
+ * (delivery.ts); owners come from secret-id metadata, else from the role's identity entity
+ * (docs/adr/013-vault-approle-owners.md).
+ */
+
+import { mapConcurrent } from '../../src/lib/concurrency.js';
+import { NotFoundError, ProviderError, UsageError } from '../../src/lib/errors.js';
+import type { CredentialVersion, IdentityRecord, RevokedVersion } from '../../src/provider.js';
+import {
+  asObj,
+  baseRecord,
+  dataOf,
+  isoTime,
+  ownerEntries,
+  ownersFrom,
+  pathSegment,
+  refusesName,
+  runIdOf,
+  str,
+  stringList,
+  stringMap,
+  visibleTags,
+} from './common.js';
+import {
+  deliveryLocator,
+  deliveryPath,
+  discardWrapped,
+  findWrapped,
+  issueWrapped,
+  parseWrapInfo,
+  prepareDelivery,
+  readDelivery,
+  verifyWrapped,
+  type WrappedTarget,
+} from './delivery.js';
+import type { VaultKind, VaultKindContext } from './kind.js';
+import { encodePath } from './session.js';
+
+interface SecretIdInfo {
+  accessor: string;
+  createdAt?: string;
+  lastUpdatedAt?: string;
+  expiresAt?: string;
+  metadata: Record<string, string>;
+}
+
+export function parseAppRoleLocator(locator: string): { role: string; accessor?: string } {
+  const parts = locator.split('/');
+  if (parts.length > 2 || !parts[0] || parts[1] === '') {
+    throw new UsageError('approle locator must be <role> or <role>/<secret-id-accessor>');
+  }
+  return parts[1] ? { role: parts[0], accessor: parts[1] } : { role: parts[0] };
+}
+
+export function createAppRoleKind(ctx: VaultKindContext): VaultKind {
+  const { session } = ctx;
+  const mount = encodePath(ctx.config.approle.mount);
+  const rolePath = (role: string) => `/auth/${mount}/role/${encodePath(role)}`;
+  let mountAccessor: Promise<string | undefined> | undefined;
+
+  async function lookup(role: string, accessor: string): Promise<SecretIdInfo | undefined> {
+    try {
+      const d = dataOf(
+        await session.read('lookup secret-id', {
+          method: 'POST',
+          path: `${rolePath(role)}/secret-id-accessor/lookup`,
+          json: { secret_id_accessor: accessor },
+        }),
+      );
+      if (!str(d.secret_id_accessor)) return undefined;
+      const info: SecretIdInfo = { accessor, metadata: stringMap(d.metadata) };
+      const createdAt = isoTime(d.creation_time);
+      const updated = isoTime(d.last_updated_time);
+      const expiresAt = isoTime(d.expiration_time);
+      if (createdAt) info.createdAt = createdAt;
+      // last_updated_time only says something about use when it moved after creation.
+      if (updated && updated !== createdAt) info.lastUpdatedAt = updated;
+      if (expiresAt) info.expiresAt = expiresAt;
+      return info;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      // Vault answers 500 "failed to find accessor entry" for an unknown accessor on some paths.
+      if (error instanceof ProviderError && /failed to find accessor/i.test(error.message)) return undefined;
+      throw error;
+    }
+  }
+
+  async function readRole(role: string): Promise<Record<string, unknown>> {
+    try {
+      return dataOf(await session.read('read approle role', { method: 'GET', path: rolePath(role) }));
+    } catch (error) {
+      if (error instanceof NotFoundError)
+        throw new NotFoundError(`vault approle role ${JSON.stringify(role)} not found`);
+      throw error;
+    }
+  }
+
+  async function secretIds(role: string): Promise<SecretIdInfo[]> {
+    const out: SecretIdInfo[] = [];
+    const accessors = session.listKeys('list secret-ids', `${rolePath(role)}/secret-id`);
+    for await (const info of mapConcurrent(accessors, ctx.concurrency, (a) => lookup(role, a)))
+      if (info) out.push(info);
+    return out.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+  }
+
+  /** Fallback owners: metadata of the identity entity whose alias is this role's role_id. */
+  async function entityOwners(role: string): Promise<string[]> {
+    try {
+      mountAccessor ??= session
+        .read('read auth mounts', { method: 'GET', path: '/sys/auth' })
+        .then((body) => str(asObj(dataOf(body)[`${ctx.config.approle.mount}/`]).accessor));
+      const accessor = await mountAccessor;
+      const roleId = str(
+        dataOf(await session.read('read role-id', { method: 'GET', path: `${rolePath(role)}/role-id` }))
+          .role_id,
+      );
+      if (!accessor || !roleId) return [];
+      const body = await session.read('lookup entity', {
+        method: 'POST',
+        path: '/identity/lookup/entity',
+        json: { alias_name: roleId, alias_mount_accessor: accessor },
+      });
+      return ownersFrom(stringMap(dataOf(body).metadata), ctx.ownerTagKeys);
+    } catch (error) {
+      ctx.logger.debug({ role, error: String(error) }, 'vault approle: no entity owners');
+      return [];
+    }
+  }
+
+  async function recordOf(locator: string, role: string, ids: SecretIdInfo[]): Promise<IdentityRecord> {
+    const roleData = await readRole(role);
+    const rec = baseRecord(ctx.instance, 'approle', locator);
+    const newest = ids[0];
+    rec.versions = ids.map(
+      (s): CredentialVersion => ({
+        id: s.accessor,
+        state: 'enabled',
+        // Every live secret-id can log in; all of them serve.
+        current: true,
+        ...(s.createdAt ? { createdAt: s.createdAt } : {}),
+      }),
+    );
+    rec.owners = [...new Set(ids.flatMap((s) => ownersFrom(s.metadata, ctx.ownerTagKeys)))];
+    if (rec.owners.length === 0) rec.owners = await entityOwners(role);
+    if (newest) {
+      rec.currentVersion = newest.accessor;
+      rec.tags = visibleTags(newest.metadata);
+      if (newest.createdAt) rec.lastRotatedAt = newest.createdAt;
+      if (newest.expiresAt) rec.expiresAt = newest.expiresAt;
+    }
+    const used = ids
+      .map((s) => s.lastUpdatedAt)
+      .filter((t): t is string => !!t)
+      .sort();
+    if (used.length > 0) {
+      rec.lastUsedAt = used[used.length - 1];
+      rec.lastUsedSignal = 'secret_id.last_updated_time';
+      rec.lastUsedConfidence = 'weak';
+    }
+    const policies = [...stringList(roleData.token_policies), ...stringList(roleData.policies)];
+    const hints = await ctx.policies.hintsFor([...new Set(policies)]);
+    if (hints.length > 0) rec.privilegeHints = hints;
+    return rec;
+  }
+
+  function target(role: string): WrappedTarget {
+    return {
+      label: `vault approle ${role}`,
+      async create(meta) {
+        const body = await session.write(
+          'generate secret-id',
+          {
+            method: 'POST',
+            path: `${rolePath(role)}/secret-id`,
+            headers: { 'X-Vault-Wrap-TTL': `${ctx.config.approle.wrapTtlSeconds}s` },
+            json: { metadata: JSON.stringify(meta) },
+          },
+          { replayable: false },
+        );
+        return parseWrapInfo(body, ctx.now());
+      },
+      async findByKey(key) {
+        return (await secretIds(role))
+          .filter((s) => s.metadata.nhi_idempotency_key === key)
+          .map((s) => s.accessor);
+      },
+      async exists(accessor) {
+        return (await lookup(role, accessor)) !== undefined;
+      },
+      async destroy(accessor) {
+        await destroy(role, accessor);
+      },
+    };
+  }
+
+  async function destroy(role: string, accessor: string): Promise<'revoked' | 'already-revoked'> {
+    try {
+      await session.write('destroy secret-id', {
+        method: 'POST',
+        path: `${rolePath(role)}/secret-id-accessor/destroy`,
+        json: { secret_id_accessor: accessor },
+      });
+      return 'revoked';
+    } catch (error) {
+      if (error instanceof ProviderError && /failed to find accessor/i.test(error.message))
+        return 'already-revoked';
+      throw error;
+    }
+  }
+
+  const location = (role: string, runId: string) =>
+    deliveryLocator(ctx.config.approle.deliveryPath, pathSegment(role), pathSegment(runId));
+
+  return {
+    capabilities: {
+      inventory: true,
+      revoke: true,
+      reissue: true,
+      verify: true,
+      activity: false,
+      discard: true,
+      revokeModes: ['destroy'],
+    },
+
+    inventory(signal) {
+      const roles = session.listKeys('list approle roles', `/auth/${mount}/role`, 500, signal);
+      return mapConcurrent(filterNames(roles), ctx.concurrency, async (role) =>
+        recordOf(role, role, await secretIds(role)),
+      );
+    },
+
+    async describe(locator) {
+      const { role, accessor } = parseAppRoleLocator(locator);
+      if (!accessor) return recordOf(locator, role, await secretIds(role));
+      await readRole(role);
+      const info = await lookup(role, accessor);
+      if (!info) throw new NotFoundError(`vault approle secret-id ${locator} not found`);
+      return recordOf(locator, role, [info]);
+    },
+
+    async revoke(locator, versionIds, step) {
+      const { role, accessor } = parseAppRoleLocator(locator);
+      if (accessor && versionIds.some((v) => v !== accessor)) {
+        throw new UsageError(
+          `approle revoke: ${locator} names one secret-id; versions must be [${accessor}]`,
+        );
+      }
+      const out: RevokedVersion[] = [];
+      for (const id of versionIds) {
+        const info = await lookup(role, id);
+        if (info) {
+          // Keep the owners for the reissue that follows: the metadata goes with the secret-id.
+          const owners = ownerEntries(info.metadata, ctx.ownerTagKeys);
+          await prepareDelivery(ctx, deliveryPath(ctx, location(role, step.runId)), { owners }, owners);
+        }
+        const status = info ? await destroy(role, id) : 'already-revoked';
+        out.push({ versionId: id, status, revokedAt: ctx.now().toISOString() });
+      }
+      return out;
+    },
+
+    async reissue(locator, step) {
+      if (step.generator.type !== 'provider') {
+        throw new UsageError(
+          'approle secret-ids are minted by Vault: the runbook generator must be {"type":"provider"}',
+        );
+      }
+      const { role } = parseAppRoleLocator(locator);
+      await readRole(role);
+      const where = location(role, step.runId);
+      const stashed = stringMap((await readDelivery(ctx, deliveryPath(ctx, where)))?.data.owners);
+      const live = (await secretIds(role)).find((s) => ownersFrom(s.metadata, ctx.ownerTagKeys).length > 0);
+      const owners = live ? ownerEntries(live.metadata, ctx.ownerTagKeys) : stashed;
+      return issueWrapped(
+        ctx,
+        target(role),
+        where,
+        step.idempotencyKey,
+        { ...owners, nhi_run_id: step.runId },
+        owners,
+      );
+    },
+
+    findIssued(locator, key) {
+      const { role } = parseAppRoleLocator(locator);
+      return findWrapped(ctx, location(role, runIdOf(key)), key);
+    },
+
+    verify(locator, issued) {
+      const { role } = parseAppRoleLocator(locator);
+      return verifyWrapped(ctx, target(role), issuedLocation(issued), issued);
+    },
+
+    discard(locator, issued) {
+      const { role } = parseAppRoleLocator(locator);
+      return discardWrapped(ctx, target(role), issuedLocation(issued), issued);
+    },
+  };
+
+  async function* filterNames(names: AsyncIterable<string>): AsyncGenerator<string> {
+    for await (const n of names) if (!refusesName(ctx.logger, 'approle', n) && !n.includes('/')) yield n;
+  }
+}
+
+export function issuedLocation(issued: { delivery?: { location: string } }): string {
+  if (!issued.delivery) throw new UsageError('this issued credential has no delivery location');
+  return issued.delivery.location;
+}

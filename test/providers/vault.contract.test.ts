@@ -1,0 +1,4 @@
+import { describeProviderContract } from './contract.js';
+import { vaultFixture } from './vault.fixture.js';
+
+describeProviderContract(vaultFixture);

@@ -1,0 +1,110 @@
+/**
+ * Vault fixture for the provider contract: seeds and inspects KV v2 secrets on the local
+ * OpenBao dev server with plain HTTP (never through the adapter under test).
+ */
+
+import { createVaultProvider, type VaultProviderOverrides } from '../../providers/vault/index.js';
+import { type VaultInstanceConfig, vaultInstanceSchema } from '../../providers/vault/schema.js';
+import { parseRef } from '../../src/lib/ref.js';
+import { SecretValue } from '../../src/lib/secret.js';
+import type { ProviderDeps } from '../../src/provider.js';
+import { OPENBAO_ADDR, OPENBAO_ROOT_TOKEN } from '../servers/endpoints.js';
+import type { ProviderFixture } from './fixture.js';
+
+export const VAULT_INSTANCE = 'vault-test';
+const PREFIX = 'nhi-contract';
+
+/** Raw Vault HTTP for tests: returns status and parsed body, never throws on HTTP errors. */
+export async function vaultApi(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${OPENBAO_ADDR}/v1/${path}`, {
+    method,
+    headers: { 'X-Vault-Token': OPENBAO_ROOT_TOKEN, ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+export function vaultTestConfig(extra: Record<string, unknown> = {}): VaultInstanceConfig {
+  const config = vaultInstanceSchema.parse({
+    type: 'vault',
+    address: OPENBAO_ADDR,
+    auth: { method: 'token', token: 'env:NHI_TEST_VAULT_TOKEN' },
+    ...extra,
+  });
+  if (config.auth.method === 'token') config.auth.token.resolveWith(OPENBAO_ROOT_TOKEN);
+  return config;
+}
+
+export function createTestVaultProvider(
+  deps: Pick<ProviderDeps, 'logger' | 'fingerprint'> & Partial<ProviderDeps>,
+  extra: Record<string, unknown> = {},
+  overrides: VaultProviderOverrides = {},
+) {
+  return createVaultProvider(
+    vaultTestConfig(extra),
+    VAULT_INSTANCE,
+    { ownerTagKeys: ['owner'], ...deps },
+    overrides,
+  );
+}
+
+const kvPathOf = (ref: string) => parseRef(ref).locator.replace(/^secret\//, '');
+
+async function currentVersion(ref: string): Promise<number> {
+  const meta = await vaultApi('GET', `secret/metadata/${kvPathOf(ref)}`);
+  return (meta.body.data as { current_version: number }).current_version;
+}
+
+export const vaultFixture: ProviderFixture = {
+  name: 'vault',
+  kind: 'kv',
+
+  async reset() {
+    const list = await vaultApi('LIST', `secret/metadata/${PREFIX}`);
+    const keys = ((list.body.data as { keys?: string[] } | undefined)?.keys ?? []).filter(
+      (k) => !k.endsWith('/'),
+    );
+    for (const key of keys) await vaultApi('DELETE', `secret/metadata/${PREFIX}/${key}`);
+  },
+
+  async createProvider(deps) {
+    return createTestVaultProvider(deps, { kinds: ['kv'] });
+  },
+
+  async seed({ name, value, owner }) {
+    const path = `${PREFIX}/${name}`;
+    const res = await vaultApi('POST', `secret/data/${path}`, { data: { value } });
+    if (res.status !== 200) throw new Error(`seed ${path}: HTTP ${res.status}`);
+    if (owner) await vaultApi('POST', `secret/metadata/${path}`, { custom_metadata: { owner } });
+    return `${VAULT_INSTANCE}:kv:secret/${path}`;
+  },
+
+  async isUsable(ref, versionId) {
+    const res = await vaultApi('GET', `secret/data/${kvPathOf(ref)}?version=${versionId}`);
+    return res.status === 200 && (res.body.data as { data: unknown } | undefined)?.data != null;
+  },
+
+  async liveVersionCount(ref) {
+    const meta = await vaultApi('GET', `secret/metadata/${kvPathOf(ref)}`);
+    const versions = (
+      meta.body.data as { versions: Record<string, { deletion_time: string; destroyed: boolean }> }
+    ).versions;
+    return Object.values(versions).filter((v) => !v.destroyed && v.deletion_time === '').length;
+  },
+
+  async remove(ref) {
+    await vaultApi('POST', `secret/delete/${kvPathOf(ref)}`, { versions: [await currentVersion(ref)] });
+  },
+
+  async restore(ref) {
+    await vaultApi('POST', `secret/undelete/${kvPathOf(ref)}`, { versions: [await currentVersion(ref)] });
+  },
+};
+
+export const rootToken = () => new SecretValue(OPENBAO_ROOT_TOKEN);
