@@ -18,18 +18,43 @@ export const OPENBAO_ADDR = 'http://127.0.0.1:8200';
 export const OPENBAO_ROOT_TOKEN = 'root';
 
 /**
- * Lowkey Vault (Azure Key Vault test double). NOTE: not installable on this machine yet — its app jar is
- * not served by Maven Central (see README.md). Values below follow upstream docs/source and are unverified.
+ * Azure Key Vault (secrets data plane) on https://localhost:8443. `servers.sh up` runs a Lowkey Vault jar
+ * if one is present (LOWKEY_JAR or .servers/lowkey-vault-app-*.jar), otherwise the repo's own fake,
+ * test/servers/keyvault/server.mjs (see README.md: operations, api-versions, differences from the service).
+ * Any `Authorization: Bearer <anything>` is accepted; a request without one gets the service's 401 challenge.
+ * With the Azure SDK use `disableChallengeResourceVerification: true` and pin `serviceVersion` (e.g. '7.4').
  */
-export const LOWKEY_VAULT_URL = 'https://localhost:8443';
-/** Management API (same HTTPS port): /management/vault (list/create/delete/purge), /management/vault/time/all?seconds=N. */
-export const LOWKEY_MANAGEMENT_URL = `${LOWKEY_VAULT_URL}/management`;
-/** Plain-HTTP managed-identity token stub (GET /metadata/identity/oauth2/token); binds all interfaces upstream. */
+export const AZURE_KEYVAULT_URL = 'https://localhost:8443';
+/**
+ * PEM of the fake's self-signed certificate (SAN DNS:localhost, IP:127.0.0.1), created once by `servers.sh up`
+ * (key: .servers/keyvault-key.pem). Resolved relative to this source file; override with env AZURE_KEYVAULT_CA_PEM.
+ * NODE_EXTRA_CA_CERTS (set by the vitest global setup) points at LOWKEY_CA_PEM, which is a symlink to this file
+ * while the fake runs and holds Lowkey Vault's own certificate while a Lowkey jar runs.
+ */
+export const AZURE_KEYVAULT_CA_PEM: string =
+  process.env['AZURE_KEYVAULT_CA_PEM'] ??
+  fileURLToPath(new URL('../../.servers/keyvault-ca.pem', import.meta.url));
+/**
+ * Test-only endpoints of the fake (no auth; they do not exist on the real service nor on Lowkey Vault):
+ * POST `${AZURE_KEYVAULT_FAKE_URL}/reset` wipes all secrets (live and deleted) and hostile modes;
+ * POST `${AZURE_KEYVAULT_FAKE_URL}/hostile` with `{ foreignNextLink?: string, endlessEmptyPages?: boolean,
+ * controlCharItems?: boolean }` sets hostile-data modes (fields left out are off); GET `/info`, `/hostile`,
+ * `/requests` (recent method/path/status, no query strings) for inspection.
+ */
+export const AZURE_KEYVAULT_FAKE_URL = `${AZURE_KEYVAULT_URL}/_fake`;
+/** Tenant id in the fake's WWW-Authenticate challenge (authorization="https://login.microsoftonline.com/<tenant>"). */
+export const AZURE_KEYVAULT_FAKE_TENANT = '9f2a1c4e-0b7d-4c59-8e3a-6d1f0c2b7a55';
+
+/** @deprecated alias of AZURE_KEYVAULT_URL (the slot used to be Lowkey Vault only). */
+export const LOWKEY_VAULT_URL = AZURE_KEYVAULT_URL;
+/** Lowkey Vault management API (only when a Lowkey jar runs): /management/vault, /management/vault/time/all?seconds=N. */
+export const LOWKEY_MANAGEMENT_URL = `${AZURE_KEYVAULT_URL}/management`;
+/** Lowkey Vault's plain-HTTP managed-identity token stub (only when a Lowkey jar runs; binds all interfaces upstream). */
 export const LOWKEY_TOKEN_ENDPOINT = 'http://127.0.0.1:8080/metadata/identity/oauth2/token';
 /**
- * PEM of Lowkey Vault's self-signed certificate, written by `servers.sh up`; pass via NODE_EXTRA_CA_CERTS.
- * Resolved relative to this source file (<repo>/.servers/lowkey-ca.pem); override with env LOWKEY_CA_PEM
- * if this module is run from a compiled output directory.
+ * Trust anchor for whatever serves :8443 (<repo>/.servers/lowkey-ca.pem): a symlink to AZURE_KEYVAULT_CA_PEM
+ * for the fake, Lowkey Vault's served certificate for a Lowkey jar. The vitest global setup puts this in
+ * NODE_EXTRA_CA_CERTS. Override with env LOWKEY_CA_PEM if this module is run from a compiled output directory.
  */
 export const LOWKEY_CA_PEM: string =
   process.env['LOWKEY_CA_PEM'] ?? fileURLToPath(new URL('../../.servers/lowkey-ca.pem', import.meta.url));

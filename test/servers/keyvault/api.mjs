@@ -4,7 +4,18 @@ import { badParameter, KvError, parseJsonObject, readBody, sendJson } from './ht
 import { listPage } from './paging.mjs';
 
 /** api-version values accepted (others: 400 BadParameter, like the service). */
-export const API_VERSIONS = ['2016-10-01', '7.0', '7.1', '7.2', '7.3', '7.4', '7.5', '7.6-preview.2', '7.6', '2025-07-01'];
+export const API_VERSIONS = [
+  '2016-10-01',
+  '7.0',
+  '7.1',
+  '7.2',
+  '7.3',
+  '7.4',
+  '7.5',
+  '7.6-preview.2',
+  '7.6',
+  '2025-07-01',
+];
 export const LATEST_API_VERSION = '2025-07-01';
 
 /**
@@ -15,7 +26,9 @@ export function checkApiVersion(query) {
   const v = query.get('api-version');
   if (v === null || v === '') throw badParameter('The api-version query parameter is required.');
   if (!API_VERSIONS.includes(v)) {
-    throw badParameter(`The specified version (${v}) is not recognized. Consider using the latest supported version (${LATEST_API_VERSION}).`);
+    throw badParameter(
+      `The specified version (${v}) is not recognized. Consider using the latest supported version (${LATEST_API_VERSION}).`,
+    );
   }
   return v;
 }
@@ -30,7 +43,11 @@ function decodeSegment(seg) {
 }
 
 const notImplemented = (/** @type {string} */ what) =>
-  new KvError(501, 'NotImplemented', `${what} is not implemented by the nhi-reissue fake Key Vault (test/servers/keyvault).`);
+  new KvError(
+    501,
+    'NotImplemented',
+    `${what} is not implemented by the nhi-reissue fake Key Vault (test/servers/keyvault).`,
+  );
 
 /**
  * Route one authenticated Key Vault request. Throws KvError for service errors.
@@ -44,10 +61,24 @@ export async function handleApi(ctx) {
   // Keep a trailing empty segment: GET /secrets/{name}/ means "latest version".
   const segs = url.pathname.split('/').slice(1).map(decodeSegment);
   const [collection, name, sub, extra] = segs;
-  const page = (/** @type {any} */ items, /** @type {'secrets' | 'versions' | 'deleted'} */ kind, secretName = '') =>
-    listPage({ items, query: url.searchParams, path: url.pathname, apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, hostile: ctx.hostile(), kind, secretName });
+  const page = (
+    /** @type {any} */ items,
+    /** @type {'secrets' | 'versions' | 'deleted'} */ kind,
+    secretName = '',
+  ) =>
+    listPage({
+      items,
+      query: url.searchParams,
+      path: url.pathname,
+      apiVersion: ctx.apiVersion,
+      baseUrl: ctx.baseUrl,
+      hostile: ctx.hostile(),
+      kind,
+      secretName,
+    });
   const body = async () => parseJsonObject(await readBody(req));
-  const methodNotAllowed = () => new KvError(405, 'MethodNotAllowed', `The requested method ${method} is not allowed for this resource.`);
+  const methodNotAllowed = () =>
+    new KvError(405, 'MethodNotAllowed', `The requested method ${method} is not allowed for this resource.`);
 
   if (collection === 'secrets') {
     if (name === undefined || (name === '' && segs.length === 2)) {
@@ -99,7 +130,11 @@ export async function handleApi(ctx) {
     throw new KvError(404, 'NotFound', 'The requested resource was not found.');
   }
 
-  if (['keys', 'deletedkeys', 'certificates', 'deletedcertificates', 'storage', 'rng', 'settings'].includes(collection ?? '')) {
+  if (
+    ['keys', 'deletedkeys', 'certificates', 'deletedcertificates', 'storage', 'rng', 'settings'].includes(
+      collection ?? '',
+    )
+  ) {
     throw notImplemented(`/${collection}`);
   }
   throw new KvError(404, 'NotFound', 'The requested resource was not found.');

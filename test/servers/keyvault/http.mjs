@@ -113,6 +113,9 @@ export function parseJsonObject(raw) {
  * @param {string} pathname
  */
 export function loggablePath(pathname) {
-  const escaped = pathname.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const escaped = pathname.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return escaped.length > 200 ? `${escaped.slice(0, 200)}...` : escaped;
 }

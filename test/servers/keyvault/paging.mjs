@@ -25,7 +25,8 @@ export function parseHostile(body) {
   const known = new Set(Object.keys(h));
   for (const k of Object.keys(body)) if (!known.has(k)) throw badParameter(`unknown hostile mode '${k}'`);
   if (body.foreignNextLink !== undefined && body.foreignNextLink !== null) {
-    if (typeof body.foreignNextLink !== 'string') throw badParameter('foreignNextLink must be an origin string');
+    if (typeof body.foreignNextLink !== 'string')
+      throw badParameter('foreignNextLink must be an origin string');
     const u = new URL(body.foreignNextLink);
     h.foreignNextLink = u.origin;
   }
@@ -63,7 +64,9 @@ export function pageSize(query) {
   if (raw === null || raw === '') return { size: DEFAULT_PAGE_SIZE, given: false };
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
-    throw badParameter(`Invalid value '${raw}' for parameter maxresults; it must be between 1 and ${MAX_PAGE_SIZE}.`);
+    throw badParameter(
+      `Invalid value '${raw}' for parameter maxresults; it must be between 1 and ${MAX_PAGE_SIZE}.`,
+    );
   }
   return { size: n, given: true };
 }
@@ -75,13 +78,29 @@ export function pageSize(query) {
  * @param {string} [secretName]
  */
 function controlCharItems(kind, baseUrl, secretName = 'x') {
-  const attributes = { enabled: true, created: 1700000000, updated: 1700000000, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 };
-  const bad = ['ctl\u0000nul', 'ctl\u001b[31mred\u001b[0m', 'ctl\r\nX-Injected: 1', 'ctl\u007fdel\u0085nel\u2028ls'];
+  const attributes = {
+    enabled: true,
+    created: 1700000000,
+    updated: 1700000000,
+    recoveryLevel: 'Recoverable+Purgeable',
+    recoverableDays: 90,
+  };
+  const bad = [
+    'ctl\u0000nul',
+    'ctl\u001b[31mred\u001b[0m',
+    'ctl\r\nX-Injected: 1',
+    'ctl\u007fdel\u0085nel\u2028ls',
+  ];
   return bad.map((b) => {
     if (kind === 'versions') return { id: `${baseUrl}/secrets/${secretName}/${b}`, attributes };
     const item = { id: `${baseUrl}/secrets/${b}`, attributes, tags: { [`k${b}`]: `v${b}` } };
     if (kind === 'deleted') {
-      return { recoveryId: `${baseUrl}/deletedsecrets/${b}`, deletedDate: 1700000000, scheduledPurgeDate: 1707776000, ...item };
+      return {
+        recoveryId: `${baseUrl}/deletedsecrets/${b}`,
+        deletedDate: 1700000000,
+        scheduledPurgeDate: 1707776000,
+        ...item,
+      };
     }
     return item;
   });
@@ -115,7 +134,8 @@ export function listPage(a) {
   const page = rest.slice(0, size);
   /** @type {Record<string, unknown>[]} */
   const value = page.map((x) => x.item);
-  if (!token && a.hostile.controlCharItems) value.unshift(...controlCharItems(a.kind, a.baseUrl, a.secretName));
+  if (!token && a.hostile.controlCharItems)
+    value.unshift(...controlCharItems(a.kind, a.baseUrl, a.secretName));
 
   const last = page.at(-1)?.key ?? token?.NextMarker ?? '';
   /** @type {string | null} */

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 // Fake Azure Key Vault (secrets data plane), written from the Key Vault REST API docs as TEST
 // INFRASTRUCTURE for nhi-reissue's adapter tests. In-memory, HTTPS, loopback only. Not the adapter:
 // shares no code with providers/azure. See test/servers/README.md for what it implements and how it
@@ -10,7 +11,6 @@
 //
 // Logs one line per request: method, path (never the query), status, duration. Never bodies or values.
 import { createServer } from 'node:https';
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -44,7 +44,10 @@ const baseUrl = (args['base-url'] ?? `https://localhost:${port}`).replace(/\/+$/
 const paths = defaultPaths(String(args['servers-dir']));
 
 const { generated } = ensureCertificate({ ...paths, forceAlias: args['force-alias'] });
-if (generated) console.log(`[keyvault] generated self-signed certificate ${paths.certPath} (SAN DNS:localhost, IP:127.0.0.1)`);
+if (generated)
+  console.log(
+    `[keyvault] generated self-signed certificate ${paths.certPath} (SAN DNS:localhost, IP:127.0.0.1)`,
+  );
 if (args['ensure-cert']) process.exit(0);
 
 const CHALLENGE = `Bearer authorization="https://login.microsoftonline.com/${args.tenant}", resource="https://vault.azure.net"`;
@@ -53,8 +56,16 @@ const INFO = {
   baseUrl,
   apiVersions: API_VERSIONS,
   operations: [
-    'SetSecret', 'GetSecret', 'UpdateSecret', 'GetSecrets', 'GetSecretVersions', 'DeleteSecret',
-    'GetDeletedSecrets', 'GetDeletedSecret', 'RecoverDeletedSecret', 'PurgeDeletedSecret',
+    'SetSecret',
+    'GetSecret',
+    'UpdateSecret',
+    'GetSecrets',
+    'GetSecretVersions',
+    'DeleteSecret',
+    'GetDeletedSecrets',
+    'GetDeletedSecret',
+    'RecoverDeletedSecret',
+    'PurgeDeletedSecret',
   ],
 };
 
@@ -97,7 +108,8 @@ const server = createServer(
       console.log(`${new Date().toISOString()} ${method} ${path} ${res.statusCode} ${ms.toFixed(1)}ms`);
       if (!path.startsWith('/_fake') && path !== '/ping') {
         state.requests.push({ method, path, status: res.statusCode });
-        if (state.requests.length > MAX_REQUEST_LOG) state.requests.splice(0, state.requests.length - MAX_REQUEST_LOG);
+        if (state.requests.length > MAX_REQUEST_LOG)
+          state.requests.splice(0, state.requests.length - MAX_REQUEST_LOG);
       }
     });
     handle(req, res).catch((err) => {
@@ -109,8 +121,12 @@ const server = createServer(
         sendError(res, err);
         return;
       }
-      console.error(`[keyvault] internal error on ${method} ${path}: ${err instanceof Error ? err.name : typeof err}`);
-      sendJson(res, 500, { error: { code: 'InternalServerError', message: 'Internal error in the fake Key Vault.' } });
+      console.error(
+        `[keyvault] internal error on ${method} ${path}: ${err instanceof Error ? err.name : typeof err}`,
+      );
+      sendJson(res, 500, {
+        error: { code: 'InternalServerError', message: 'Internal error in the fake Key Vault.' },
+      });
     });
   },
 );
@@ -119,7 +135,9 @@ server.on('tlsClientError', () => {
   // e.g. a client that does not trust the self-signed certificate; nothing to log per connection.
 });
 server.listen(port, host, () => {
-  console.log(`[keyvault] fake Azure Key Vault listening on https://${host}:${port} (vault URL ${baseUrl}, pid ${process.pid})`);
+  console.log(
+    `[keyvault] fake Azure Key Vault listening on https://${host}:${port} (vault URL ${baseUrl}, pid ${process.pid})`,
+  );
 });
 
 for (const sig of /** @type {const} */ (['SIGTERM', 'SIGINT'])) {

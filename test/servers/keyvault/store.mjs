@@ -26,7 +26,11 @@ export function checkName(name) {
 }
 
 const secretNotFound = (/** @type {string} */ what) =>
-  new KvError(404, 'SecretNotFound', `A secret with (name/id) ${what} was not found in this key vault. ${NOT_FOUND_HINT}`);
+  new KvError(
+    404,
+    'SecretNotFound',
+    `A secret with (name/id) ${what} was not found in this key vault. ${NOT_FOUND_HINT}`,
+  );
 
 /**
  * @param {{ baseUrl: string, now?: () => number }} opts
@@ -53,7 +57,11 @@ export function createStore({ baseUrl, now = () => Date.now() }) {
   }
 
   /** SecretBundle (value only when asked), or with `item` a list item whose id has no version. */
-  function bundle(/** @type {Secret} */ s, /** @type {Version} */ v, /** @type {{ value?: boolean, item?: boolean }} */ o = {}) {
+  function bundle(
+    /** @type {Secret} */ s,
+    /** @type {Version} */ v,
+    /** @type {{ value?: boolean, item?: boolean }} */ o = {},
+  ) {
     /** @type {Record<string, unknown>} */
     const b = {};
     if (o.value) b.value = v.value;
@@ -94,17 +102,20 @@ export function createStore({ baseUrl, now = () => Date.now() }) {
   /** Validate SecretAttributes-like input; returns only the writable fields present. */
   function readAttributes(/** @type {unknown} */ raw) {
     if (raw === undefined || raw === null) return {};
-    if (typeof raw !== 'object' || Array.isArray(raw)) throw badParameter('Property attributes must be an object.');
+    if (typeof raw !== 'object' || Array.isArray(raw))
+      throw badParameter('Property attributes must be an object.');
     const a = /** @type {Record<string, unknown>} */ (raw);
     /** @type {{ enabled?: boolean, nbf?: number | null, exp?: number | null }} */
     const out = {};
     if (a.enabled !== undefined && a.enabled !== null) {
-      if (typeof a.enabled !== 'boolean') throw badParameter('Property attributes.enabled must be a boolean.');
+      if (typeof a.enabled !== 'boolean')
+        throw badParameter('Property attributes.enabled must be a boolean.');
       out.enabled = a.enabled;
     }
     for (const k of /** @type {const} */ (['nbf', 'exp'])) {
       if (a[k] === undefined) continue;
-      if (a[k] !== null && !Number.isInteger(a[k])) throw badParameter(`Property attributes.${k} must be unix seconds.`);
+      if (a[k] !== null && !Number.isInteger(a[k]))
+        throw badParameter(`Property attributes.${k} must be unix seconds.`);
       out[k] = /** @type {number | null} */ (a[k]);
     }
     return out;
@@ -112,7 +123,8 @@ export function createStore({ baseUrl, now = () => Date.now() }) {
 
   function readTags(/** @type {unknown} */ raw) {
     if (raw === undefined) return undefined;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw badParameter('Property tags must be an object.');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw badParameter('Property tags must be an object.');
     const entries = Object.entries(/** @type {Record<string, unknown>} */ (raw));
     if (entries.length > MAX_TAGS) throw badParameter(`A maximum of ${MAX_TAGS} tags is allowed.`);
     /** @type {Record<string, string>} */
@@ -147,7 +159,8 @@ export function createStore({ baseUrl, now = () => Date.now() }) {
           'ObjectIsDeletedButRecoverable',
         );
       }
-      if (typeof body.value !== 'string') throw badParameter('Property value is required and must be a string.');
+      if (typeof body.value !== 'string')
+        throw badParameter('Property value is required and must be a string.');
       const attrs = readAttributes(body.attributes);
       const t = nowSec();
       /** @type {Version} */
@@ -179,13 +192,22 @@ export function createStore({ baseUrl, now = () => Date.now() }) {
       const s = liveSecret(name);
       const v = findVersion(s, version);
       if (!v.enabled) {
-        throw new KvError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
+        throw new KvError(
+          403,
+          'Forbidden',
+          'Operation get is not allowed on a disabled secret.',
+          'SecretDisabled',
+        );
       }
       return bundle(s, v, { value: true });
     },
 
     /** UpdateSecret: contentType, tags (replaced when given), attributes; no value in the response. */
-    update(/** @type {string} */ name, /** @type {string} */ version, /** @type {Record<string, unknown>} */ body) {
+    update(
+      /** @type {string} */ name,
+      /** @type {string} */ version,
+      /** @type {Record<string, unknown>} */ body,
+    ) {
       const s = liveSecret(name);
       const v = findVersion(s, version);
       const attrs = readAttributes(body.attributes);
@@ -243,7 +265,10 @@ export function createStore({ baseUrl, now = () => Date.now() }) {
     listSecrets() {
       return [...live.entries()]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([key, s]) => ({ key, item: bundle(s, /** @type {Version} */ (s.versions.at(-1)), { item: true }) }));
+        .map(([key, s]) => ({
+          key,
+          item: bundle(s, /** @type {Version} */ (s.versions.at(-1)), { item: true }),
+        }));
     },
 
     /** SecretItems of every version of one secret (creation order); unknown name = empty list. */

@@ -1,9 +1,9 @@
 // Self-signed certificate for the fake Azure Key Vault (CN/SAN localhost + IP 127.0.0.1), made once
 // with `openssl req -x509` and reused. Test infrastructure only. Node built-ins only.
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
 
 /** True when the PEM exists, is valid for localhost and 127.0.0.1, and is not about to expire. */
 function usable(/** @type {string} */ certPath, /** @type {string} */ keyPath) {
@@ -11,7 +11,11 @@ function usable(/** @type {string} */ certPath, /** @type {string} */ keyPath) {
   try {
     const cert = new X509Certificate(readFileSync(certPath));
     const soon = Date.now() + 7 * 86400e3;
-    return Boolean(cert.checkHost('localhost')) && Boolean(cert.checkIP('127.0.0.1')) && Date.parse(cert.validTo) > soon;
+    return (
+      Boolean(cert.checkHost('localhost')) &&
+      Boolean(cert.checkIP('127.0.0.1')) &&
+      Date.parse(cert.validTo) > soon
+    );
   } catch {
     return false;
   }
@@ -33,13 +37,28 @@ export function ensureCertificate({ certPath, keyPath, aliasPath, forceAlias = f
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '3650',
-        '-keyout', tmpKey, '-out', tmpCert,
-        '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-addext', 'basicConstraints=critical,CA:TRUE',
-        '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign',
-        '-addext', 'extendedKeyUsage=serverAuth',
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-sha256',
+        '-days',
+        '3650',
+        '-keyout',
+        tmpKey,
+        '-out',
+        tmpCert,
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign',
+        '-addext',
+        'extendedKeyUsage=serverAuth',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
