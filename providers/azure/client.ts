@@ -12,6 +12,7 @@ import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets'
 import { ConfigError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import { parseRetryAfter } from '../../src/lib/retry.js';
 import type { SecretValue } from '../../src/lib/secret.js';
+import { nextLinkCapturePolicy } from './paging.js';
 import type { AzureInstanceConfig } from './schema.js';
 
 /** The part of SecretClient the adapter uses; engine tests pass plain objects of this shape. */
@@ -79,16 +80,23 @@ export function clientOptions(config: AzureInstanceConfig): SecretClientOptions 
     // One retry policy (src/lib/retry.ts) decides, honouring Retry-After; the SDK would retry
     // 3 more times inside each of our attempts.
     retryOptions: { maxRetries: 0 },
-    additionalPolicies: [{ policy: sameOriginPolicy(config.vaultUrl), position: 'perRetry' }],
+    additionalPolicies: [
+      { policy: sameOriginPolicy(config.vaultUrl), position: 'perRetry' },
+      { policy: nextLinkCapturePolicy(), position: 'perRetry' },
+    ],
   };
-  if (config.serviceVersion) options.serviceVersion = config.serviceVersion as SecretClientOptions['serviceVersion'];
+  if (config.serviceVersion)
+    options.serviceVersion = config.serviceVersion as SecretClientOptions['serviceVersion'];
   if (config.caFile) {
     let pem: string;
     try {
       pem = readFileSync(config.caFile, 'utf8');
     } catch (error) {
       throw new ConfigError(`cannot read caFile for the Azure vault ${config.vaultUrl}`, [
-        { path: 'caFile', message: `cannot read ${JSON.stringify(config.caFile)}: ${(error as Error).message}` },
+        {
+          path: 'caFile',
+          message: `cannot read ${JSON.stringify(config.caFile)}: ${(error as Error).message}`,
+        },
       ]);
     }
     // An explicit `ca` replaces Node's trust store, so keep the public roots alongside it.
@@ -116,7 +124,14 @@ export function statusOf(err: unknown): number | undefined {
   return restError(err)?.statusCode;
 }
 
-const NETWORK_CODES = new Set(['REQUEST_SEND_ERROR', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'REQUEST_SEND_ERROR',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 /**
  * Map an SDK error to ours. The message names the operation and the ref and carries only the

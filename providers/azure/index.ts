@@ -69,7 +69,8 @@ export function createAzureProvider(
           }
         },
         {
-          onRetry: ({ attempt, delayMs }) => deps.logger.debug({ op, what, attempt, delayMs }, 'azure call retried'),
+          onRetry: ({ attempt, delayMs }) =>
+            deps.logger.debug({ op, what, attempt, delayMs }, 'azure call retried'),
         },
       );
 
@@ -95,7 +96,9 @@ export function createAzureProvider(
     return ref.locator;
   }
 
-  const capabilities: ProviderCapabilities = config.kinds.includes('secret') ? { secret: AZURE_SECRET_CAPABILITIES } : {};
+  const capabilities: ProviderCapabilities = config.kinds.includes('secret')
+    ? { secret: AZURE_SECRET_CAPABILITIES }
+    : {};
 
   return {
     type: 'azure',

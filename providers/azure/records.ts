@@ -43,7 +43,10 @@ export function ownersFromTags(tags: Record<string, string> | undefined, keys: r
  * other ties keep the reverse of the listing order (Lowkey and our fake list oldest first; Azure
  * documents no order, which is why the caller asks for the latest when the top two tie).
  */
-export function sortNewestFirst(versions: readonly SecretProperties[], latestId?: string): SecretProperties[] {
+export function sortNewestFirst(
+  versions: readonly SecretProperties[],
+  latestId?: string,
+): SecretProperties[] {
   const indexed = versions.map((p, i) => ({ p, i }));
   indexed.sort((a, b) => {
     if (latestId !== undefined) {
@@ -89,7 +92,11 @@ function reenableEvidence(latest: SecretProperties): ReenableEvidence[] | undefi
 }
 
 /** A live secret from its versions sorted newest first (at least one). */
-export function activeRecord(ctx: RecordContext, name: string, sorted: readonly SecretProperties[]): IdentityRecord {
+export function activeRecord(
+  ctx: RecordContext,
+  name: string,
+  sorted: readonly SecretProperties[],
+): IdentityRecord {
   const latest = sorted[0] as SecretProperties;
   const oldest = sorted[sorted.length - 1] as SecretProperties;
   const versions: CredentialVersion[] = sorted
@@ -151,6 +158,13 @@ export function deletedRecord(ctx: RecordContext, deleted: DeletedSecret): Ident
     versions:
       p.version === undefined
         ? []
-        : [{ id: p.version, state: 'deleted', current: true, ...(createdAt === undefined ? {} : { createdAt }) }],
+        : [
+            {
+              id: p.version,
+              state: 'deleted',
+              current: true,
+              ...(createdAt === undefined ? {} : { createdAt }),
+            },
+          ],
   };
 }

@@ -21,7 +21,10 @@ export const azureInstanceSchema = z
     type: z.literal('azure'),
     vaultUrl: httpUrlSchema,
     credential: azureCredentialSchema,
-    kinds: z.array(z.enum(['secret'])).min(1).default(['secret']),
+    kinds: z
+      .array(z.enum(['secret']))
+      .min(1)
+      .default(['secret']),
     /** Extra CA certificate (PEM) to trust for this vault, e.g. an emulator's self-signed cert. */
     caFile: z.string().optional(),
     /** Pin the Key Vault REST API version (emulators lag behind the SDK default). */

@@ -27,8 +27,8 @@ import {
   iso,
   latestIsAmbiguous,
   MAX_TAGS,
-  RUN_TAG,
   type RecordContext,
+  RUN_TAG,
   refOf,
   SECRET_NAME,
   sortNewestFirst,
@@ -124,17 +124,23 @@ export function createSecretKind(d: SecretKindDeps) {
     const active = await describeActive(name);
     if (active) return active;
     try {
-      const deleted = await d.read('getDeletedSecret', refOf(d.instance, name), () => client.getDeletedSecret(name));
+      const deleted = await d.read('getDeletedSecret', refOf(d.instance, name), () =>
+        client.getDeletedSecret(name),
+      );
       return deletedRecord(d, deleted);
     } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError(`azure secret ${refOf(d.instance, name)} not found`);
+      if (error instanceof NotFoundError)
+        throw new NotFoundError(`azure secret ${refOf(d.instance, name)} not found`);
       throw error;
     }
   }
 
   function acceptName(name: string, from: string): boolean {
     if (SECRET_NAME.test(name)) return true;
-    d.logger.warn({ name: JSON.stringify(name), from }, 'skipping an azure secret whose name is not a valid Key Vault name');
+    d.logger.warn(
+      { name: JSON.stringify(name), from },
+      'skipping an azure secret whose name is not a valid Key Vault name',
+    );
     return false;
   }
 
@@ -162,9 +168,13 @@ export function createSecretKind(d: SecretKindDeps) {
     }
   }
 
-  async function revoke(name: string, versionIds: readonly string[], ctx: StepContext): Promise<RevokedVersion[]> {
+  async function revoke(
+    name: string,
+    versionIds: readonly string[],
+    ctx: StepContext,
+  ): Promise<RevokedVersion[]> {
     checkName(name);
-    const mode = ctx.params['mode'];
+    const mode = ctx.params.mode;
     if (mode !== undefined && mode !== 'disable') {
       throw new UsageError(`azure secrets support revoke mode "disable" only, not ${JSON.stringify(mode)}`);
     }
@@ -174,7 +184,8 @@ export function createSecretKind(d: SecretKindDeps) {
     const out: RevokedVersion[] = [];
     for (const versionId of versionIds) {
       const current = byId.get(versionId);
-      if (!current) throw new NotFoundError(`azure secret ${rec.ref} has no version ${JSON.stringify(versionId)}`);
+      if (!current)
+        throw new NotFoundError(`azure secret ${rec.ref} has no version ${JSON.stringify(versionId)}`);
       if (current.enabled === false) {
         out.push({
           versionId,
@@ -222,13 +233,17 @@ export function createSecretKind(d: SecretKindDeps) {
     checkName(name);
     const ref = refOf(d.instance, name);
     if (ctx.generator.type === 'provider') {
-      throw new UsageError(`azure secret ${ref}: Key Vault cannot mint a value; use a password, hex or base64 generator`);
+      throw new UsageError(
+        `azure secret ${ref}: Key Vault cannot mint a value; use a password, hex or base64 generator`,
+      );
     }
     const earlier = await findIssued(name, ctx.idempotencyKey);
     if (earlier) return earlier;
     const latest = (await loadLive(name, 'recover it before reissuing'))[0];
     // Tags live on each version: a new version without the owner tags would orphan the secret.
-    const kept = Object.fromEntries(Object.entries(latest?.tags ?? {}).filter(([k]) => k !== IDEMPOTENCY_TAG && k !== RUN_TAG));
+    const kept = Object.fromEntries(
+      Object.entries(latest?.tags ?? {}).filter(([k]) => k !== IDEMPOTENCY_TAG && k !== RUN_TAG),
+    );
     const tags = { ...kept, [IDEMPOTENCY_TAG]: ctx.idempotencyKey, [RUN_TAG]: ctx.runId };
     if (Object.keys(tags).length > MAX_TAGS) {
       throw new ProviderError(
@@ -244,13 +259,18 @@ export function createSecretKind(d: SecretKindDeps) {
       // A retried write may follow a lost response: look for our key before writing again.
       if (attempt++ > 0) {
         const found = await findIssued(name, ctx.idempotencyKey);
-        if (found) return { version: found.versionId, createdOn: found.issuedAt, status: 'already-issued' as const };
+        // Our own earlier attempt of this same call wrote it: still 'issued' from the caller's view.
+        if (found) return { version: found.versionId, createdOn: found.issuedAt, status: 'issued' as const };
       }
       const set = await client.setSecret(name, value.reveal(), {
         tags,
         ...(contentType === undefined ? {} : { contentType }),
       });
-      return { version: set.properties.version, createdOn: iso(set.properties.createdOn), status: 'issued' as const };
+      return {
+        version: set.properties.version,
+        createdOn: iso(set.properties.createdOn),
+        status: 'issued' as const,
+      };
     });
     if (!result.version) throw new ProviderError(`azure setSecret ${ref}: response carried no version id`);
     ctx.logger.info({ ref, versionId: result.version }, 'azure secret version written');
@@ -272,18 +292,26 @@ export function createSecretKind(d: SecretKindDeps) {
       if (error instanceof ProviderError && error.status === 403) {
         return { ok: false, detail: `version ${issued.versionId} is disabled (or not readable)` };
       }
-      if (error instanceof NotFoundError) return { ok: false, detail: `version ${issued.versionId} not found` };
+      if (error instanceof NotFoundError)
+        return { ok: false, detail: `version ${issued.versionId} not found` };
       throw error;
     }
-    if (got.properties.enabled === false) return { ok: false, detail: `version ${issued.versionId} is disabled` };
+    if (got.properties.enabled === false)
+      return { ok: false, detail: `version ${issued.versionId} is disabled` };
     if (!sameFingerprint(d.fingerprint(got.value ?? ''), issued.fingerprint)) {
       return { ok: false, detail: `version ${issued.versionId} holds a different value than the one issued` };
     }
     const rec = await describe(name);
     if (rec.currentVersion !== issued.versionId) {
-      return { ok: false, detail: `version ${issued.versionId} is not the latest (latest is ${rec.currentVersion ?? 'unknown'})` };
+      return {
+        ok: false,
+        detail: `version ${issued.versionId} is not the latest (latest is ${rec.currentVersion ?? 'unknown'})`,
+      };
     }
-    return { ok: true, detail: `version ${issued.versionId} is the latest, enabled, and holds the issued value` };
+    return {
+      ok: true,
+      detail: `version ${issued.versionId} is the latest, enabled, and holds the issued value`,
+    };
   }
 
   async function discard(name: string, issued: IssuedCredential, ctx: StepContext): Promise<void> {

@@ -1,7 +1,4 @@
-import { afterAll } from 'vitest';
-import { describeProviderContract } from './contract.js';
 import { createAzureFixture } from './azure.fixture.js';
+import { describeProviderContract } from './contract.js';
 
-const fixture = createAzureFixture();
-afterAll(() => fixture.close());
-describeProviderContract(fixture);
+describeProviderContract(createAzureFixture());

@@ -1,21 +1,21 @@
 /**
  * ProviderFixture for Azure Key Vault. It talks to the vault with the SDK directly (never via
- * the adapter). Target: Lowkey Vault at https://localhost:8443 when it answers (servers.sh up
- * lowkey), otherwise the in-repo wire-level fake (azure.keyvault-fake.ts), because Lowkey's app jar
- * cannot be installed on this machine. NHI_AZURE_TARGET=lowkey makes Lowkey mandatory.
+ * the adapter). Target: whatever `servers.sh up keyvault` serves at https://localhost:8443 — a
+ * Lowkey Vault jar when one is present, else the repo's fake (test/servers/keyvault/server.mjs).
+ * The adapter's hostile-data and fault-injection tests use a private in-process fake instead
+ * (azure.keyvault-fake.ts), so they never disturb suites sharing the server.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
-import { parseRef } from '../../src/lib/ref.js';
 import { createAzureProvider } from '../../providers/azure/index.js';
 import { type AzureInstanceConfig, azureInstanceSchema } from '../../providers/azure/schema.js';
-import { LOWKEY_CA_PEM, LOWKEY_VAULT_URL } from '../servers/endpoints.js';
-import { type FakeKeyVault, startFakeKeyVault } from './azure.keyvault-fake.js';
+import { parseRef } from '../../src/lib/ref.js';
+import { AZURE_KEYVAULT_URL, LOWKEY_CA_PEM } from '../servers/endpoints.js';
 import type { ProviderFixture } from './fixture.js';
 
-/** Newest Key Vault API version Lowkey Vault 7.x serves (it has v7_2 ... v7_6 controllers). */
+/** Newest Key Vault API version both Lowkey Vault 7.x (v7_2 ... v7_6 controllers) and the repo's fake serve. */
 export const AZURE_TEST_SERVICE_VERSION = '7.6';
 const INSTANCE = 'azure-test';
 const POLL = { intervalInMs: 20 };
@@ -23,37 +23,44 @@ const POLL = { intervalInMs: 20 };
 export interface AzureTarget {
   vaultUrl: string;
   caFile: string;
-  kind: 'lowkey' | 'fake';
-  fake?: FakeKeyVault;
 }
 
 const anyToken: TokenCredential = {
-  getToken: async (): Promise<AccessToken> => ({ token: 'fixture-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+  getToken: async (): Promise<AccessToken> => ({
+    token: 'fixture-token',
+    expiresOnTimestamp: Date.now() + 3_600_000,
+  }),
 };
 
-function lowkeyAnswers(): Promise<boolean> {
+function vaultAnswers(): Promise<boolean> {
   if (!existsSync(LOWKEY_CA_PEM)) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const req = request(`${LOWKEY_VAULT_URL}/ping`, { ca: readFileSync(LOWKEY_CA_PEM), timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
+    const req = request(
+      `${AZURE_KEYVAULT_URL}/ping`,
+      { ca: readFileSync(LOWKEY_CA_PEM), timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
     req.on('error', () => resolve(false));
     req.on('timeout', () => req.destroy());
     req.end();
   });
 }
 
+/** The shared local vault; fails loudly (never skips) when it does not answer. */
 export async function azureTarget(): Promise<AzureTarget> {
-  if (await lowkeyAnswers()) return { vaultUrl: LOWKEY_VAULT_URL, caFile: LOWKEY_CA_PEM, kind: 'lowkey' };
-  if (process.env.NHI_AZURE_TARGET === 'lowkey') {
-    throw new Error(`NHI_AZURE_TARGET=lowkey but Lowkey Vault does not answer at ${LOWKEY_VAULT_URL}`);
-  }
-  const fake = await startFakeKeyVault();
-  return { vaultUrl: fake.url, caFile: fake.tls.caFile, kind: 'fake', fake };
+  if (await vaultAnswers()) return { vaultUrl: AZURE_KEYVAULT_URL, caFile: LOWKEY_CA_PEM };
+  throw new Error(
+    `no Key Vault answers at ${AZURE_KEYVAULT_URL}: run bash test/servers/servers.sh up keyvault`,
+  );
 }
 
-export function azureTestConfig(target: Pick<AzureTarget, 'vaultUrl' | 'caFile'>, extra: Record<string, unknown> = {}) {
+export function azureTestConfig(
+  target: Pick<AzureTarget, 'vaultUrl' | 'caFile'>,
+  extra: Record<string, unknown> = {},
+) {
   const config: AzureInstanceConfig = azureInstanceSchema.parse({
     type: 'azure',
     vaultUrl: target.vaultUrl,
@@ -63,7 +70,8 @@ export function azureTestConfig(target: Pick<AzureTarget, 'vaultUrl' | 'caFile'>
     disableChallengeResourceVerification: true,
     ...extra,
   });
-  if (config.credential.method === 'static-token') config.credential.token.resolveWith('any-bearer-token-works');
+  if (config.credential.method === 'static-token')
+    config.credential.token.resolveWith('any-bearer-token-works');
   return config;
 }
 
@@ -76,7 +84,7 @@ export function fixtureClient(target: Pick<AzureTarget, 'vaultUrl' | 'caFile'>):
   return new SecretClient(target.vaultUrl, anyToken, options);
 }
 
-export function createAzureFixture(): ProviderFixture & { target(): AzureTarget | undefined; close(): Promise<void> } {
+export function createAzureFixture(): ProviderFixture {
   let target: AzureTarget | undefined;
   let client: SecretClient | undefined;
   const sdk = () => {
@@ -98,14 +106,10 @@ export function createAzureFixture(): ProviderFixture & { target(): AzureTarget 
   return {
     name: 'azure',
     kind: 'secret',
-    target: () => target,
     async reset() {
       // Unique names per suite instead of a purge: Lowkey and Azure keep soft-deleted names.
       target ??= await azureTarget();
       client = fixtureClient(target);
-    },
-    async close() {
-      await target?.fake?.close();
     },
     async createProvider(deps) {
       if (!target) throw new Error('azure fixture used before reset()');

@@ -32,6 +32,7 @@ export interface FakeRequest {
   path: string;
   query: URLSearchParams;
   authorized: boolean;
+  body?: unknown;
 }
 
 export interface FakeReply {
@@ -63,6 +64,8 @@ export interface FakeKeyVault {
   requests: FakeRequest[];
   /** Answer a request before the fake does; return undefined to let the fake handle it. */
   override: ((req: FakeRequest, base: string) => FakeReply | undefined) | undefined;
+  /** Replace the reply after the fake applied the request (a write that happened, a lost response). */
+  rewrite: ((req: FakeRequest, reply: FakeReply) => FakeReply | undefined) | undefined;
   advanceClock(seconds: number): void;
   close(): Promise<void>;
 }
@@ -110,7 +113,10 @@ export async function startFakeKeyVault(opts: { tls?: FakeTls; host?: string } =
     tls,
     requests,
     override: undefined,
-    advanceClock: (s) => void (offset += s),
+    rewrite: undefined,
+    advanceClock: (s) => {
+      offset += s;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
@@ -152,12 +158,19 @@ export async function startFakeKeyVault(opts: { tls?: FakeTls; host?: string } =
     };
   };
 
-  function handle(method: string, parts: string[], q: URLSearchParams, body: unknown, base: string): FakeReply {
+  function handle(
+    method: string,
+    parts: string[],
+    q: URLSearchParams,
+    body: unknown,
+    base: string,
+  ): FakeReply {
     const [collection, name, third, fourth] = parts;
     if (name !== undefined && !NAME.test(name)) return error(400, 'BadParameter', 'invalid name');
     const s = name === undefined ? undefined : secrets.get(name);
     const live = s && !s.deleted ? s : undefined;
-    const notFound = () => error(404, 'SecretNotFound', `A secret with (name/id) ${name} was not found in this key vault.`);
+    const notFound = () =>
+      error(404, 'SecretNotFound', `A secret with (name/id) ${name} was not found in this key vault.`);
     if (collection === 'secrets') {
       if (name === undefined && method === 'GET') {
         const items = [...secrets.entries()]
@@ -175,8 +188,14 @@ export async function startFakeKeyVault(opts: { tls?: FakeTls; host?: string } =
       }
       if (name === undefined) return error(405, 'MethodNotAllowed', 'not allowed');
       if (third === undefined && method === 'PUT') {
-        if (s?.deleted) return error(409, 'Conflict', `Secret ${name} is currently in a deleted but recoverable state.`);
-        const b = (body ?? {}) as { value?: unknown; contentType?: string; tags?: Record<string, string>; attributes?: { enabled?: boolean; exp?: number; nbf?: number } };
+        if (s?.deleted)
+          return error(409, 'Conflict', `Secret ${name} is currently in a deleted but recoverable state.`);
+        const b = (body ?? {}) as {
+          value?: unknown;
+          contentType?: string;
+          tags?: Record<string, string>;
+          attributes?: { enabled?: boolean; exp?: number; nbf?: number };
+        };
         if (typeof b.value !== 'string') return error(400, 'BadParameter', 'value is required');
         const t = now();
         const v: Version = {
@@ -212,19 +231,30 @@ export async function startFakeKeyVault(opts: { tls?: FakeTls; host?: string } =
         return { status: 200, body: page(items, q, base, `/secrets/${name}/versions`) };
       }
       if (!live) return notFound();
-      const version = third === undefined || third === '' ? latest(live) : live.versions.find((v) => v.id === third);
+      const version =
+        third === undefined || third === '' ? latest(live) : live.versions.find((v) => v.id === third);
       if (!version) return notFound();
       if (method === 'GET') {
         if (!version.enabled) {
           return {
             status: 403,
-            body: { error: { code: 'Forbidden', message: 'Operation get is not allowed on a disabled secret.', innererror: { code: 'SecretDisabled' } } },
+            body: {
+              error: {
+                code: 'Forbidden',
+                message: 'Operation get is not allowed on a disabled secret.',
+                innererror: { code: 'SecretDisabled' },
+              },
+            },
           };
         }
         return { status: 200, body: bundle(base, name, version, true) };
       }
       if (method === 'PATCH' && third !== undefined) {
-        const b = (body ?? {}) as { contentType?: string; tags?: Record<string, string>; attributes?: { enabled?: boolean; exp?: number; nbf?: number } };
+        const b = (body ?? {}) as {
+          contentType?: string;
+          tags?: Record<string, string>;
+          attributes?: { enabled?: boolean; exp?: number; nbf?: number };
+        };
         if (b.attributes?.enabled !== undefined) version.enabled = b.attributes.enabled;
         if (b.attributes?.exp !== undefined) version.exp = b.attributes.exp;
         if (b.attributes?.nbf !== undefined) version.nbf = b.attributes.nbf;
@@ -245,7 +275,8 @@ export async function startFakeKeyVault(opts: { tls?: FakeTls; host?: string } =
           });
         return { status: 200, body: page(items, q, base, '/deletedsecrets') };
       }
-      if (name === undefined || !s?.deleted) return error(404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
+      if (name === undefined || !s?.deleted)
+        return error(404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
       if (third === undefined && method === 'GET') return { status: 200, body: deletedBundle(base, name, s) };
       if (third === undefined && method === 'DELETE') {
         secrets.delete(name);
@@ -281,19 +312,22 @@ export async function startFakeKeyVault(opts: { tls?: FakeTls; host?: string } =
             'www-authenticate':
               'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"',
           },
-          body: { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
+          body: {
+            error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' },
+          },
         };
       } else if (!url.searchParams.get('api-version')) {
         reply = error(400, 'BadParameter', 'api-version is required');
       } else {
-        let body: unknown;
         try {
-          body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+          record.body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
         } catch {
-          body = undefined;
+          record.body = undefined;
         }
         const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-        reply = fake.override?.(record, base) ?? handle(record.method, parts, url.searchParams, body, base);
+        reply =
+          fake.override?.(record, base) ?? handle(record.method, parts, url.searchParams, record.body, base);
+        reply = fake.rewrite?.(record, reply) ?? reply;
       }
       const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
       res.writeHead(reply.status, {
