@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
-import type { Fingerprinter } from '../../src/lib/fingerprint.js';
 import { ConfigError, NhiError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
+import type { Fingerprinter } from '../../src/lib/fingerprint.js';
 import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
 import { isRetryable, parseRetryAfter, withRetry } from '../../src/lib/retry.js';
 import type { AwsInstanceConfig } from './schema.js';
@@ -64,7 +64,9 @@ export function createSdkClients(config: AwsInstanceConfig): AwsClients {
       ? {
           credentials: async () => {
             if (!creds.secretAccessKey.resolved) {
-              throw new ConfigError(`aws secretAccessKey ${creds.secretAccessKey.source ?? ''} was not resolved`);
+              throw new ConfigError(
+                `aws secretAccessKey ${creds.secretAccessKey.source ?? ''} was not resolved`,
+              );
             }
             return {
               accessKeyId: creds.accessKeyId,
@@ -180,7 +182,9 @@ export async function* paginate<T>(
     for (const item of items) yield item;
     if (typeof next !== 'string' || next === '') return;
     if (seen.has(next)) {
-      throw new ProviderError(`aws ${what}: the service repeated a page token; stopped to avoid an endless listing`);
+      throw new ProviderError(
+        `aws ${what}: the service repeated a page token; stopped to avoid an endless listing`,
+      );
     }
     seen.add(next);
     emptyPages = items.length === 0 ? emptyPages + 1 : 0;
@@ -211,7 +215,10 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  */
 export function usableName(name: unknown, what: string, logger: Logger): name is string {
   if (typeof name === 'string' && name.length > 0 && !CONTROL.test(name)) return true;
-  logger.warn({ name: JSON.stringify(String(name)).slice(0, 300), what }, 'skipped an identity with an unusable name');
+  logger.warn(
+    { name: JSON.stringify(String(name)).slice(0, 300), what },
+    'skipped an identity with an unusable name',
+  );
   return false;
 }
 

@@ -32,12 +32,18 @@ export function parseKeyLocator(locator: string): { user: string; keyId: string 
   const user = locator.slice(0, slash);
   const keyId = locator.slice(slash + 1);
   if (slash <= 0 || keyId.length === 0) {
-    throw new UsageError(`aws iam-key locator ${JSON.stringify(locator)}: expected <user-name>/<access-key-id>`);
+    throw new UsageError(
+      `aws iam-key locator ${JSON.stringify(locator)}: expected <user-name>/<access-key-id>`,
+    );
   }
   return { user, keyId };
 }
 
-export async function listUserKeys(kc: AwsKindContext, user: string, signal?: AbortSignal): Promise<AccessKeyMetadata[]> {
+export async function listUserKeys(
+  kc: AwsKindContext,
+  user: string,
+  signal?: AbortSignal,
+): Promise<AccessKeyMetadata[]> {
   const out: AccessKeyMetadata[] = [];
   const pages = paginate(`ListAccessKeys ${JSON.stringify(user)}`, async (marker) => {
     const page = await kc.caller.call<ListAccessKeysCommandOutput>(
@@ -54,7 +60,11 @@ export async function listUserKeys(kc: AwsKindContext, user: string, signal?: Ab
   return out;
 }
 
-export async function userTags(kc: AwsKindContext, user: string, signal?: AbortSignal): Promise<Record<string, string>> {
+export async function userTags(
+  kc: AwsKindContext,
+  user: string,
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
   const all: unknown[] = [];
   const pages = paginate(`ListUserTags ${JSON.stringify(user)}`, async (marker) => {
     const page = await kc.caller.call<ListUserTagsCommandOutput>(
@@ -88,7 +98,9 @@ async function userRecords(
   cache: PolicyCache,
   signal?: AbortSignal,
 ): Promise<IdentityRecord[]> {
-  const keys = (await listUserKeys(kc, user, signal)).filter((k) => usableName(k.AccessKeyId, 'iam-key', kc.logger));
+  const keys = (await listUserKeys(kc, user, signal)).filter((k) =>
+    usableName(k.AccessKeyId, 'iam-key', kc.logger),
+  );
   if (keys.length === 0) return [];
   const [tags, admin, lastUsed] = await Promise.all([
     userTags(kc, user, signal),
@@ -118,13 +130,23 @@ async function userRecords(
       ...(createdAt ? { lastRotatedAt: createdAt } : {}),
       tags,
       currentVersion: keyId,
-      versions: [{ id: keyId, state: active ? 'enabled' : 'disabled', current: active, ...(createdAt ? { createdAt } : {}) }],
+      versions: [
+        {
+          id: keyId,
+          state: active ? 'enabled' : 'disabled',
+          current: active,
+          ...(createdAt ? { createdAt } : {}),
+        },
+      ],
       ...(admin ? { privilegeHints: ['iam:admin'] } : {}),
     } satisfies IdentityRecord;
   });
 }
 
-export async function* iamKeyInventory(kc: AwsKindContext, signal?: AbortSignal): AsyncGenerator<IdentityRecord> {
+export async function* iamKeyInventory(
+  kc: AwsKindContext,
+  signal?: AbortSignal,
+): AsyncGenerator<IdentityRecord> {
   const pathPrefix = kc.config.iam.pathPrefix;
   const users = paginate('ListUsers', async (marker) => {
     const page = await kc.caller.call<ListUsersCommandOutput>(
@@ -144,7 +166,9 @@ export async function* iamKeyInventory(kc: AwsKindContext, signal?: AbortSignal)
     for await (const u of users) if (usableName(u.UserName, 'iam user', kc.logger)) yield u.UserName;
   }
   const cache: PolicyCache = new Map();
-  for await (const records of mapConcurrent(names(), kc.concurrency, (user) => userRecords(kc, user, cache, signal))) {
+  for await (const records of mapConcurrent(names(), kc.concurrency, (user) =>
+    userRecords(kc, user, cache, signal),
+  )) {
     yield* records;
   }
 }
@@ -166,7 +190,9 @@ export async function revokeIamKeys(
   const { user } = parseKeyLocator(ref.locator);
   const mode = ctx.params.mode ?? 'deactivate';
   if (mode !== 'deactivate' && mode !== 'delete') {
-    throw new UsageError(`aws iam-key revoke mode ${JSON.stringify(mode)}: expected "deactivate" or "delete"`);
+    throw new UsageError(
+      `aws iam-key revoke mode ${JSON.stringify(mode)}: expected "deactivate" or "delete"`,
+    );
   }
   const keys = await listUserKeys(kc, user);
   const out: RevokedVersion[] = [];
@@ -195,8 +221,15 @@ export async function revokeIamKeys(
       }
     }
     // A key that no longer exists is revoked for good.
-    out.push({ versionId: keyId, status: changed ? 'revoked' : 'already-revoked', revokedAt: kc.now().toISOString() });
-    ctx.logger.info({ ref: `${ref.instance}:${ref.kind}:${ref.locator}`, versionId: keyId, mode, changed }, 'access key revoked');
+    out.push({
+      versionId: keyId,
+      status: changed ? 'revoked' : 'already-revoked',
+      revokedAt: kc.now().toISOString(),
+    });
+    ctx.logger.info(
+      { ref: `${ref.instance}:${ref.kind}:${ref.locator}`, versionId: keyId, mode, changed },
+      'access key revoked',
+    );
   }
   return out;
 }

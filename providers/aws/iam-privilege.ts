@@ -78,10 +78,11 @@ function cachedIsAdmin(kc: AwsKindContext, arn: string, cache: PolicyCache): Pro
 }
 
 function listed<T>(
-  kc: AwsKindContext,
   what: string,
   user: string,
-  fetch: (marker: string | undefined) => Promise<{ items: T[]; truncated?: boolean | undefined; marker?: string | undefined }>,
+  fetch: (
+    marker: string | undefined,
+  ) => Promise<{ items: T[]; truncated?: boolean | undefined; marker?: string | undefined }>,
 ): AsyncGenerator<T> {
   return paginate(`${what} ${JSON.stringify(user)}`, async (marker) => {
     const page = await fetch(marker);
@@ -92,7 +93,7 @@ function listed<T>(
 export async function userIsAdmin(kc: AwsKindContext, user: string, cache: PolicyCache): Promise<boolean> {
   const iam = kc.clients.iam;
   const m = (marker: string | undefined) => (marker ? { Marker: marker } : {});
-  const attached = listed(kc, 'ListAttachedUserPolicies', user, async (marker) => {
+  const attached = listed('ListAttachedUserPolicies', user, async (marker) => {
     const out = await kc.caller.call<ListAttachedUserPoliciesCommandOutput>(
       'iamRead',
       iam,
@@ -101,9 +102,10 @@ export async function userIsAdmin(kc: AwsKindContext, user: string, cache: Polic
     );
     return { items: out.AttachedPolicies ?? [], truncated: out.IsTruncated, marker: out.Marker };
   });
-  for await (const p of attached) if (p.PolicyArn && (await cachedIsAdmin(kc, p.PolicyArn, cache))) return true;
+  for await (const p of attached)
+    if (p.PolicyArn && (await cachedIsAdmin(kc, p.PolicyArn, cache))) return true;
 
-  const inline = listed(kc, 'ListUserPolicies', user, async (marker) => {
+  const inline = listed('ListUserPolicies', user, async (marker) => {
     const out = await kc.caller.call<ListUserPoliciesCommandOutput>(
       'iamRead',
       iam,
@@ -122,7 +124,7 @@ export async function userIsAdmin(kc: AwsKindContext, user: string, cache: Polic
     if (allowsEverything(doc.PolicyDocument)) return true;
   }
 
-  const groups = listed(kc, 'ListGroupsForUser', user, async (marker) => {
+  const groups = listed('ListGroupsForUser', user, async (marker) => {
     const out = await kc.caller.call<ListGroupsForUserCommandOutput>(
       'iamRead',
       iam,
@@ -134,7 +136,7 @@ export async function userIsAdmin(kc: AwsKindContext, user: string, cache: Polic
   for await (const group of groups) {
     if (!group.GroupName) continue;
     const groupName = group.GroupName;
-    const policies = listed(kc, 'ListAttachedGroupPolicies', groupName, async (marker) => {
+    const policies = listed('ListAttachedGroupPolicies', groupName, async (marker) => {
       const out = await kc.caller.call<ListAttachedGroupPoliciesCommandOutput>(
         'iamRead',
         iam,
@@ -143,7 +145,8 @@ export async function userIsAdmin(kc: AwsKindContext, user: string, cache: Polic
       );
       return { items: out.AttachedPolicies ?? [], truncated: out.IsTruncated, marker: out.Marker };
     });
-    for await (const p of policies) if (p.PolicyArn && (await cachedIsAdmin(kc, p.PolicyArn, cache))) return true;
+    for await (const p of policies)
+      if (p.PolicyArn && (await cachedIsAdmin(kc, p.PolicyArn, cache))) return true;
   }
   return false;
 }

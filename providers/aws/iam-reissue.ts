@@ -24,7 +24,7 @@ import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/error
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import type { CredentialRef, IssuedCredential, ReissueContext, VerifyResult } from '../../src/provider.js';
-import { type AwsKindContext, awsErrorName, iso, ownersFromTags, requestToken } from './client.js';
+import { type AwsKindContext, awsErrorName, iso, requestToken } from './client.js';
 import { listUserKeys, parseKeyLocator, userTags } from './iam-keys.js';
 
 export const PENDING_TAG = 'nhi-pending-issue';
@@ -34,9 +34,13 @@ export function deliverySecretName(kc: AwsKindContext, user: string): string {
   return `${kc.config.iam.deliveryPrefix}${user}`;
 }
 
-/** Tag value: a hash of the idempotency key and the key ids that existed before (IAM tag charset). */
 function pendingMark(idempotencyKey: string): string {
   return `k=${sha256Hex(idempotencyKey).slice(0, 40)}`;
+}
+
+/** Tag value: a hash of the idempotency key and the key ids that existed before (IAM tag charset). */
+export function pendingTagValue(idempotencyKey: string, keyIdsBefore: readonly string[]): string {
+  return `${pendingMark(idempotencyKey)} before=${keyIdsBefore.join('+')}`;
 }
 
 function parsePending(value: string): { mark: string; before: string[] } {
@@ -44,7 +48,11 @@ function parsePending(value: string): { mark: string; before: string[] } {
   return { mark, before: before.split('+').filter(Boolean) };
 }
 
-async function readDelivery(kc: AwsKindContext, secretName: string, query: { VersionId?: string; VersionStage?: string }) {
+async function readDelivery(
+  kc: AwsKindContext,
+  secretName: string,
+  query: { VersionId?: string; VersionStage?: string },
+) {
   try {
     return await kc.caller.call<GetSecretValueCommandOutput>(
       'smRead',
@@ -58,7 +66,10 @@ async function readDelivery(kc: AwsKindContext, secretName: string, query: { Ver
   }
 }
 
-function parseDelivered(out: GetSecretValueCommandOutput, secretName: string): { keyId: string; secret: SecretValue } {
+function parseDelivered(
+  out: GetSecretValueCommandOutput,
+  secretName: string,
+): { keyId: string; secret: SecretValue } {
   let parsed: { AccessKeyId?: unknown; SecretAccessKey?: unknown } = {};
   try {
     parsed = JSON.parse(out.SecretString ?? '');
@@ -66,7 +77,9 @@ function parseDelivered(out: GetSecretValueCommandOutput, secretName: string): {
     // fall through to the error below without echoing the value
   }
   if (typeof parsed.AccessKeyId !== 'string' || typeof parsed.SecretAccessKey !== 'string') {
-    throw new ProviderError(`aws delivery secret ${JSON.stringify(secretName)} does not hold an access key pair`);
+    throw new ProviderError(
+      `aws delivery secret ${JSON.stringify(secretName)} does not hold an access key pair`,
+    );
   }
   return { keyId: parsed.AccessKeyId, secret: new SecretValue(parsed.SecretAccessKey) };
 }
@@ -92,8 +105,18 @@ export async function findIssuedIamKey(
 
 async function removeKey(kc: AwsKindContext, user: string, keyId: string): Promise<void> {
   const iam = kc.clients.iam;
-  await kc.caller.call('iamWrite', iam, new UpdateAccessKeyCommand({ UserName: user, AccessKeyId: keyId, Status: 'Inactive' }), user);
-  await kc.caller.call('iamWrite', iam, new DeleteAccessKeyCommand({ UserName: user, AccessKeyId: keyId }), user);
+  await kc.caller.call(
+    'iamWrite',
+    iam,
+    new UpdateAccessKeyCommand({ UserName: user, AccessKeyId: keyId, Status: 'Inactive' }),
+    user,
+  );
+  await kc.caller.call(
+    'iamWrite',
+    iam,
+    new DeleteAccessKeyCommand({ UserName: user, AccessKeyId: keyId }),
+    user,
+  );
 }
 
 async function deliver(
@@ -105,13 +128,24 @@ async function deliver(
 ): Promise<void> {
   const sm = kc.clients.secretsManager;
   const put = () =>
-    kc.caller.call('smWrite', sm, new PutSecretValueCommand({ SecretId: secretName, ClientRequestToken: token, SecretString: pair.reveal() }), secretName);
+    kc.caller.call(
+      'smWrite',
+      sm,
+      new PutSecretValueCommand({
+        SecretId: secretName,
+        ClientRequestToken: token,
+        SecretString: pair.reveal(),
+      }),
+      secretName,
+    );
   try {
     await put();
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
     // First delivery for this user: create the secret; its first version id is the token.
-    const owners = kc.ownerTagKeys.filter((k) => tags[k] !== undefined).map((k) => ({ Key: k, Value: tags[k] as string }));
+    const owners = kc.ownerTagKeys
+      .filter((k) => tags[k] !== undefined)
+      .map((k) => ({ Key: k, Value: tags[k] as string }));
     try {
       await kc.caller.call(
         'smWrite',
@@ -132,7 +166,11 @@ async function deliver(
   }
 }
 
-export async function reissueIamKey(kc: AwsKindContext, ref: CredentialRef, ctx: ReissueContext): Promise<IssuedCredential> {
+export async function reissueIamKey(
+  kc: AwsKindContext,
+  ref: CredentialRef,
+  ctx: ReissueContext,
+): Promise<IssuedCredential> {
   const { user } = parseKeyLocator(ref.locator);
   const secretName = deliverySecretName(kc, user);
   const mark = pendingMark(ctx.idempotencyKey);
@@ -142,7 +180,13 @@ export async function reissueIamKey(kc: AwsKindContext, ref: CredentialRef, ctx:
 
   const earlier = await findIssuedIamKey(kc, ref, ctx.idempotencyKey);
   if (earlier) {
-    if (pending?.mark === mark) await kc.caller.call('iamWrite', iam, new UntagUserCommand({ UserName: user, TagKeys: [PENDING_TAG] }), user);
+    if (pending?.mark === mark)
+      await kc.caller.call(
+        'iamWrite',
+        iam,
+        new UntagUserCommand({ UserName: user, TagKeys: [PENDING_TAG] }),
+        user,
+      );
     return earlier;
   }
   if (pending && pending.mark !== mark) {
@@ -155,7 +199,10 @@ export async function reissueIamKey(kc: AwsKindContext, ref: CredentialRef, ctx:
     // Resumed after CreateAccessKey took effect but before delivery: that key's secret is
     // lost forever, so the key is useless and dangerous. Remove it, then create again.
     for (const orphan of keys.filter((k) => k.AccessKeyId && !pending.before.includes(k.AccessKeyId))) {
-      ctx.logger.warn({ user, accessKeyId: orphan.AccessKeyId }, 'removing an undelivered access key left by an interrupted reissue');
+      ctx.logger.warn(
+        { user, accessKeyId: orphan.AccessKeyId },
+        'removing an undelivered access key left by an interrupted reissue',
+      );
       await removeKey(kc, user, orphan.AccessKeyId as string);
     }
     keys = keys.filter((k) => k.AccessKeyId && pending.before.includes(k.AccessKeyId));
@@ -166,15 +213,29 @@ export async function reissueIamKey(kc: AwsKindContext, ref: CredentialRef, ctx:
     );
   }
   if (!pending) {
-    const before = keys.map((k) => k.AccessKeyId).join('+');
-    await kc.caller.call('iamWrite', iam, new TagUserCommand({ UserName: user, Tags: [{ Key: PENDING_TAG, Value: `${mark} before=${before}` }] }), user);
+    const before = keys.map((k) => k.AccessKeyId as string);
+    await kc.caller.call(
+      'iamWrite',
+      iam,
+      new TagUserCommand({
+        UserName: user,
+        Tags: [{ Key: PENDING_TAG, Value: pendingTagValue(ctx.idempotencyKey, before) }],
+      }),
+      user,
+    );
   }
 
-  const created = await kc.caller.call<CreateAccessKeyCommandOutput>('iamWrite', iam, new CreateAccessKeyCommand({ UserName: user }), user);
+  const created = await kc.caller.call<CreateAccessKeyCommandOutput>(
+    'iamWrite',
+    iam,
+    new CreateAccessKeyCommand({ UserName: user }),
+    user,
+  );
   const keyId = created.AccessKey?.AccessKeyId;
   const secret = new SecretValue(created.AccessKey?.SecretAccessKey ?? '');
   if (created.AccessKey) created.AccessKey.SecretAccessKey = undefined;
-  if (!keyId || secret.reveal() === '') throw new ProviderError(`aws CreateAccessKey ${JSON.stringify(user)}: no key in the response`);
+  if (!keyId || secret.reveal() === '')
+    throw new ProviderError(`aws CreateAccessKey ${JSON.stringify(user)}: no key in the response`);
 
   const pair = new SecretValue(JSON.stringify({ AccessKeyId: keyId, SecretAccessKey: secret.reveal() }));
   try {
@@ -184,7 +245,12 @@ export async function reissueIamKey(kc: AwsKindContext, ref: CredentialRef, ctx:
     await removeKey(kc, user, keyId).catch(() => undefined);
     throw err;
   }
-  await kc.caller.call('iamWrite', iam, new UntagUserCommand({ UserName: user, TagKeys: [PENDING_TAG] }), user);
+  await kc.caller.call(
+    'iamWrite',
+    iam,
+    new UntagUserCommand({ UserName: user, TagKeys: [PENDING_TAG] }),
+    user,
+  );
   return {
     versionId: keyId,
     fingerprint: ctx.fingerprint(secret),
@@ -194,17 +260,25 @@ export async function reissueIamKey(kc: AwsKindContext, ref: CredentialRef, ctx:
   };
 }
 
-export async function verifyIamKey(kc: AwsKindContext, ref: CredentialRef, issued: IssuedCredential): Promise<VerifyResult> {
+export async function verifyIamKey(
+  kc: AwsKindContext,
+  ref: CredentialRef,
+  issued: IssuedCredential,
+): Promise<VerifyResult> {
   const { user } = parseKeyLocator(ref.locator);
   const key = (await listUserKeys(kc, user)).find((k) => k.AccessKeyId === issued.versionId);
   if (!key) return { ok: false, detail: `access key ${issued.versionId} does not exist` };
-  if (key.Status !== 'Active') return { ok: false, detail: `access key ${issued.versionId} is ${String(key.Status)}` };
+  if (key.Status !== 'Active')
+    return { ok: false, detail: `access key ${issued.versionId} is ${String(key.Status)}` };
   const secretName = issued.delivery?.location ?? deliverySecretName(kc, user);
   const out = await readDelivery(kc, secretName, { VersionStage: 'AWSCURRENT' });
   if (!out) return { ok: false, detail: `delivery secret ${secretName} is missing` };
   const delivered = parseDelivered(out, secretName);
   if (delivered.keyId !== issued.versionId) {
-    return { ok: false, detail: `delivery secret ${secretName} serves access key ${delivered.keyId}, not ${issued.versionId}` };
+    return {
+      ok: false,
+      detail: `delivery secret ${secretName} serves access key ${delivered.keyId}, not ${issued.versionId}`,
+    };
   }
   if (!sameFingerprint(kc.fingerprint(delivered.secret), issued.fingerprint)) {
     return { ok: false, detail: `delivery secret ${secretName} does not hold the issued secret access key` };
@@ -213,7 +287,11 @@ export async function verifyIamKey(kc: AwsKindContext, ref: CredentialRef, issue
 }
 
 /** Remove an unverified new key. The delivery secret keeps a dead pair, which is harmless. */
-export async function discardIamKey(kc: AwsKindContext, ref: CredentialRef, issued: IssuedCredential): Promise<void> {
+export async function discardIamKey(
+  kc: AwsKindContext,
+  ref: CredentialRef,
+  issued: IssuedCredential,
+): Promise<void> {
   const { user } = parseKeyLocator(ref.locator);
   try {
     await removeKey(kc, user, issued.versionId);

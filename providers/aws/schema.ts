@@ -21,11 +21,11 @@ export const awsInstanceSchema = z
     /** Explicit endpoint (e.g. a local moto server); omit for the real AWS endpoints. */
     endpoint: httpUrlSchema.optional(),
     credentials: awsCredentialsSchema,
-    kinds: z.array(z.enum(['secret', 'iam-key'])).min(1).default(['secret', 'iam-key']),
-    secrets: z
-      .object({ namePrefix: z.string().optional() })
-      .strict()
-      .default({}),
+    kinds: z
+      .array(z.enum(['secret', 'iam-key']))
+      .min(1)
+      .default(['secret', 'iam-key']),
+    secrets: z.object({ namePrefix: z.string().optional() }).strict().default({}),
     iam: z
       .object({
         pathPrefix: z.string().startsWith('/').optional(),

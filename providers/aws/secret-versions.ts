@@ -11,12 +11,11 @@ import {
   type PutSecretValueCommandOutput,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { generateSecret } from '../../src/lib/generator.js';
-import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import type {
-  ActivityEvidence,
   CredentialRef,
   IssuedCredential,
   ReissueContext,
@@ -25,14 +24,7 @@ import type {
   VerifyResult,
 } from '../../src/provider.js';
 import { type AwsKindContext, awsErrorName, iso, requestToken } from './client.js';
-import {
-  AWSCURRENT,
-  describeSecretRaw,
-  listSecretVersions,
-  PENDING_STAGE,
-  stagesOf,
-  TOMBSTONE_STAGE,
-} from './secrets.js';
+import { AWSCURRENT, describeSecretRaw, PENDING_STAGE, stagesOf, TOMBSTONE_STAGE } from './secrets.js';
 
 async function currentStages(kc: AwsKindContext, secretId: string): Promise<Map<string, string[]>> {
   const meta = await describeSecretRaw(kc, secretId);
@@ -59,7 +51,13 @@ function moveStage(kc: AwsKindContext, secretId: string, stage: string, from?: s
 }
 
 /** Write a version; a replay with the same token is a no-op on AWS's side. */
-function putVersion(kc: AwsKindContext, secretId: string, token: string, value: SecretValue, stages?: string[]) {
+function putVersion(
+  kc: AwsKindContext,
+  secretId: string,
+  token: string,
+  value: SecretValue,
+  stages?: string[],
+) {
   return kc.caller.call<PutSecretValueCommandOutput>(
     'smWrite',
     kc.clients.secretsManager,
@@ -115,7 +113,8 @@ async function unlabel(
     labels = stages.get(versionId) ?? [];
   }
   for (const label of labels) {
-    if (label === AWSCURRENT) throw new ConflictError(`aws secret ${JSON.stringify(secretId)}: AWSCURRENT moved back`);
+    if (label === AWSCURRENT)
+      throw new ConflictError(`aws secret ${JSON.stringify(secretId)}: AWSCURRENT moved back`);
     await moveStage(kc, secretId, label, versionId);
   }
   return true;
@@ -128,23 +127,40 @@ export async function revokeSecretVersions(
   ctx: StepContext,
 ): Promise<RevokedVersion[]> {
   const mode = ctx.params.mode ?? 'remove-labels';
-  if (mode !== 'remove-labels') throw new UsageError(`aws secret revoke mode ${JSON.stringify(mode)} is not supported`);
+  if (mode !== 'remove-labels')
+    throw new UsageError(`aws secret revoke mode ${JSON.stringify(mode)} is not supported`);
   const out: RevokedVersion[] = [];
   for (const versionId of versionIds) {
     // The old value is never read here: a read would bump the version's LastAccessedDate and
     // blur the revoked-still-used evidence for the same day.
     const changed = await unlabel(kc, ref.locator, versionId, ctx.idempotencyKey);
-    out.push({ versionId, status: changed ? 'revoked' : 'already-revoked', revokedAt: kc.now().toISOString() });
-    ctx.logger.info({ ref: `${ref.instance}:${ref.kind}:${ref.locator}`, versionId, changed }, 'secret version revoked');
+    out.push({
+      versionId,
+      status: changed ? 'revoked' : 'already-revoked',
+      revokedAt: kc.now().toISOString(),
+    });
+    ctx.logger.info(
+      { ref: `${ref.instance}:${ref.kind}:${ref.locator}`, versionId, changed },
+      'secret version revoked',
+    );
   }
   return out;
 }
 
-/** Strip the labels of tombstones that no longer hold AWSCURRENT, so only the real value is live. */
-async function retireTombstones(kc: AwsKindContext, secretId: string): Promise<void> {
+/** Versions that are revocation tombstones now (call before a write that moves AWSCURRENT). */
+function tombstonesIn(stages: Map<string, string[]>): Set<string> {
+  return new Set([...stages].filter(([, labels]) => labels.includes(TOMBSTONE_STAGE)).map(([id]) => id));
+}
+
+/**
+ * Strip the labels of tombstones that no longer hold AWSCURRENT, so only the real value is
+ * live. `known` matters on moto, whose PutSecretValue replaces all labels of the previous
+ * current version with AWSPREVIOUS (AWS moves only AWSCURRENT/AWSPREVIOUS and keeps ours).
+ */
+async function retireTombstones(kc: AwsKindContext, secretId: string, known: Set<string>): Promise<void> {
   const stages = await currentStages(kc, secretId);
   for (const [id, labels] of stages) {
-    if (!labels.includes(TOMBSTONE_STAGE) || labels.includes(AWSCURRENT)) continue;
+    if (!(known.has(id) || labels.includes(TOMBSTONE_STAGE)) || labels.includes(AWSCURRENT)) continue;
     for (const label of labels) await moveStage(kc, secretId, label, id);
   }
 }
@@ -167,7 +183,7 @@ async function readVersion(
   }
 }
 
-function valueOf(out: GetSecretValueCommandOutput): SecretValue {
+function secretOf(out: GetSecretValueCommandOutput): SecretValue {
   if (typeof out.SecretString === 'string') return new SecretValue(out.SecretString);
   const bin = out.SecretBinary;
   return new SecretValue(bin instanceof Uint8Array ? Buffer.from(bin).toString('base64') : '');
@@ -183,7 +199,7 @@ export async function findIssuedSecret(
   if (!out) return undefined;
   return {
     versionId: token,
-    fingerprint: kc.fingerprint(valueOf(out)),
+    fingerprint: kc.fingerprint(secretOf(out)),
     issuedAt: iso(out.CreatedDate) ?? kc.now().toISOString(),
     status: 'already-issued',
   };
@@ -200,13 +216,22 @@ export async function reissueSecret(
 ): Promise<IssuedCredential> {
   const stage = ctx.params.stage ?? 'current';
   if (stage !== 'current' && stage !== 'pending') {
-    throw new UsageError(`aws secret reissue stage ${JSON.stringify(stage)}: expected "current" or "pending"`);
+    throw new UsageError(
+      `aws secret reissue stage ${JSON.stringify(stage)}: expected "current" or "pending"`,
+    );
   }
   if (ctx.generator.type === 'provider') {
-    throw new UsageError('aws secret values are generated by nhi-reissue: use a password, hex or base64 generator');
+    throw new UsageError(
+      'aws secret values are generated by nhi-reissue: use a password, hex or base64 generator',
+    );
   }
   const earlier = await findIssuedSecret(kc, ref, ctx.idempotencyKey);
-  if (earlier) return earlier;
+  const tombstones = tombstonesIn(await currentStages(kc, ref.locator));
+  if (earlier) {
+    // Resumed after the write: finish the tidy-up the interrupted call may have missed.
+    if (stage === 'current') await retireTombstones(kc, ref.locator, tombstones);
+    return earlier;
+  }
   const token = requestToken('reissue', ctx.idempotencyKey);
   const value = generateSecret(ctx.generator);
   try {
@@ -218,20 +243,30 @@ export async function reissueSecret(
     if (found) return found;
     throw err;
   }
-  if (stage === 'current') await retireTombstones(kc, ref.locator);
-  return { versionId: token, fingerprint: ctx.fingerprint(value), issuedAt: kc.now().toISOString(), status: 'issued' };
+  if (stage === 'current') await retireTombstones(kc, ref.locator, tombstones);
+  return {
+    versionId: token,
+    fingerprint: ctx.fingerprint(value),
+    issuedAt: kc.now().toISOString(),
+    status: 'issued',
+  };
 }
 
-export async function promoteSecret(kc: AwsKindContext, ref: CredentialRef, issued: IssuedCredential): Promise<void> {
+export async function promoteSecret(
+  kc: AwsKindContext,
+  ref: CredentialRef,
+  issued: IssuedCredential,
+): Promise<void> {
   const stages = await currentStages(kc, ref.locator);
   const labels = stages.get(issued.versionId);
-  if (!labels) throw new NotFoundError(`aws secret ${JSON.stringify(ref.locator)} has no version ${issued.versionId}`);
+  if (!labels)
+    throw new NotFoundError(`aws secret ${JSON.stringify(ref.locator)} has no version ${issued.versionId}`);
   if (!labels.includes(AWSCURRENT)) {
     const holder = [...stages].find(([, l]) => l.includes(AWSCURRENT))?.[0];
     await moveStage(kc, ref.locator, AWSCURRENT, holder, issued.versionId);
   }
   if (labels.includes(PENDING_STAGE)) await moveStage(kc, ref.locator, PENDING_STAGE, issued.versionId);
-  await retireTombstones(kc, ref.locator);
+  await retireTombstones(kc, ref.locator, tombstonesIn(stages));
 }
 
 /** Same as revoking the new version: no label serves it afterwards (tombstone if it was current). */
@@ -251,38 +286,13 @@ export async function verifySecret(
 ): Promise<VerifyResult> {
   const out = await readVersion(kc, ref.locator, issued.versionId);
   if (!out) return { ok: false, detail: `version ${issued.versionId} does not exist` };
-  if (!sameFingerprint(kc.fingerprint(valueOf(out)), issued.fingerprint)) {
+  if (!sameFingerprint(kc.fingerprint(secretOf(out)), issued.fingerprint)) {
     return { ok: false, detail: `version ${issued.versionId} does not hold the issued value` };
   }
   const labels = (out.VersionStages ?? []).filter((l) => typeof l === 'string');
   if (labels.length === 0) return { ok: false, detail: `version ${issued.versionId} has no staging label` };
-  return { ok: true, detail: `version ${issued.versionId} holds the issued value, labels ${labels.join(',')}` };
-}
-
-/**
- * Per-version LastAccessedDate (day precision). A date on the same day as `since` is reported:
- * it may be before or after the revocation, and only CloudTrail can tell.
- */
-export async function secretActivitySince(
-  kc: AwsKindContext,
-  ref: CredentialRef,
-  since: string,
-  versionIds: readonly string[],
-): Promise<ActivityEvidence[]> {
-  const sinceDay = (iso(since) ?? since).slice(0, 10);
-  const wanted = new Set(versionIds);
-  const out: ActivityEvidence[] = [];
-  for (const v of await listSecretVersions(kc, ref.locator)) {
-    if (typeof v.VersionId !== 'string' || (wanted.size > 0 && !wanted.has(v.VersionId))) continue;
-    const last = iso(v.LastAccessedDate);
-    if (!last || last.slice(0, 10) < sinceDay) continue;
-    out.push({
-      versionId: v.VersionId,
-      signal: 'LastAccessedDate',
-      confidence: 'day',
-      lastUsedAt: last,
-      ...(last.slice(0, 10) === sinceDay ? { detail: { note: 'same day as since: may predate it' } } : {}),
-    });
-  }
-  return out;
+  return {
+    ok: true,
+    detail: `version ${issued.versionId} holds the issued value, labels ${labels.join(',')}`,
+  };
 }

@@ -12,9 +12,14 @@ import {
   type ListSecretVersionIdsCommandOutput,
   type SecretVersionsListEntry,
 } from '@aws-sdk/client-secrets-manager';
-import { ProviderError } from '../../src/lib/errors.js';
 import { mapConcurrent } from '../../src/lib/concurrency.js';
-import type { CredentialRef, CredentialVersion, IdentityRecord } from '../../src/provider.js';
+import { ProviderError } from '../../src/lib/errors.js';
+import type {
+  ActivityEvidence,
+  CredentialRef,
+  CredentialVersion,
+  IdentityRecord,
+} from '../../src/provider.js';
 import { type AwsKindContext, iso, ownersFromTags, paginate, tagRecord, usableName } from './client.js';
 
 export const AWSCURRENT = 'AWSCURRENT';
@@ -46,7 +51,10 @@ export function stagesOf(map: unknown): Map<string, string[]> {
   return out;
 }
 
-export async function describeSecretRaw(kc: AwsKindContext, secretId: string): Promise<DescribeSecretCommandOutput> {
+export async function describeSecretRaw(
+  kc: AwsKindContext,
+  secretId: string,
+): Promise<DescribeSecretCommandOutput> {
   return kc.caller.call<DescribeSecretCommandOutput>(
     'smRead',
     kc.clients.secretsManager,
@@ -90,7 +98,11 @@ function toVersions(
   for (const v of listed ?? []) {
     if (typeof v.VersionId !== 'string') continue;
     created.set(v.VersionId, iso(v.CreatedDate));
-    if (!stages.has(v.VersionId)) stages.set(v.VersionId, (v.VersionStages ?? []).filter((s) => typeof s === 'string'));
+    if (!stages.has(v.VersionId))
+      stages.set(
+        v.VersionId,
+        (v.VersionStages ?? []).filter((s) => typeof s === 'string'),
+      );
   }
   const versions: CredentialVersion[] = [];
   for (const [id, labels] of stages) {
@@ -106,8 +118,7 @@ function toVersions(
   }
   // Newest first; without dates the current version leads.
   return versions.sort(
-    (a, b) =>
-      (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || Number(b.current) - Number(a.current),
+    (a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || Number(b.current) - Number(a.current),
   );
 }
 
@@ -145,7 +156,10 @@ export function secretRecord(
   };
 }
 
-export async function* secretInventory(kc: AwsKindContext, signal?: AbortSignal): AsyncGenerator<IdentityRecord> {
+export async function* secretInventory(
+  kc: AwsKindContext,
+  signal?: AbortSignal,
+): AsyncGenerator<IdentityRecord> {
   const prefix = kc.config.secrets.namePrefix;
   const entries = paginate('ListSecrets', async (token) => {
     const page = await kc.caller.call<ListSecretsCommandOutput>(
@@ -174,7 +188,9 @@ export async function* secretInventory(kc: AwsKindContext, signal?: AbortSignal)
     // ListSecrets already carries the metadata; one ListSecretVersionIds adds version dates.
     // A secret pending deletion refuses most calls, and its versions serve nobody anyway.
     const deleted = iso(entry.DeletedDate) !== undefined;
-    const listed = deleted ? undefined : await listSecretVersions(kc, entry.ARN ?? (entry.Name as string), signal);
+    const listed = deleted
+      ? undefined
+      : await listSecretVersions(kc, entry.ARN ?? (entry.Name as string), signal);
     return secretRecord(kc, entry, entry.SecretVersionsToStages, listed);
   });
 }
@@ -182,9 +198,39 @@ export async function* secretInventory(kc: AwsKindContext, signal?: AbortSignal)
 export async function describeSecret(kc: AwsKindContext, ref: CredentialRef): Promise<IdentityRecord> {
   const meta = await describeSecretRaw(kc, ref.locator);
   if (!usableName(meta.Name, 'secret', kc.logger)) {
-    throw new ProviderError(`aws DescribeSecret ${JSON.stringify(ref.locator)}: the secret name is not usable in a ref`);
+    throw new ProviderError(
+      `aws DescribeSecret ${JSON.stringify(ref.locator)}: the secret name is not usable in a ref`,
+    );
   }
   const deleted = iso(meta.DeletedDate) !== undefined;
   const listed = deleted ? undefined : await listSecretVersions(kc, meta.ARN ?? ref.locator);
   return secretRecord(kc, meta, meta.VersionIdsToStages, listed);
+}
+
+/**
+ * Per-version LastAccessedDate (day precision). A date on the same day as `since` is reported:
+ * it may be before or after the revocation, and only CloudTrail can tell.
+ */
+export async function secretActivitySince(
+  kc: AwsKindContext,
+  ref: CredentialRef,
+  since: string,
+  versionIds: readonly string[],
+): Promise<ActivityEvidence[]> {
+  const sinceDay = (iso(since) ?? since).slice(0, 10);
+  const wanted = new Set(versionIds);
+  const out: ActivityEvidence[] = [];
+  for (const v of await listSecretVersions(kc, ref.locator)) {
+    if (typeof v.VersionId !== 'string' || (wanted.size > 0 && !wanted.has(v.VersionId))) continue;
+    const last = iso(v.LastAccessedDate);
+    if (!last || last.slice(0, 10) < sinceDay) continue;
+    out.push({
+      versionId: v.VersionId,
+      signal: 'LastAccessedDate',
+      confidence: 'day',
+      lastUsedAt: last,
+      ...(last.slice(0, 10) === sinceDay ? { detail: { note: 'same day as since: may predate it' } } : {}),
+    });
+  }
+  return out;
 }

@@ -1,0 +1,4 @@
+import { createAwsFixture } from './aws.fixture.js';
+import { describeProviderContract } from './contract.js';
+
+describeProviderContract(createAwsFixture());
