@@ -39,7 +39,8 @@ export const REDACT_PATHS = [
  * nesting and are case-sensitive): a `token` three objects down, or inside an array, is
  * still a token. Matched case-insensitively against the whole key or its suffix.
  */
-const SECRET_KEY = /(?:^value$|^secret_?id$|^secretstring$|^secretbinary$|^secretaccesskey$|^x-vault-token$|^cookie$|password$|passwd$|passphrase$|token$|secret$|api_?key$|private_?key$|authorization$)/i;
+const SECRET_KEY =
+  /(?:^value$|^secret_?id$|^secretstring$|^secretbinary$|^secretaccesskey$|^x-vault-token$|^cookie$|password$|passwd$|passphrase$|token$|secret$|api_?key$|private_?key$|authorization$)/i;
 const MAX_DEPTH = 12;
 
 /** A copy of `node` with every secret-named field replaced; only plain objects and arrays are walked. */
@@ -57,7 +58,9 @@ export function redactSecretFields(node: unknown, depth = 0, seen = new WeakSet<
     : Object.fromEntries(
         Object.entries(node).map(([k, v]) => [
           k,
-          SECRET_KEY.test(k) && v !== undefined && v !== null ? '[redacted]' : redactSecretFields(v, depth + 1, seen),
+          SECRET_KEY.test(k) && v !== undefined && v !== null
+            ? '[redacted]'
+            : redactSecretFields(v, depth + 1, seen),
         ]),
       );
   seen.delete(node);

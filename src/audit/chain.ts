@@ -12,7 +12,14 @@ export interface AuditEvent {
 
 /** hash = SHA-256(prevHash || canonical({seq, ts, type, actor, subject, data})). */
 export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
-  const body = canonicalJson({ seq: e.seq, ts: e.ts, type: e.type, actor: e.actor, subject: e.subject, data: e.data });
+  const body = canonicalJson({
+    seq: e.seq,
+    ts: e.ts,
+    type: e.type,
+    actor: e.actor,
+    subject: e.subject,
+    data: e.data,
+  });
   return sha256Hex(e.prevHash + body);
 }
 

@@ -1,10 +1,10 @@
 import {
   createPrivateKey,
   createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
   sign as edSign,
   verify as edVerify,
+  generateKeyPairSync,
+  type KeyObject,
 } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,11 +20,14 @@ export function keyIdOf(publicKey: KeyObject): string {
 export function privateKeyFromPem(pem: SecretValue, what: string): KeyObject {
   try {
     const key = createPrivateKey(pem.reveal());
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`expected an Ed25519 key, got ${key.asymmetricKeyType}`);
+    if (key.asymmetricKeyType !== 'ed25519')
+      throw new Error(`expected an Ed25519 key, got ${key.asymmetricKeyType}`);
     return key;
   } catch (error) {
     // The message of a PEM parse failure never contains key material, but do not echo it anyway.
-    throw new ConfigError(`${what} is not a usable Ed25519 private key (${(error as Error).message.split('\n')[0]})`);
+    throw new ConfigError(
+      `${what} is not a usable Ed25519 private key (${(error as Error).message.split('\n')[0]})`,
+    );
   }
 }
 
@@ -36,15 +39,20 @@ export function publicKeyFrom(text: string, baseDir: string, what: string): KeyO
     try {
       pem = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new ConfigError(`${what}: cannot read public key file ${path} (${(error as NodeJS.ErrnoException).code})`);
+      throw new ConfigError(
+        `${what}: cannot read public key file ${path} (${(error as NodeJS.ErrnoException).code})`,
+      );
     }
   }
   try {
     const key = createPublicKey(pem);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`expected Ed25519, got ${key.asymmetricKeyType}`);
+    if (key.asymmetricKeyType !== 'ed25519')
+      throw new Error(`expected Ed25519, got ${key.asymmetricKeyType}`);
     return key;
   } catch (error) {
-    throw new ConfigError(`${what} is not a usable Ed25519 public key (${(error as Error).message.split('\n')[0]})`);
+    throw new ConfigError(
+      `${what} is not a usable Ed25519 public key (${(error as Error).message.split('\n')[0]})`,
+    );
   }
 }
 
@@ -61,18 +69,25 @@ export function verifyBytes(publicKey: KeyObject, data: string, signature: strin
 }
 
 /** `nhi keygen --out PREFIX`: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM). */
-export function writeKeyPair(prefix: string, opts: { force?: boolean } = {}): { privatePath: string; publicPath: string; keyId: string } {
+export function writeKeyPair(
+  prefix: string,
+  opts: { force?: boolean } = {},
+): { privatePath: string; publicPath: string; keyId: string } {
   const privatePath = `${prefix}.key`;
   const publicPath = `${prefix}.pub`;
   for (const p of [privatePath, publicPath]) {
-    if (existsSync(p) && !opts.force) throw new UsageError(`${p} already exists; refusing to overwrite a key (pass --force)`);
+    if (existsSync(p) && !opts.force)
+      throw new UsageError(`${p} already exists; refusing to overwrite a key (pass --force)`);
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   // With --force, remove the old file first: writing over an existing 0644 file would keep its mode
   // until the chmod, leaving the new private key readable for a moment. 'wx' also closes the race
   // between the existence check above and the write.
   if (opts.force) rmSync(privatePath, { force: true });
-  writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    mode: 0o600,
+    flag: 'wx',
+  });
   chmodSync(privatePath, 0o600);
   writeFileSync(publicPath, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
   return { privatePath, publicPath, keyId: keyIdOf(publicKey) };

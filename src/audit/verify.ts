@@ -49,14 +49,20 @@ export async function verifyAudit(
     const expectedSeq = (prev?.seq ?? 0) + 1;
     if (entry.seq !== expectedSeq) {
       // Name the first seq that is missing, not the survivor after it: that is where the log was cut.
-      return fail(expectedSeq, `sequence gap or reorder: expected seq ${expectedSeq}, found ${entry.seq} (entry deleted?)`);
+      return fail(
+        expectedSeq,
+        `sequence gap or reorder: expected seq ${expectedSeq}, found ${entry.seq} (entry deleted?)`,
+      );
     }
     const expectedPrev = prev?.hash ?? GENESIS_HASH;
-    if (entry.prevHash !== expectedPrev) return fail(entry.seq, 'prevHash does not match the previous entry (deleted or reordered entry)');
-    if (entryHash(entry) !== entry.hash) return fail(entry.seq, 'content does not match its hash (entry edited)');
+    if (entry.prevHash !== expectedPrev)
+      return fail(entry.seq, 'prevHash does not match the previous entry (deleted or reordered entry)');
+    if (entryHash(entry) !== entry.hash)
+      return fail(entry.seq, 'content does not match its hash (entry edited)');
     const cp = bySeq.get(entry.seq);
     if (cp) {
-      if (cp.hash !== entry.hash) return fail(entry.seq, 'checkpoint hash does not match the entry it covers');
+      if (cp.hash !== entry.hash)
+        return fail(entry.seq, 'checkpoint hash does not match the entry it covers');
       if (cp.keyId !== keyId) return fail(entry.seq, `checkpoint signed by another key (${cp.keyId})`);
       if (!verifyBytes(publicKey, checkpointPayload(cp.seq, cp.hash), cp.signature)) {
         return fail(entry.seq, 'checkpoint signature is invalid');
@@ -72,7 +78,11 @@ export async function verifyAudit(
   }
   const headSeq = prev?.seq ?? 0;
   const beyond = checkpoints.find((c) => c.seq > headSeq);
-  if (beyond) return fail(headSeq + 1, `log truncated: checkpoint covers seq ${beyond.seq} but the log ends at ${headSeq}`);
+  if (beyond)
+    return fail(
+      headSeq + 1,
+      `log truncated: checkpoint covers seq ${beyond.seq} but the log ends at ${headSeq}`,
+    );
   const lastSigned = checkpoints.at(-1)?.seq ?? 0;
   return {
     ok: true,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { publicKeyFrom } from '../audit/keys.js';
-import { type ConfigProblem, ConfigError } from '../lib/errors.js';
+import { ConfigError, type ConfigProblem } from '../lib/errors.js';
 import { SECRET_REF_HINT, SECRET_REF_TYPE_MESSAGE } from '../lib/secret-ref.js';
 import { checkConfigRules } from './rules.js';
 import { type ParsedConfig, writtenConfigSchema } from './schema.js';
@@ -27,7 +27,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? ' (pass --config FILE, set NHI_CONFIG, or copy config.example.json)' : '';
+    const hint =
+      code === 'ENOENT' ? ' (pass --config FILE, set NHI_CONFIG, or copy config.example.json)' : '';
     throw new ConfigError(`cannot read config file ${path}: ${code ?? String(error)}${hint}`);
   }
   let raw: unknown;
@@ -74,10 +75,15 @@ function checkPublicKeys(config: ParsedConfig, baseDir: string): ConfigProblem[]
     try {
       publicKeyFrom(text, baseDir, path);
     } catch (error) {
-      problems.push({ path, message: (error as Error).message, expected: 'an Ed25519 public key (PEM) or file:PATH' });
+      problems.push({
+        path,
+        message: (error as Error).message,
+        expected: 'an Ed25519 public key (PEM) or file:PATH',
+      });
     }
   };
-  for (const [name, p] of Object.entries(config.owners.principals)) check(`owners.principals.${name}.publicKey`, p.publicKey);
+  for (const [name, p] of Object.entries(config.owners.principals))
+    check(`owners.principals.${name}.publicKey`, p.publicKey);
   if (config.keys.auditPublicKey) check('keys.auditPublicKey', config.keys.auditPublicKey);
   return problems;
 }
@@ -103,11 +109,21 @@ function toProblem(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
   const path = formatPath(issue.path);
   const at = valueAt(raw, issue.path);
   if (issue.message === SECRET_REF_HINT) {
-    return { path, message: SECRET_REF_HINT, expected: '"env:NAME" or "file:PATH"', found: 'a literal value (hidden)' };
+    return {
+      path,
+      message: SECRET_REF_HINT,
+      expected: '"env:NAME" or "file:PATH"',
+      found: 'a literal value (hidden)',
+    };
   }
   if (issue.message === SECRET_REF_TYPE_MESSAGE) {
     // A secret field holding a number or boolean: that value may be the secret (a PIN), so show only its type.
-    return { path, message: SECRET_REF_TYPE_MESSAGE, expected: '"env:NAME" or "file:PATH"', found: describeType(at) };
+    return {
+      path,
+      message: SECRET_REF_TYPE_MESSAGE,
+      expected: '"env:NAME" or "file:PATH"',
+      found: describeType(at),
+    };
   }
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -128,7 +144,12 @@ function toProblem(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
         found: typeof at === 'string' && at.length <= 40 ? JSON.stringify(at) : describe(at),
       };
     case 'invalid_union':
-      return { path, message: issue.message, expected: 'one of the documented variants', found: describe(at) };
+      return {
+        path,
+        message: issue.message,
+        expected: 'one of the documented variants',
+        found: describe(at),
+      };
     default:
       return { path, message: issue.message, found: describe(at) };
   }
@@ -161,6 +182,7 @@ function describe(value: unknown): string {
 }
 
 function describeType(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `a ${typeof value} (hidden)`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return `a ${typeof value} (hidden)`;
   return describe(value);
 }

@@ -8,7 +8,9 @@ import { generatorSpecSchema } from '../lib/generator.js';
 import { httpUrlSchema, secretRefSchema } from '../lib/secret-ref.js';
 import { PROVIDER_REGISTRY } from '../registry.js';
 
-const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case name: letters, digits and dashes');
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case name: letters, digits and dashes');
 const principalName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'expected a principal name: letters, digits, . _ @ -');
@@ -48,8 +50,14 @@ const principalSchema = z
 const tierPolicySchema = z
   .object({
     quorum: z.number().int().min(1).max(10),
-    approvalTtlHours: z.number().positive().max(24 * 30),
-    holdMinutes: z.number().min(0).max(7 * 24 * 60),
+    approvalTtlHours: z
+      .number()
+      .positive()
+      .max(24 * 30),
+    holdMinutes: z
+      .number()
+      .min(0)
+      .max(7 * 24 * 60),
     /** Notify target(s) that must be alerted when a request of this tier is filed or run. */
     alert: z.array(name).default([]),
     /** The executor must not be one of the approvers. */
@@ -125,7 +133,10 @@ export const writtenConfigSchema = z
   .object({
     $schema: z.string().optional(),
     state: z
-      .object({ driver: z.literal('sqlite').default('sqlite'), path: z.string().min(1).default('./nhi-state.db') })
+      .object({
+        driver: z.literal('sqlite').default('sqlite'),
+        path: z.string().min(1).default('./nhi-state.db'),
+      })
       .strict()
       .default({ driver: 'sqlite', path: './nhi-state.db' }),
     keys: z
@@ -175,7 +186,11 @@ export const writtenConfigSchema = z
       .default({ privileged: { tags: { tier: 'privileged' }, refPatterns: [], builtinRules: true } }),
     policy: z
       .object({
-        requestTtlHours: z.number().positive().max(24 * 30).default(24),
+        requestTtlHours: z
+          .number()
+          .positive()
+          .max(24 * 30)
+          .default(24),
         standard: tierPolicySchema.default({
           quorum: 1,
           approvalTtlHours: 24,
@@ -206,7 +221,10 @@ export const writtenConfigSchema = z
         privileged: thresholdsSchema.default({ dormantDays: 30, maxAgeDays: 90 }),
       })
       .strict()
-      .default({ standard: { dormantDays: 90, maxAgeDays: 365 }, privileged: { dormantDays: 30, maxAgeDays: 90 } }),
+      .default({
+        standard: { dormantDays: 90, maxAgeDays: 365 },
+        privileged: { dormantDays: 30, maxAgeDays: 90 },
+      }),
     schedules: z.record(name, scheduleSchema).default({}),
     notify: z.record(name, webhookTargetSchema).default({}),
     hooks: z.record(name, hookSchema).default({}),

@@ -18,11 +18,18 @@ export function resolveSecretRefs(
       if (node.resolved || node.source === undefined) return;
       const result = readReference(node.source, opts);
       if ('value' in result) node.resolveWith(result.value);
-      else problems.push({ path, message: result.problem, expected: 'a resolvable secret reference', found: node.source });
+      else
+        problems.push({
+          path,
+          message: result.problem,
+          expected: 'a resolvable secret reference',
+          found: node.source,
+        });
       return;
     }
-    if (Array.isArray(node)) node.forEach((child, i) => visit(child, `${path}[${i}]`));
-    else if (node !== null && typeof node === 'object') {
+    if (Array.isArray(node)) {
+      for (const [i, child] of node.entries()) visit(child, `${path}[${i}]`);
+    } else if (node !== null && typeof node === 'object') {
       for (const [key, child] of Object.entries(node)) visit(child, path ? `${path}.${key}` : key);
     }
   };

@@ -4,7 +4,7 @@
  * is resumed. Afterwards there must be exactly one new live credential, the old version
  * revoked, exactly one lineage record, and an intact audit log.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -46,7 +46,6 @@ const summary: string[] = [];
 
 beforeAll(async () => {
   for (const t of targets) await t.fixture.reset();
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
   dir = mkdtempSync(join(tmpdir(), 'nhi-crash-'));
   aliceKey = join(dir, 'alice.key');
   copyFileSync(join(root, 'examples/keys/alice.key'), aliceKey);

@@ -13,6 +13,13 @@ const script = join(dirname(fileURLToPath(import.meta.url)), 'servers.sh');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export default function setup(): () => void {
+  // Tests that spawn the real CLI use dist/; build it once here, not in parallel suites.
+  try {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    throw new Error(`npm run build failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
   const record = join(mkdtempSync(join(tmpdir(), 'nhi-servers-')), 'started');
   try {
     execFileSync('bash', [script, 'up', '--record', record], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -57,4 +57,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE schedules (name TEXT PRIMARY KEY, body TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'findings-stream-index',
+    // Reports and `nhi findings` stream open findings in (ref, id) pages; without this index
+    // every page sorts the whole table (quadratic over a large estate).
+    sql: `CREATE INDEX findings_status_ref ON findings(status, ref, id);`,
+  },
 ];

@@ -95,27 +95,27 @@ export function findingArea(g: SqliteGate): FindingArea {
         (db.prepare("SELECT id FROM findings WHERE status = 'open' ORDER BY id").all() as { id: string }[]).map((r) => r.id),
       ),
     async *iterate(filter = {}) {
+      // Only the filters given go into the SQL, so `status = ?` can use findings_status_ref
+      // and each page is an index range seek rather than a sort of the whole table.
+      const where = ['(ref, id) > (@afterRef, @afterId)'];
+      if (filter.status !== undefined) where.push('status = @status');
+      if (filter.type !== undefined) where.push('type = @type');
+      if (filter.severity !== undefined) where.push("json_extract(body, '$.severity') = @severity");
+      if (filter.refPrefix !== undefined) where.push('substr(ref, 1, length(@prefix)) = @prefix');
+      const sql = `SELECT ref, id, body FROM findings WHERE ${where.join(' AND ')} ORDER BY ref, id LIMIT @limit`;
       let after = { ref: '', id: '' };
       for (;;) {
         const rows = await g.exclusive(
           () =>
-            db
-              .prepare(
-                `SELECT ref, id, body FROM findings WHERE (@type IS NULL OR type = @type)
-                 AND (@status IS NULL OR status = @status)
-                 AND (@severity IS NULL OR json_extract(body, '$.severity') = @severity)
-                 AND (@prefix IS NULL OR substr(ref, 1, length(@prefix)) = @prefix)
-                 AND (ref, id) > (@afterRef, @afterId) ORDER BY ref, id LIMIT @limit`,
-              )
-              .all({
-                type: filter.type ?? null,
-                status: filter.status ?? null,
-                severity: filter.severity ?? null,
-                prefix: filter.refPrefix ?? null,
-                afterRef: after.ref,
-                afterId: after.id,
-                limit: PAGE,
-              }) as { ref: string; id: string; body: string }[],
+            db.prepare(sql).all({
+              ...(filter.status !== undefined ? { status: filter.status } : {}),
+              ...(filter.type !== undefined ? { type: filter.type } : {}),
+              ...(filter.severity !== undefined ? { severity: filter.severity } : {}),
+              ...(filter.refPrefix !== undefined ? { prefix: filter.refPrefix } : {}),
+              afterRef: after.ref,
+              afterId: after.id,
+              limit: PAGE,
+            }) as { ref: string; id: string; body: string }[],
         );
         for (const row of rows) yield json<FindingRecord>(row.body);
         const last = rows.at(-1);

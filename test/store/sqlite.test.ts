@@ -1,0 +1,72 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { SqliteGate } from '../../src/store/sqlite/database.js';
+import { LATEST_SCHEMA_VERSION, openSqliteStore } from '../../src/store/sqlite/index.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { describeStoreContract, request } from './contract.js';
+
+const tempDb = () => join(mkdtempSync(join(tmpdir(), 'nhi-store-')), 'state.db');
+
+describeStoreContract('sqlite (temp file)', async () => openSqliteStore(tempDb()));
+
+describe('SQLite store', () => {
+  it('leaves the database file in WAL mode (journal mode persists in the file)', async () => {
+    const path = tempDb();
+    const store = openSqliteStore(path);
+    await store.requests.insert(request('req-1'));
+    const other = new Database(path, { readonly: true });
+    try {
+      expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('sets WAL and synchronous=FULL on the connection the store writes through', () => {
+    // synchronous is per connection, so read it on the connection openSqliteStore builds (SqliteGate).
+    const gate = new SqliteGate(tempDb());
+    try {
+      expect(gate.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(gate.db.pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL
+      expect(gate.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    } finally {
+      gate.db.close();
+    }
+  });
+
+  it('runs every migration on open and reopening is idempotent', async () => {
+    const path = tempDb();
+    const first = openSqliteStore(path);
+    expect(await first.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
+    await first.requests.insert(request('req-1'));
+    await first.close();
+    const second = openSqliteStore(path);
+    expect(await second.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    expect(await second.requests.get('req-1')).toEqual(request('req-1'));
+    await second.close();
+    const third = openSqliteStore(path);
+    expect(await third.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    await third.close();
+  });
+
+  it('refuses a database whose schema is newer than this nhi', async () => {
+    const path = tempDb();
+    await openSqliteStore(path).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => openSqliteStore(path)).toThrow(/newer than this nhi/);
+  });
+
+  it('creates the parent directory of the database file', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'nhi-store-')), 'nested', 'deeper', 'state.db');
+    const store = openSqliteStore(path);
+    expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    await store.close();
+  });
+});
