@@ -2,7 +2,8 @@
  * kind `kv`: KV v2 secrets, locator `mount/path`. Versions are KV versions. Reissue keeps the
  * non-secret fields and regenerates the secret ones, written with check-and-set; the
  * idempotency key and the version it will create are recorded in custom_metadata first, so a
- * lost response cannot produce a second version (docs/adr/011-vault-kv-idempotency.md).
+ * lost response cannot produce a second version (docs/adr/011-vault-kv-idempotency.md). Revoke
+ * first keeps the non-secret fields in custom_metadata for that reissue (kv-carry.ts, ADR 015).
  */
 import { canonicalJson } from '../../src/lib/canonical.js';
 import { mapConcurrent } from '../../src/lib/concurrency.js';
@@ -25,17 +26,17 @@ import {
   splitKvLocator,
   writeKvData,
 } from './kv-api.js';
+import {
+  CARRY_KEY,
+  carryToRecord,
+  dropCarry,
+  fieldsParam,
+  ISSUE_FIELDS,
+  ISSUE_KEY,
+  keptForReissue,
+  secretFieldsOf,
+} from './kv-carry.js';
 import { encodePath } from './session.js';
-
-export const ISSUE_KEY = 'nhi-issue-key';
-export const ISSUE_FIELDS = 'nhi-issue-fields';
-const DEFAULT_SECRET_FIELDS = ['password', 'secret', 'value', 'api_key', 'token'];
-
-export function secretFieldsOf(data: Record<string, unknown>, recorded?: string): string[] {
-  if (recorded) return recorded.split(',').filter(Boolean);
-  const present = DEFAULT_SECRET_FIELDS.filter((f) => f in data);
-  return present.length > 0 ? present : ['value'];
-}
 
 /** One secret field: HMAC of its value. Several: HMAC of the canonical JSON of those fields. */
 export function kvFingerprint(
@@ -113,25 +114,6 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
     };
   }
 
-  /** Newest readable version: its non-secret fields are kept in the new version. */
-  async function newestReadable(p: KvPath, meta: KvMetadata): Promise<Record<string, unknown>> {
-    for (const v of meta.versions) {
-      if (v.destroyed || isDeleted(v, ctx.now())) continue;
-      const data = await readKvData(session, p, v.version);
-      if (data) return data;
-    }
-    return {};
-  }
-
-  function fieldsParam(params: Record<string, unknown>): string[] | undefined {
-    const f = params.fields;
-    if (f === undefined) return undefined;
-    if (!Array.isArray(f) || f.length === 0 || !f.every((x) => typeof x === 'string' && /^[^,]+$/.test(x))) {
-      throw new UsageError('kv reissue: params.fields must be a non-empty list of field names');
-    }
-    return f as string[];
-  }
-
   return {
     capabilities: {
       inventory: true,
@@ -176,10 +158,24 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
         );
       }
       const meta = await readKvMetadata(session, p);
+      for (const id of versionIds) {
+        if (!meta.versions.some((x) => String(x.version) === id))
+          throw new NotFoundError(`vault kv ${locator} has no version ${JSON.stringify(id)}`);
+      }
+      // Before anything becomes unreadable: keep the non-secret fields for the reissue (ADR 015).
+      const carry = await carryToRecord({
+        session,
+        p,
+        locator,
+        meta,
+        versionIds,
+        params: step.params,
+        now: ctx.now(),
+      });
+      if (carry) await patchKvCustomMetadata(session, p, { [CARRY_KEY]: carry });
       const out: RevokedVersion[] = [];
       for (const id of versionIds) {
-        const v = meta.versions.find((x) => String(x.version) === id);
-        if (!v) throw new NotFoundError(`vault kv ${locator} has no version ${JSON.stringify(id)}`);
+        const v = meta.versions.find((x) => String(x.version) === id) as KvMetadata['versions'][number];
         const done = mode === 'destroy' ? v.destroyed : v.destroyed || isDeleted(v, ctx.now());
         if (done) {
           out.push({
@@ -207,10 +203,13 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       const key = step.idempotencyKey;
       const meta = await readKvMetadata(session, p);
       const earlier = await issuedFromMetadata(p, meta, key);
-      if (earlier) return earlier;
+      if (earlier) {
+        await dropCarry(session, logger, p, meta, Number(earlier.versionId));
+        return earlier;
+      }
 
-      const kept = await newestReadable(p, meta);
-      const fields = fieldsParam(step.params) ?? secretFieldsOf(kept);
+      const kept = await keptForReissue(session, p, meta, ctx.now());
+      const fields = fieldsParam(step.params, 'reissue') ?? kept.fields ?? secretFieldsOf(kept.data);
       const fresh = new Map<string, SecretValue>(fields.map((f) => [f, generateSecret(step.generator)]));
       const cas = meta.currentVersion;
       const expected = cas + 1;
@@ -220,13 +219,14 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       });
 
       const plain = (): Record<string, unknown> => {
-        const data: Record<string, unknown> = { ...kept };
+        const data: Record<string, unknown> = { ...kept.data };
         for (const [f, secret] of fresh) data[f] = secret.reveal();
         return data;
       };
       const fingerprint = kvFingerprint(ctx.fingerprint, plain(), fields) as string;
       try {
         const written = await writeKvData(session, p, plain(), cas);
+        await dropCarry(session, logger, p, meta, written.version);
         return {
           versionId: String(written.version),
           fingerprint,
@@ -238,7 +238,10 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
         // Either our own write landed and its answer was lost, or someone else wrote.
         const after = await readKvMetadata(session, p);
         const mine = await issuedFromMetadata(p, after, key);
-        if (mine && sameFingerprint(mine.fingerprint, fingerprint)) return { ...mine, status: 'issued' };
+        if (mine && sameFingerprint(mine.fingerprint, fingerprint)) {
+          await dropCarry(session, logger, p, after, Number(mine.versionId));
+          return { ...mine, status: 'issued' };
+        }
         await patchKvCustomMetadata(session, p, { [ISSUE_KEY]: null, [ISSUE_FIELDS]: null }).catch(
           () => undefined,
         );

@@ -18,10 +18,14 @@ export interface AlertFilter {
 
 export const ALERT_EVERYTHING: AlertFilter = { types: [], minSeverity: 'info' };
 
-/** Keeps the most severe candidates (bounded) and a count of all of them per type and severity. */
+/**
+ * Keeps, per finding type, the most severe candidates (bounded), and a count of all of them
+ * per type and severity. Per type, because a schedule may filter by type: the most severe
+ * candidates that pass any type + minimum-severity filter are always among those kept.
+ */
 export class AlertQueue {
   readonly #limit: number;
-  readonly #top: AlertCandidate[] = [];
+  readonly #top = new Map<string, AlertCandidate[]>();
   readonly #counts = new Map<string, number>();
 
   constructor(limit = DETAILED_ALERT_LIMIT) {
@@ -31,14 +35,19 @@ export class AlertQueue {
   add(c: AlertCandidate): void {
     const key = `${c.finding.type}|${c.finding.severity}`;
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    let list = this.#top.get(c.finding.type);
+    if (!list) {
+      list = [];
+      this.#top.set(c.finding.type, list);
+    }
     const rank = severityRankOf(c.finding.severity);
-    const at = this.#top.findIndex((t) => severityRankOf(t.finding.severity) < rank);
+    const at = list.findIndex((t) => severityRankOf(t.finding.severity) < rank);
     if (at < 0) {
-      if (this.#top.length < this.#limit) this.#top.push(c);
+      if (list.length < this.#limit) list.push(c);
       return;
     }
-    this.#top.splice(at, 0, c);
-    if (this.#top.length > this.#limit) this.#top.pop();
+    list.splice(at, 0, c);
+    if (list.length > this.#limit) list.pop();
   }
 
   get size(): number {
@@ -47,8 +56,15 @@ export class AlertQueue {
     return n;
   }
 
+  /** The most severe candidates passing the filter, at most the limit, most severe first. */
   detailed(filter: AlertFilter): AlertCandidate[] {
-    return this.#top.filter((c) => passes(filter, c.finding.type, c.finding.severity));
+    const all = [...this.#top.values()]
+      .flat()
+      .filter((c) => passes(filter, c.finding.type, c.finding.severity));
+    // Stable sort: within one severity, candidates keep the order they were found in.
+    return all
+      .sort((a, b) => severityRankOf(b.finding.severity) - severityRankOf(a.finding.severity))
+      .slice(0, this.#limit);
   }
 
   /** Counts per "type|severity" of every candidate that passes the filter. */

@@ -51,11 +51,18 @@ export function reconcile(
   for (const d of drafts) {
     raised.add(d.type);
     const prior = existing.get(d.type);
-    const common = { severity: d.severity, summary: d.summary, evidence: d.evidence, owners: ctx.contacts, lastSeen: ctx.now };
+    const common = {
+      severity: d.severity,
+      summary: d.summary,
+      evidence: d.evidence,
+      owners: ctx.contacts,
+      lastSeen: ctx.now,
+    };
     if (prior && prior.status === 'open') {
       const next: FindingRecord = { ...prior, ...common };
       out.upserts.push(next);
-      if (prior.severity !== d.severity) out.alerts.push({ kind: 'changed', finding: next, previousSeverity: prior.severity });
+      if (prior.severity !== d.severity)
+        out.alerts.push({ kind: 'changed', finding: next, previousSeverity: prior.severity });
       continue;
     }
     const next: FindingRecord = {
@@ -65,7 +72,9 @@ export function reconcile(
       status: 'open',
       firstSeen: ctx.now,
       ...common,
-      ...(prior?.resolvedAt ? { evidence: { ...d.evidence, reopenedAfterResolvedAt: prior.resolvedAt } } : {}),
+      ...(prior?.resolvedAt
+        ? { evidence: { ...d.evidence, reopenedAfterResolvedAt: prior.resolvedAt } }
+        : {}),
     };
     out.upserts.push(next);
     out.alerts.push({ kind: 'new', finding: next });
@@ -100,7 +109,11 @@ export function keepReenabledOpen(rec: IdentityRecord): (f: FindingRecord) => bo
 }
 
 /** What a snapshot keeps of an identity: state and dates, no version list, never a value. */
-export function snapshotOf(rec: IdentityRecord, tier: string, principals: readonly string[]): Record<string, unknown> {
+export function snapshotOf(
+  rec: IdentityRecord,
+  tier: string,
+  principals: readonly string[],
+): Record<string, unknown> {
   return {
     ref: rec.ref,
     provider: rec.provider,

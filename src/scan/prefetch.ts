@@ -3,7 +3,11 @@
  * provider's next page is fetched while the previous records are written to the store.
  * Memory stays bounded by `size`; an error from the source surfaces at the consumer.
  */
-export async function* prefetch<T>(source: AsyncIterable<T>, size: number, signal?: AbortSignal): AsyncGenerator<T> {
+export async function* prefetch<T>(
+  source: AsyncIterable<T>,
+  size: number,
+  signal?: AbortSignal,
+): AsyncGenerator<T> {
   const buffer: T[] = [];
   let done = false;
   let failure: { error: unknown } | undefined;

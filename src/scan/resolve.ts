@@ -7,11 +7,11 @@ import type { Logger } from 'pino';
 import type { FindingType } from '../config/schema.js';
 import type { CredentialProvider } from '../provider.js';
 import type { FindingRecord } from '../store/types.js';
+import { BatchWriter, type ScanStore } from './batch.js';
 import type { AlertCandidate } from './findings.js';
 import { findingId, reconcile, resolvedFinding } from './findings.js';
 import { checkRevokedUse } from './revoked-use.js';
 import type { FindingDraft } from './rules.js';
-import { BatchWriter, type ScanStore } from './batch.js';
 import { severityRankOf } from './severity.js';
 
 export interface ResolveContext {
@@ -33,12 +33,28 @@ export async function resolveUnseen(
     const prev = await ctx.store.scans.snapshot(ref);
     const snapshots =
       prev && prev.record.state !== 'deleted'
-        ? [{ ref, scanId: ctx.scanId, seenAt: ctx.nowIso, record: { ...prev.record, state: 'deleted', goneSince: ctx.nowIso } }]
+        ? [
+            {
+              ref,
+              scanId: ctx.scanId,
+              seenAt: ctx.nowIso,
+              record: { ...prev.record, state: 'deleted', goneSince: ctx.nowIso },
+            },
+          ]
         : [];
     const findings: FindingRecord[] = [];
     for (const type of types) {
       const f = await ctx.store.findings.get(findingId(type, ref));
-      if (f?.status === 'open') findings.push(resolvedFinding({ ...f, evidence: { ...f.evidence, resolvedBecause: 'identity no longer listed by its provider' } }, ctx.nowIso));
+      if (f?.status === 'open')
+        findings.push(
+          resolvedFinding(
+            {
+              ...f,
+              evidence: { ...f.evidence, resolvedBecause: 'identity no longer listed by its provider' },
+            },
+            ctx.nowIso,
+          ),
+        );
     }
     resolved += findings.length;
     await writer.add(snapshots, findings);
@@ -59,7 +75,12 @@ export async function resolveRevokedUse(
   contacts: string[],
   logger: Logger,
   signal?: AbortSignal,
-): Promise<{ alerts: AlertCandidate[]; opened: number; resolved: number; skipped: { ref: string; reason: string }[] }> {
+): Promise<{
+  alerts: AlertCandidate[];
+  opened: number;
+  resolved: number;
+  skipped: { ref: string; reason: string }[];
+}> {
   // Bounded by the number of recovered credentials, not by the estate.
   const drafts = new Map<string, FindingDraft>();
   const skipped: { ref: string; reason: string }[] = [];
@@ -79,14 +100,18 @@ export async function resolveRevokedUse(
   const type: FindingType = 'revoked-still-used';
   for (const [ref, draft] of drafts) {
     const existing = new Map([[type, await ctx.store.findings.get(findingId(type, ref))]]);
-    const r = reconcile(ref, [draft], existing, { now: ctx.nowIso, contacts: await ownersOf(ctx, ref, contacts) });
+    const r = reconcile(ref, [draft], existing, {
+      now: ctx.nowIso,
+      contacts: await ownersOf(ctx, ref, contacts),
+    });
     out.alerts.push(...r.alerts);
     out.opened += r.opened;
     await writer.add([], r.upserts);
   }
   const stale: FindingRecord[] = [];
   for await (const f of ctx.store.findings.iterate({ type, status: 'open' })) {
-    if (!drafts.has(f.ref) && providers.has(f.ref.split(':')[0] ?? '')) stale.push(resolvedFinding(f, ctx.nowIso));
+    if (!drafts.has(f.ref) && providers.has(f.ref.split(':')[0] ?? ''))
+      stale.push(resolvedFinding(f, ctx.nowIso));
   }
   out.resolved = stale.length;
   await writer.add([], stale);

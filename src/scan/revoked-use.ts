@@ -34,12 +34,17 @@ export async function checkRevokedUse(
   provider: CredentialProvider,
   logger: Logger,
 ): Promise<RevokedUseCheck> {
-  const revoked = record.oldVersions.filter((v): v is typeof v & { revokedAt: string } => Boolean(v.revokedAt));
+  const revoked = record.oldVersions.filter((v): v is typeof v & { revokedAt: string } =>
+    Boolean(v.revokedAt),
+  );
   if (revoked.length === 0) return { ref: record.ref };
   const ref = parseRef(record.ref);
   const cap = provider.capabilities[ref.kind as keyof typeof provider.capabilities];
   if (!cap?.activity || !provider.activitySince) {
-    return { ref: record.ref, skipped: `provider ${provider.instance} reports no activity for kind ${ref.kind}` };
+    return {
+      ref: record.ref,
+      skipped: `provider ${provider.instance} reports no activity for kind ${ref.kind}`,
+    };
   }
   const since = revoked.map((v) => v.revokedAt).sort()[0] as string;
   let evidence: ActivityEvidence[];

@@ -55,13 +55,17 @@ export function evaluateIdentity(rec: IdentityRecord, ctx: RuleContext): Finding
     const rotated = rec.lastRotatedAt ?? rec.createdAt;
     if (olderThan(rotated, ctx.thresholds.maxAgeDays, ctx.now)) {
       const age = daysSince(rotated, ctx.now);
-      push('long-lived', `not rotated for ${age} days (${rotatedBasis}; limit ${ctx.thresholds.maxAgeDays} d)`, {
-        basis: rotatedBasis,
-        ...(rec.lastRotatedAt ? { lastRotatedAt: rec.lastRotatedAt } : {}),
-        ...(rec.createdAt ? { createdAt: rec.createdAt } : {}),
-        ageDays: age,
-        thresholdDays: ctx.thresholds.maxAgeDays,
-      });
+      push(
+        'long-lived',
+        `not rotated for ${age} days (${rotatedBasis}; limit ${ctx.thresholds.maxAgeDays} d)`,
+        {
+          basis: rotatedBasis,
+          ...(rec.lastRotatedAt ? { lastRotatedAt: rec.lastRotatedAt } : {}),
+          ...(rec.createdAt ? { createdAt: rec.createdAt } : {}),
+          ageDays: age,
+          thresholdDays: ctx.thresholds.maxAgeDays,
+        },
+      );
     }
 
     if (rec.expiresAt && Date.parse(rec.expiresAt) < ctx.now.getTime()) {
@@ -83,19 +87,31 @@ export function evaluateIdentity(rec: IdentityRecord, ctx: RuleContext): Finding
         rec.owners.length === 0
           ? 'no owner: no owner tag / metadata and no registered principal'
           : `owner not in registry: ${unknown.join(', ')}`;
-      push('orphaned', summary, { reason: rec.owners.length === 0 ? 'no-owner' : 'unknown-owner', tagOwners: rec.owners, unknown });
-    } else if (unknown.length > 0) {
-      push('orphaned', `some owners are not in the registry: ${unknown.join(', ')}`, {
-        reason: 'some-owners-unknown',
+      push('orphaned', summary, {
+        reason: rec.owners.length === 0 ? 'no-owner' : 'unknown-owner',
         tagOwners: rec.owners,
         unknown,
-      }, true);
+      });
+    } else if (unknown.length > 0) {
+      push(
+        'orphaned',
+        `some owners are not in the registry: ${unknown.join(', ')}`,
+        {
+          reason: 'some-owners-unknown',
+          tagOwners: rec.owners,
+          unknown,
+        },
+        true,
+      );
     }
   }
   return out;
 }
 
-function dormantDraft(rec: IdentityRecord, ctx: RuleContext): Omit<FindingDraft, 'type' | 'severity'> | undefined {
+function dormantDraft(
+  rec: IdentityRecord,
+  ctx: RuleContext,
+): Omit<FindingDraft, 'type' | 'severity'> | undefined {
   const limit = ctx.thresholds.dormantDays;
   const signal = {
     signal: rec.lastUsedSignal ?? null,
@@ -136,7 +152,12 @@ function reenabledDraft(
   if (prev && (prevState === 'disabled' || prevState === 'deleted')) {
     return {
       summary: `re-enabled: was ${prevState} at the previous scan (${prev.seenAt}), enabled now`,
-      evidence: { source: 'snapshot', previousState: prevState, previousSeenAt: prev.seenAt, previousScanId: prev.scanId },
+      evidence: {
+        source: 'snapshot',
+        previousState: prevState,
+        previousSeenAt: prev.seenAt,
+        previousScanId: prev.scanId,
+      },
       weak: false,
     };
   }
@@ -147,7 +168,10 @@ function reenabledDraft(
   if (fresh.length === 0) return undefined;
   return {
     summary: `re-enabled per provider evidence: ${fresh.map((e) => (e.at ? `${e.at} ${e.detail}` : e.detail)).join('; ')}`,
-    evidence: { source: 'provider', items: fresh.map((e) => ({ ...(e.at ? { at: e.at } : {}), detail: e.detail })) },
+    evidence: {
+      source: 'provider',
+      items: fresh.map((e) => ({ ...(e.at ? { at: e.at } : {}), detail: e.detail })),
+    },
     weak: true,
   };
 }

@@ -27,7 +27,6 @@ export const IDENTITY_FINDING_TYPES: readonly FindingType[] = [
   'expired-enabled',
 ];
 
-
 export interface ScanDeps {
   store: ScanStore;
   providers: readonly CredentialProvider[];
@@ -93,7 +92,8 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       now,
     });
     const existing = new Map<FindingType, FindingRecord | undefined>();
-    for (const type of IDENTITY_FINDING_TYPES) existing.set(type, await deps.store.findings.get(findingId(type, rec.ref)));
+    for (const type of IDENTITY_FINDING_TYPES)
+      existing.set(type, await deps.store.findings.get(findingId(type, rec.ref)));
     const r = reconcile(rec.ref, drafts, existing, {
       now: nowIso,
       contacts: owners.principals.length > 0 ? owners.principals : fallbackContacts,
@@ -106,7 +106,12 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     counters.findingsOpened += r.opened;
     counters.findingsResolved += r.resolved;
     countIdentity(counters, rec, tier.tier, now);
-    const snapshot = { ref: rec.ref, scanId: id, seenAt: nowIso, record: snapshotOf(rec, tier.tier, owners.principals) };
+    const snapshot = {
+      ref: rec.ref,
+      scanId: id,
+      seenAt: nowIso,
+      record: snapshotOf(rec, tier.tier, owners.principals),
+    };
     await writer.add([snapshot], r.upserts);
   };
 
@@ -126,7 +131,10 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       if (!aborted()) {
         const message = error instanceof Error ? error.message : String(error);
         errors.push({ provider: provider.instance, message });
-        log.error({ provider: provider.instance, err: message }, 'inventory failed; unseen identities of this provider are not resolved');
+        log.error(
+          { provider: provider.instance, err: message },
+          'inventory failed; unseen identities of this provider are not resolved',
+        );
       }
     } finally {
       await writer.flush();
@@ -140,7 +148,9 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
   if (!aborted() && completed.length > 0) {
     const ctx = { store: deps.store, scanId: id, nowIso, batchSize: opts.batchSize ?? 500 };
     counters.findingsResolved += await resolveUnseen(ctx, completed, IDENTITY_FINDING_TYPES);
-    const byInstance = new Map(deps.providers.filter((p) => completed.includes(p.instance)).map((p) => [p.instance, p]));
+    const byInstance = new Map(
+      deps.providers.filter((p) => completed.includes(p.instance)).map((p) => [p.instance, p]),
+    );
     const rv = await resolveRevokedUse(ctx, byInstance, fallbackContacts, log, opts.signal);
     for (const a of rv.alerts) {
       alerts.add(a);

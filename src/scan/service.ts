@@ -13,7 +13,10 @@ import { buildReport, type ReportFormat, type ReportSink, renderReport } from '.
 import { runScan, type ScanResult } from './run.js';
 import { atLeast } from './severity.js';
 
-export type ScanApp = Pick<App, 'config' | 'store' | 'audit' | 'notifier' | 'logger' | 'now' | 'provider' | 'providerNames'>;
+export type ScanApp = Pick<
+  App,
+  'config' | 'store' | 'audit' | 'notifier' | 'logger' | 'now' | 'provider' | 'providerNames'
+>;
 
 export interface ScanJob {
   /** Provider instances to walk; empty = all configured. */
@@ -66,12 +69,16 @@ export function hasOpenAtLeast(bySeverity: Record<string, number>, min: Severity
 export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobResult> {
   const names = job.providers.length > 0 ? [...job.providers] : app.providerNames();
   for (const n of names) {
-    if (!app.config.providers[n]) throw new UsageError(`unknown provider instance "${n}" (have: ${app.providerNames().join(', ')})`);
+    if (!app.config.providers[n])
+      throw new UsageError(`unknown provider instance "${n}" (have: ${app.providerNames().join(', ')})`);
   }
   const providers = await Promise.all(names.map((n) => app.provider(n)));
   const result = await runScan(
     { store: app.store, providers, config: app.config, logger: app.logger, now: app.now },
-    { ...(job.signal ? { signal: job.signal } : {}), ...(job.onProgress ? { onProgress: job.onProgress } : {}) },
+    {
+      ...(job.signal ? { signal: job.signal } : {}),
+      ...(job.onProgress ? { onProgress: job.onProgress } : {}),
+    },
   );
   const report = await buildReport(result, app.store.findings, app.config.scan, app.now().toISOString());
   const out: ScanJobResult = { result, open: report.header.summary.findings, alertOutcomes: [] };
@@ -88,7 +95,13 @@ export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobRes
   // Sent even for an interrupted scan: its findings are stored, and dedup would otherwise
   // never alert on them (docs/adr/053-scan-alerts.md).
   if (job.alerts && job.alerts.targets.length > 0) {
-    out.alertOutcomes = await sendScanAlerts(app.notifier, job.alerts.targets, result.alerts, job.alerts.filter, result.scan.id);
+    out.alertOutcomes = await sendScanAlerts(
+      app.notifier,
+      job.alerts.targets,
+      result.alerts,
+      job.alerts.filter,
+      result.scan.id,
+    );
   }
 
   const failedAlerts = out.alertOutcomes.filter((o) => o.status === 'failed').length;

@@ -8,7 +8,14 @@ import { DAY_MS } from './rules.js';
 /** Upper bounds (days, exclusive) of the age / last-use buckets; the last bucket is open-ended. */
 export const BUCKET_BOUNDS = [30, 90, 180, 365] as const;
 export const AGE_BUCKET_LABELS = ['<30d', '30-90d', '90-180d', '180d-1y', '>1y', 'unknown'] as const;
-export const LAST_USE_BUCKET_LABELS = ['<30d', '30-90d', '90-180d', '180d-1y', '>1y', 'never/unknown'] as const;
+export const LAST_USE_BUCKET_LABELS = [
+  '<30d',
+  '30-90d',
+  '90-180d',
+  '180d-1y',
+  '>1y',
+  'never/unknown',
+] as const;
 
 export interface ProviderBuckets {
   identities: number;

@@ -16,7 +16,11 @@ export interface ScheduleRunResult {
 }
 
 /** Runs one schedule once; must honour `signal` (abort = stop the scan, mark it interrupted). */
-export type ScheduleRunner = (name: string, schedule: ScheduleConfig, signal: AbortSignal) => Promise<ScheduleRunResult>;
+export type ScheduleRunner = (
+  name: string,
+  schedule: ScheduleConfig,
+  signal: AbortSignal,
+) => Promise<ScheduleRunResult>;
 
 export interface SchedulerDeps {
   schedules: Readonly<Record<string, ScheduleConfig>>;
@@ -32,8 +36,15 @@ export type TriggerReason = 'cron' | 'catch-up' | 'manual';
  * The occurrence after `lastRunAt` is due (<= now): at least one scheduled run was missed.
  * Equivalent to "the last run is older than the previous cron occurrence".
  */
-export function missedRun(schedule: Pick<ScheduleConfig, 'cron' | 'timezone'>, lastRunAt: string, now: Date): boolean {
-  const next = new CronTime(schedule.cron, schedule.timezone).getNextDateFrom(new Date(lastRunAt));
+export function missedRun(
+  schedule: Pick<ScheduleConfig, 'cron' | 'timezone'>,
+  lastRunAt: string,
+  now: Date,
+): boolean {
+  const next = new CronTime(schedule.cron, schedule.timezone).getNextDateFrom(
+    new Date(lastRunAt),
+    schedule.timezone,
+  );
   return next.toMillis() <= now.getTime();
 }
 
@@ -49,7 +60,12 @@ export class Scheduler {
       const check = validateCronExpression(s.cron);
       if (!check.valid) {
         throw new ConfigError(`schedule ${name}: invalid cron expression`, [
-          { path: `schedules.${name}.cron`, message: check.error?.message ?? 'invalid', expected: 'a cron expression such as "0 2 * * *"', found: s.cron },
+          {
+            path: `schedules.${name}.cron`,
+            message: check.error?.message ?? 'invalid',
+            expected: 'a cron expression such as "0 2 * * *"',
+            found: s.cron,
+          },
         ]);
       }
     }
@@ -63,11 +79,15 @@ export class Scheduler {
         timeZone: s.timezone,
         start: false,
         onTick: () => void this.trigger(name, 'cron'),
-        errorHandler: (error) => this.#deps.logger.error({ schedule: name, err: String(error) }, 'schedule tick failed'),
+        errorHandler: (error) =>
+          this.#deps.logger.error({ schedule: name, err: String(error) }, 'schedule tick failed'),
       });
       this.#jobs.set(name, job);
       job.start();
-      this.#deps.logger.info({ schedule: name, cron: s.cron, timezone: s.timezone, next: job.nextDate().toISO() }, 'schedule started');
+      this.#deps.logger.info(
+        { schedule: name, cron: s.cron, timezone: s.timezone, next: job.nextDate().toISO() },
+        'schedule started',
+      );
     }
     const catchUps: Promise<unknown>[] = [];
     for (const [name, s] of Object.entries(this.#deps.schedules)) {
@@ -95,7 +115,10 @@ export class Scheduler {
     const log = this.#deps.logger.child({ schedule: name, reason });
     if (!schedule || this.#stopping) return 'skipped';
     if (this.#running.has(name)) {
-      log.warn({ runningSince: await this.#runningSince(name) }, 'previous run still in progress: tick skipped');
+      log.warn(
+        { runningSince: await this.#runningSince(name) },
+        'previous run still in progress: tick skipped',
+      );
       return 'skipped';
     }
     const abort = new AbortController();

@@ -12,9 +12,16 @@ export function scheduleRunner(app: ScanApp): ScheduleRunner {
   return async (name: string, s: ScheduleConfig, signal: AbortSignal) => {
     const { result, reportPath } = await runScanJob(app, {
       providers: s.providers,
-      ...(s.report ? { report: { format: s.report.format, out: configRelative(app.config, s.report.out) } } : {}),
+      ...(s.report
+        ? { report: { format: s.report.format, out: configRelative(app.config, s.report.out) } }
+        : {}),
       ...(s.alerts
-        ? { alerts: { targets: s.alerts.notify, filter: { types: s.alerts.types, minSeverity: s.alerts.minSeverity } } }
+        ? {
+            alerts: {
+              targets: s.alerts.notify,
+              filter: { types: s.alerts.types, minSeverity: s.alerts.minSeverity },
+            },
+          }
         : { alerts: { targets: [], filter: ALERT_EVERYTHING } }),
       actor: `schedule:${name}`,
       signal,
@@ -51,7 +58,10 @@ export async function serve(app: ScanApp, opts: ServeOptions = {}): Promise<void
     now: app.now,
   });
   const names = Object.keys(app.config.schedules);
-  app.logger.info({ schedules: names }, names.length > 0 ? 'nhi serve started' : 'nhi serve started with no schedules');
+  app.logger.info(
+    { schedules: names },
+    names.length > 0 ? 'nhi serve started' : 'nhi serve started with no schedules',
+  );
   // Catch-up runs may be long: start them without blocking the wait for a signal.
   const started = scheduler.start();
   started.catch((error) => app.logger.error({ err: String(error) }, 'scheduler start failed'));

@@ -310,6 +310,74 @@ describe('vault kv', () => {
   });
 });
 
+describe('vault kv revoke-then-reissue keeps the non-secret fields', () => {
+  const custom = async (path: string) =>
+    data<{ custom_metadata: Record<string, string> | null }>(await vaultApi('GET', `secret/metadata/${path}`))
+      .custom_metadata ?? {};
+  const destroy = (runId: string) => ({ ...ctx(runId, 'revoke'), params: { mode: 'destroy' } });
+
+  it('carries username through destroy, resumed revoke and reissue, never the secret', async () => {
+    const path = `nhi-kv-${suffix}/carry`;
+    await vaultApi('POST', `secret/data/${path}`, {
+      data: { username: 'svc', host: 'db.internal', password: 'old-carry-password-123' },
+    });
+    const provider = createTestVaultProvider(deps, { kinds: ['kv'] });
+    const r = ref('kv', `secret/${path}`);
+    const runId = `run-${randomUUID()}`;
+    expect((await provider.revoke(r, ['1'], destroy(runId))).map((x) => x.status)).toEqual(['revoked']);
+    const carried = (await custom(path))['nhi-issue-carry'] as string;
+    expect(JSON.parse(carried)).toEqual({
+      v: 1,
+      f: ['password'],
+      d: { username: 'svc', host: 'db.internal' },
+    });
+    expect(carried).not.toContain('old-carry-password');
+    expect((await provider.describe(r)).tags).toEqual({});
+    // A resumed revoke finds nothing readable and must keep the carry it wrote.
+    expect((await provider.revoke(r, ['1'], destroy(runId))).map((x) => x.status)).toEqual([
+      'already-revoked',
+    ]);
+    expect((await custom(path))['nhi-issue-carry']).toBe(carried);
+
+    const issued = await provider.reissue(r, { ...ctx(runId), generator: { type: 'hex', bytes: 16 } });
+    expect(issued).toMatchObject({ status: 'issued', versionId: '2' });
+    const v2 = data<{ data: Record<string, string> }>(await vaultApi('GET', `secret/data/${path}`)).data;
+    secrets.push(v2.password as string);
+    expect(v2).toMatchObject({ username: 'svc', host: 'db.internal' });
+    expect(Object.keys(v2).sort()).toEqual(['host', 'password', 'username']);
+    expect(v2.password).toMatch(/^[0-9a-f]{32}$/);
+    expect((await provider.verify(r, issued)).ok).toBe(true);
+    expect(await custom(path)).not.toHaveProperty('nhi-issue-carry');
+  });
+
+  it('refuses, before destroying anything, non-secret fields over the 512-byte metadata value limit', async () => {
+    const path = `nhi-kv-${suffix}/carry-big`;
+    await vaultApi('POST', `secret/data/${path}`, {
+      data: { username: 'svc', notes: 'n'.repeat(600), password: 'big-carry-password-1234' },
+    });
+    const provider = createTestVaultProvider(deps, { kinds: ['kv'] });
+    const r = ref('kv', `secret/${path}`);
+    await expect(provider.revoke(r, ['1'], destroy(`run-${randomUUID()}`))).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/512-byte limit of a KV custom_metadata value.*nothing was revoked/),
+    });
+    expect((await provider.describe(r)).versions[0]).toMatchObject({ id: '1', state: 'enabled' });
+    expect(await custom(path)).not.toHaveProperty('nhi-issue-carry');
+  });
+
+  it('refuses when no field is known to be secret, so no secret can land in metadata', async () => {
+    const path = `nhi-kv-${suffix}/carry-unknown`;
+    await vaultApi('POST', `secret/data/${path}`, { data: { user: 'svc', db_pass: 'unknown-field-pass-1' } });
+    const provider = createTestVaultProvider(deps, { kinds: ['kv'] });
+    const r = ref('kv', `secret/${path}`);
+    await expect(provider.revoke(r, ['1'], destroy(`run-${randomUUID()}`))).rejects.toThrow(
+      /cannot tell which fields .* are secret/,
+    );
+    expect((await provider.describe(r)).versions[0]?.state).toBe('enabled');
+    expect(await custom(path)).toEqual({});
+  });
+});
+
 describe('vault approle login', () => {
   it('authenticates with AppRole and logs in again when the token stops working', async () => {
     const role = `nhi-login-${suffix}`;

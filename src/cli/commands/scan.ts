@@ -27,7 +27,9 @@ function rootOf(cmd: Command): Command {
 export function registerScanCommands(program: Command, io: CliIo): void {
   program
     .command('scan')
-    .description('walk every provider, store snapshots, compute findings (dormant, reenabled, orphaned, long-lived, ...)')
+    .description(
+      'walk every provider, store snapshots, compute findings (dormant, reenabled, orphaned, long-lived, ...)',
+    )
     .option('-p, --provider <name...>', 'only these provider instances')
     .option('--format <format>', 'table | json | markdown | html', 'table')
     .option('--out <file>', 'write the report to a file instead of stdout ("{date}" = scan date)')
@@ -41,7 +43,8 @@ export function registerScanCommands(program: Command, io: CliIo): void {
     .action(async (opts: ScanOpts, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       const format = (ctx.globals.json && opts.format === 'table' ? 'json' : opts.format) as ReportFormat;
-      if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${opts.format}"`);
+      if (!REPORT_FORMATS.includes(format))
+        throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${opts.format}"`);
       if (opts.failOn && !(SEVERITIES as readonly string[]).includes(opts.failOn)) {
         throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, got "${opts.failOn}"`);
       }
@@ -56,7 +59,9 @@ export function registerScanCommands(program: Command, io: CliIo): void {
             report: opts.out
               ? { format, out: opts.out }
               : { format, write: (chunk) => void io.stdout.write(chunk) },
-            alerts: opts.alert ? { targets: findingTargets(app.config.notify), filter: ALERT_EVERYTHING } : { targets: [], filter: ALERT_EVERYTHING },
+            alerts: opts.alert
+              ? { targets: findingTargets(app.config.notify), filter: ALERT_EVERYTHING }
+              : { targets: [], filter: ALERT_EVERYTHING },
             actor: 'cli:scan',
             signal: abort.signal,
             onProgress: (instance, seen) => ctx.progress(`${instance}: ${seen} identities`),
@@ -64,10 +69,13 @@ export function registerScanCommands(program: Command, io: CliIo): void {
           ctx.progress('');
           const r = job.result;
           if (opts.out) {
-            io.stderr.write(`${r.scan.status}: ${r.counters.identities} identities, ${job.open.open} open findings; report written to ${job.reportPath}\n`);
+            io.stderr.write(
+              `${r.scan.status}: ${r.counters.identities} identities, ${job.open.open} open findings; report written to ${job.reportPath}\n`,
+            );
           }
           const failedAlerts = job.alertOutcomes.filter((o) => o.status === 'failed').length;
-          if (failedAlerts > 0) io.stderr.write(`warning: ${failedAlerts} alert delivery(ies) failed; see "nhi findings"\n`);
+          if (failedAlerts > 0)
+            io.stderr.write(`warning: ${failedAlerts} alert delivery(ies) failed; see "nhi findings"\n`);
           if (r.scan.status !== 'completed') rootOf(cmd).setOptionValue('exitCode', EXIT.failure);
           else if (opts.failOn && hasOpenAtLeast(job.open.bySeverity, opts.failOn as Severity)) {
             rootOf(cmd).setOptionValue('exitCode', EXIT.findings);
@@ -87,32 +95,59 @@ export function registerScanCommands(program: Command, io: CliIo): void {
     .addHelpText('after', '\nExample:\n  nhi findings --type dormant --open --json')
     .action(async (opts: { type?: string; open?: boolean }, cmd: Command) => {
       const ctx = contextFor(cmd, io);
-      if (opts.type && !isFindingType(opts.type)) throw new UsageError(`--type: unknown finding type "${opts.type}"`);
+      if (opts.type && !isFindingType(opts.type))
+        throw new UsageError(`--type: unknown finding type "${opts.type}"`);
       await ctx.withApp(async (app) => {
-        const filter = { ...(opts.type ? { type: opts.type } : {}), ...(opts.open ? { status: 'open' as const } : {}) };
+        const filter = {
+          ...(opts.type ? { type: opts.type } : {}),
+          ...(opts.open ? { status: 'open' as const } : {}),
+        };
         const failed = await app.store.deliveries.list({ status: 'failed' });
         if (ctx.globals.json) {
           io.stdout.write('{"findings":[');
           let n = 0;
-          for await (const f of app.store.findings.iterate(filter)) io.stdout.write(`${n++ === 0 ? '' : ','}\n${JSON.stringify(f)}`);
+          for await (const f of app.store.findings.iterate(filter))
+            io.stdout.write(`${n++ === 0 ? '' : ','}\n${JSON.stringify(f)}`);
           const deliveries = failed.map(({ body: _body, ...d }) => d);
           io.stdout.write(`\n],"failedDeliveries":${JSON.stringify(deliveries)}}\n`);
           return;
         }
         const rows: string[][] = [];
         for await (const f of app.store.findings.iterate(filter)) {
-          rows.push([f.severity, f.type, f.ref, f.status, f.firstSeen.slice(0, 19), f.lastSeen.slice(0, 19), f.resolvedAt?.slice(0, 19) ?? '-', f.summary]);
+          rows.push([
+            f.severity,
+            f.type,
+            f.ref,
+            f.status,
+            f.firstSeen.slice(0, 19),
+            f.lastSeen.slice(0, 19),
+            f.resolvedAt?.slice(0, 19) ?? '-',
+            f.summary,
+          ]);
         }
         const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
         rows.sort((a, b) => rank(b[0] ?? '') - rank(a[0] ?? '') || (a[2] ?? '').localeCompare(b[2] ?? ''));
-        ctx.print(renderTable(['SEVERITY', 'TYPE', 'REF', 'STATUS', 'FIRST SEEN', 'LAST SEEN', 'RESOLVED', 'SUMMARY'], rows));
+        ctx.print(
+          renderTable(
+            ['SEVERITY', 'TYPE', 'REF', 'STATUS', 'FIRST SEEN', 'LAST SEEN', 'RESOLVED', 'SUMMARY'],
+            rows,
+          ),
+        );
         ctx.print(`${rows.length} finding(s)`);
         if (failed.length > 0) {
           ctx.print(`\nFailed alert deliveries (${failed.length}):`);
           ctx.print(
             renderTable(
               ['DELIVERY', 'TARGET', 'EVENT', 'SUBJECT', 'ATTEMPTS', 'LAST ERROR', 'UPDATED'],
-              failed.map((d) => [d.id, d.target, d.event, d.subject, String(d.attempts), d.lastError ?? '-', d.updatedAt]),
+              failed.map((d) => [
+                d.id,
+                d.target,
+                d.event,
+                d.subject,
+                String(d.attempts),
+                d.lastError ?? '-',
+                d.updatedAt,
+              ]),
             ),
           );
         }
@@ -121,8 +156,13 @@ export function registerScanCommands(program: Command, io: CliIo): void {
 
   program
     .command('serve')
-    .description('run the configured cron schedules (single-flight, catch-up on start); SIGTERM stops cleanly')
-    .addHelpText('after', '\nLogs are JSON lines on stderr (or log.file).\n\nExample:\n  nhi serve --config /etc/nhi/nhi.config.json')
+    .description(
+      'run the configured cron schedules (single-flight, catch-up on start); SIGTERM stops cleanly',
+    )
+    .addHelpText(
+      'after',
+      '\nLogs are JSON lines on stderr (or log.file).\n\nExample:\n  nhi serve --config /etc/nhi/nhi.config.json',
+    )
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       await ctx.withApp((app) => serve(app));

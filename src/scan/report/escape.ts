@@ -15,10 +15,15 @@ export function escapeHtml(text: unknown): string {
  * entities, because most Markdown renderers pass raw HTML through.
  */
 export function escapeMarkdownCell(text: unknown): string {
-  return escapeHtml(text).replace(/\|/g, '\\|').replace(/([\\`*_[\]])/g, '\\$1');
+  return escapeHtml(text)
+    .replace(/\|/g, '\\|')
+    .replace(/([\\`*_[\]])/g, '\\$1');
 }
 
 export function jsonLine(value: unknown): string {
   // U+2028/2029 are valid JSON but break some JavaScript embedders; < keeps a report safe in a <script>.
-  return JSON.stringify(value).replace(/[\u2028\u2029<]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u2028\u2029<]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

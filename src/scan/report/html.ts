@@ -28,17 +28,39 @@ export async function renderHtml(report: ReportSource, write: ReportSink): Promi
       `<meta name="viewport" content="width=device-width, initial-scale=1">` +
       `<title>nhi scan report ${h(hd.scan.startedAt.slice(0, 10))}</title><style>${CSS}</style></head><body>`,
   );
-  await write(`<h1>nhi scan report</h1><p class="meta">Scan <code>${h(hd.scan.id)}</code> · status <b>${h(hd.scan.status)}</b> · started ${h(hd.scan.startedAt)}${hd.scan.finishedAt ? ` · finished ${h(hd.scan.finishedAt)}` : ''} · providers: ${hd.scan.providers.map(h).join(', ')}</p>`);
-  for (const e of hd.scan.errors) await write(`<p class="error">Provider error — ${h(e.provider)}: ${h(e.message)}</p>`);
+  await write(
+    `<h1>nhi scan report</h1><p class="meta">Scan <code>${h(hd.scan.id)}</code> · status <b>${h(hd.scan.status)}</b> · started ${h(hd.scan.startedAt)}${hd.scan.finishedAt ? ` · finished ${h(hd.scan.finishedAt)}` : ''} · providers: ${hd.scan.providers.map(h).join(', ')}</p>`,
+  );
+  for (const e of hd.scan.errors)
+    await write(`<p class="error">Provider error — ${h(e.provider)}: ${h(e.message)}</p>`);
   await write(`<section id="summary"><h2>Summary</h2><div class="cards">`);
-  const card = (label: string, value: number | string) => `<div class="card"><b>${h(value)}</b>${h(label)}</div>`;
-  await write(card('identities', hd.summary.identities) + card('open findings', f.open) + card('new', f.opened) + card('severity changed', f.changed) + card('resolved', f.resolved));
+  const card = (label: string, value: number | string) =>
+    `<div class="card"><b>${h(value)}</b>${h(label)}</div>`;
+  await write(
+    card('identities', hd.summary.identities) +
+      card('open findings', f.open) +
+      card('new', f.opened) +
+      card('severity changed', f.changed) +
+      card('resolved', f.resolved),
+  );
   for (const [sev, n] of Object.entries(f.bySeverity).reverse()) await write(card(sev, n));
-  await write(`</div><p class="meta">By type: ${Object.entries(f.byType).map(([t, n]) => `${h(t)} ${n}`).join(' · ')} — by state: ${Object.entries(hd.summary.byState).map(([s, n]) => `${h(s)} ${n}`).join(' · ')} — by tier: ${Object.entries(hd.summary.byTier).map(([s, n]) => `${h(s)} ${n}`).join(' · ')}</p>`);
-  await write(`<p class="meta">Thresholds: standard dormant ${hd.thresholds.standard.dormantDays} d / max age ${hd.thresholds.standard.maxAgeDays} d; privileged dormant ${hd.thresholds.privileged.dormantDays} d / max age ${hd.thresholds.privileged.maxAgeDays} d.</p></section>`);
+  await write(
+    `</div><p class="meta">By type: ${Object.entries(f.byType)
+      .map(([t, n]) => `${h(t)} ${n}`)
+      .join(' · ')} — by state: ${Object.entries(hd.summary.byState)
+      .map(([s, n]) => `${h(s)} ${n}`)
+      .join(' · ')} — by tier: ${Object.entries(hd.summary.byTier)
+      .map(([s, n]) => `${h(s)} ${n}`)
+      .join(' · ')}</p>`,
+  );
+  await write(
+    `<p class="meta">Thresholds: standard dormant ${hd.thresholds.standard.dormantDays} d / max age ${hd.thresholds.standard.maxAgeDays} d; privileged dormant ${hd.thresholds.privileged.dormantDays} d / max age ${hd.thresholds.privileged.maxAgeDays} d.</p></section>`,
+  );
   await write(`<section id="chart"><h2>Credential age and last use per provider</h2>`);
   await write(bucketChartSvg(hd.charts.providers, hd.charts.ageBuckets, hd.charts.lastUseBuckets));
-  await write(`</section><section id="findings"><h2>Open findings</h2><table><thead><tr><th>Severity</th><th>Type</th><th>Ref</th><th>Summary</th><th>Owners to contact</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>`);
+  await write(
+    `</section><section id="findings"><h2>Open findings</h2><table><thead><tr><th>Severity</th><th>Type</th><th>Ref</th><th>Summary</th><th>Owners to contact</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>`,
+  );
   let n = 0;
   for await (const x of report.findings()) {
     await write(
@@ -49,6 +71,8 @@ export async function renderHtml(report: ReportSource, write: ReportSink): Promi
     n++;
   }
   if (n === 0) await write(`<tr><td colspan="7">No open findings.</td></tr>`);
-  await write(`</tbody></table></section><p class="meta">Report schema v${hd.schemaVersion} · generated ${h(hd.generatedAt)} by nhi-reissue</p></body></html>\n`);
+  await write(
+    `</tbody></table></section><p class="meta">Report schema v${hd.schemaVersion} · generated ${h(hd.generatedAt)} by nhi-reissue</p></body></html>\n`,
+  );
   return n;
 }

@@ -6,7 +6,13 @@ import type { ReportSource } from './model.js';
 import { renderTerminal } from './table.js';
 
 export type { ReportSink } from './escape.js';
-export { buildReport, REPORT_SCHEMA_VERSION, type ReportFinding, type ReportHeader, type ReportSource } from './model.js';
+export {
+  buildReport,
+  REPORT_SCHEMA_VERSION,
+  type ReportFinding,
+  type ReportHeader,
+  type ReportSource,
+} from './model.js';
 
 export const REPORT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -18,7 +18,11 @@ export async function renderMarkdown(report: ReportSource, write: ReportSink): P
   await write(row(['open findings', 'new', 'severity changed', 'resolved', ...Object.keys(f.bySeverity)]));
   await write(rule(4 + Object.keys(f.bySeverity).length));
   await write(row([f.open, f.opened, f.changed, f.resolved, ...Object.values(f.bySeverity)]));
-  await write(`\nBy type: ${Object.entries(f.byType).map(([t, n]) => `${md(t)} ${n}`).join(', ')}\n\n`);
+  await write(
+    `\nBy type: ${Object.entries(f.byType)
+      .map(([t, n]) => `${md(t)} ${n}`)
+      .join(', ')}\n\n`,
+  );
   await write(`## Credential age and last use per provider\n\n`);
   await write(row(['provider', 'measure', ...h.charts.ageBuckets]));
   await write(rule(2 + h.charts.ageBuckets.length));
@@ -31,7 +35,18 @@ export async function renderMarkdown(report: ReportSource, write: ReportSink): P
   await write(rule(8));
   let n = 0;
   for await (const x of report.findings()) {
-    await write(row([x.severity, x.type, x.ref, x.summary, x.owners.join(', ') || '-', x.firstSeen, x.lastSeen, x.isNew ? 'yes' : '']));
+    await write(
+      row([
+        x.severity,
+        x.type,
+        x.ref,
+        x.summary,
+        x.owners.join(', ') || '-',
+        x.firstSeen,
+        x.lastSeen,
+        x.isNew ? 'yes' : '',
+      ]),
+    );
     n++;
   }
   if (n === 0) await write(`\nNo open findings.\n`);

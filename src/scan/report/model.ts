@@ -133,9 +133,18 @@ export async function buildReport(
       identities: c.identities,
       byState: c.byState,
       byTier: c.byTier,
-      findings: { ...counts, opened: c.findingsOpened, changed: c.findingsChanged, resolved: c.findingsResolved },
+      findings: {
+        ...counts,
+        opened: c.findingsOpened,
+        changed: c.findingsChanged,
+        resolved: c.findingsResolved,
+      },
     },
-    charts: { ageBuckets: [...AGE_BUCKET_LABELS], lastUseBuckets: [...LAST_USE_BUCKET_LABELS], providers: c.providers },
+    charts: {
+      ageBuckets: [...AGE_BUCKET_LABELS],
+      lastUseBuckets: [...LAST_USE_BUCKET_LABELS],
+      providers: c.providers,
+    },
   };
   return {
     header,

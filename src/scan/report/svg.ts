@@ -13,7 +13,11 @@ const BAR_W = 460;
 const ROW_H = 22;
 const GAP = 6;
 
-export function bucketChartSvg(providers: Record<string, ProviderBuckets>, ageLabels: readonly string[], lastUseLabels: readonly string[]): string {
+export function bucketChartSvg(
+  providers: Record<string, ProviderBuckets>,
+  ageLabels: readonly string[],
+  lastUseLabels: readonly string[],
+): string {
   const rows: { label: string; counts: number[]; labels: readonly string[] }[] = [];
   for (const [name, p] of Object.entries(providers)) {
     rows.push({ label: `${name} · age`, counts: p.age, labels: ageLabels });
@@ -38,16 +42,23 @@ export function bucketChartSvg(providers: Record<string, ProviderBuckets>, ageLa
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW_H}" fill="${BUCKET_COLOURS[b] ?? '#666'}"><title>${h(`${r.labels[b] ?? ''}: ${n}`)}</title></rect>`,
       );
-      if (w > 28) parts.push(`<text x="${(x + w / 2).toFixed(1)}" y="${y + ROW_H / 2 + 4}" text-anchor="middle" fill="#fff">${n}</text>`);
+      if (w > 28)
+        parts.push(
+          `<text x="${(x + w / 2).toFixed(1)}" y="${y + ROW_H / 2 + 4}" text-anchor="middle" fill="#fff">${n}</text>`,
+        );
       x += w;
     });
     parts.push(`<text x="${LABEL_W + BAR_W + 6}" y="${y + ROW_H / 2 + 4}">${total}</text>`);
   });
-  const legendLabels = ageLabels.map((l, i) => (lastUseLabels[i] && lastUseLabels[i] !== l ? `${l} / ${lastUseLabels[i]}` : l));
+  const legendLabels = ageLabels.map((l, i) =>
+    lastUseLabels[i] && lastUseLabels[i] !== l ? `${l} / ${lastUseLabels[i]}` : l,
+  );
   // 6 buckets x 125 px fit the chart width on one line.
   legendLabels.forEach((l, i) => {
     const lx = 10 + i * 125;
-    parts.push(`<rect x="${lx}" y="${legendY}" width="12" height="12" fill="${BUCKET_COLOURS[i] ?? '#666'}"/>`);
+    parts.push(
+      `<rect x="${lx}" y="${legendY}" width="12" height="12" fill="${BUCKET_COLOURS[i] ?? '#666'}"/>`,
+    );
     parts.push(`<text x="${lx + 16}" y="${legendY + 10}">${h(l)}</text>`);
   });
   if (rows.length === 0) parts.push(`<text x="${LABEL_W}" y="14">no identities</text>`);

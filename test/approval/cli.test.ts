@@ -1,0 +1,144 @@
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import type { AuditEntry, RecoveryRequest } from '../../src/store/types.js';
+import { requestFixture, writeWorldFiles } from './fixture.js';
+
+function sink(): Writable & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return Object.assign(w, { text: () => chunks.join('') });
+}
+
+let files: ReturnType<typeof writeWorldFiles>;
+let request: RecoveryRequest;
+const dbPath = () => join(files.dir, 'state', 'nhi.db');
+
+beforeEach(async () => {
+  files = writeWorldFiles();
+  // The CLI uses the real clock, so the request is filed "now".
+  const now = new Date();
+  request = requestFixture({
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+  });
+  const store = openSqliteStore(dbPath());
+  await store.requests.insert(request);
+  await store.close();
+});
+afterEach(() => {
+  rmSync(files.dir, { recursive: true, force: true });
+});
+
+async function nhi(...args: string[]) {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await runCli(['--config', files.configPath, ...args], { stdout, stderr, env: files.env });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+async function auditEntries(): Promise<AuditEntry[]> {
+  const store = openSqliteStore(dbPath());
+  const out: AuditEntry[] = [];
+  for await (const e of store.audit.entries()) out.push(e);
+  await store.close();
+  return out;
+}
+
+describe('nhi approve / nhi deny', () => {
+  it('exits 3 on self-approval, names the rule, and leaves an approval.refused entry', async () => {
+    const r = await nhi('approve', request.id, '--as', 'carol', '--key', files.keys.carol!.keyPath);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/refused \(self-approval\)/);
+    const entries = await auditEntries();
+    expect(entries.map((e) => [e.type, e.data.rule])).toEqual([['approval.refused', 'self-approval']]);
+  });
+
+  it('exits 3 when the key file is not the registered key of --as', async () => {
+    const r = await nhi('approve', request.id, '--as', 'alice', '--key', files.keys.mallory!.keyPath);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/refused \(bad-signature\)/);
+  });
+
+  it('approves, printing the quorum and readiness; --json gives the outcome', async () => {
+    const r = await nhi(
+      'approve',
+      request.id,
+      '--as',
+      'alice',
+      '--key',
+      files.keys.alice!.keyPath,
+      '--comment',
+      'ok',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^approved by alice \(1 of 1 required\); ready to run/);
+    const again = await nhi(
+      '--json',
+      'approve',
+      request.id,
+      '--as',
+      'alice',
+      '--key',
+      files.keys.alice!.keyPath,
+    );
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/duplicate-approval/);
+  });
+
+  it('--json prints the recorded decision; --digest must match the plan', async () => {
+    const stale = await nhi(
+      'deny',
+      request.id,
+      '--as',
+      'bob',
+      '--key',
+      files.keys.bob!.keyPath,
+      '--digest',
+      'sha256:old',
+    );
+    expect(stale.code).toBe(3);
+    expect(stale.stderr).toMatch(/refused \(digest-mismatch\)/);
+    const r = await nhi(
+      '--json',
+      'deny',
+      request.id,
+      '--as',
+      'bob',
+      '--key',
+      files.keys.bob!.keyPath,
+      '--digest',
+      request.planDigest,
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      requestStatus: 'denied',
+      approval: { principal: 'bob', decision: 'deny' },
+    });
+  });
+
+  it('exits 2 for a key file others can read, or one that is not an Ed25519 private key, without touching the log', async () => {
+    chmodSync(files.keys.alice!.keyPath, 0o644);
+    const open = await nhi('approve', request.id, '--as', 'alice', '--key', files.keys.alice!.keyPath);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toMatch(/chmod 600/);
+    const notAKey = join(files.dir, 'not-a-key.pem');
+    writeFileSync(notAKey, 'hello', { mode: 0o600 });
+    const bad = await nhi('approve', request.id, '--as', 'alice', '--key', notAKey);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not a usable Ed25519 private key/);
+    const pub = join(files.dir, 'keys', 'alice.pub');
+    chmodSync(pub, 0o600);
+    expect((await nhi('approve', request.id, '--as', 'alice', '--key', pub)).code).toBe(2);
+    expect(await auditEntries()).toHaveLength(0);
+  });
+});
