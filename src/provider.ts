@@ -156,7 +156,11 @@ export interface CredentialProvider {
   /** Remove an unverified new version (capability `discard`). */
   discard?(ref: CredentialRef, issued: IssuedCredential, ctx: StepContext): Promise<void>;
   /** Evidence of use since a date (capability `activity`). */
-  activitySince?(ref: CredentialRef, since: string, versionIds: readonly string[]): Promise<ActivityEvidence[]>;
+  activitySince?(
+    ref: CredentialRef,
+    since: string,
+    versionIds: readonly string[],
+  ): Promise<ActivityEvidence[]>;
   close?(): Promise<void>;
 }
 

@@ -57,26 +57,62 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const deliver = async (record: DeliveryRecord): Promise<NotifyOutcome> => {
     const target = deps.targets[record.target];
     if (!target) {
-      await deps.deliveries.update(record.id, { status: 'failed', lastError: 'target no longer configured', updatedAt: now().toISOString() });
-      return { target: record.target, deliveryId: record.id, status: 'failed', error: 'target no longer configured' };
+      await deps.deliveries.update(record.id, {
+        status: 'failed',
+        lastError: 'target no longer configured',
+        updatedAt: now().toISOString(),
+      });
+      return {
+        target: record.target,
+        deliveryId: record.id,
+        status: 'failed',
+        error: 'target no longer configured',
+      };
     }
     const body = JSON.stringify(record.body);
     let attempts = record.attempts;
     let lastError = '';
     for (let i = 1; i <= target.attempts; i++) {
       attempts++;
-      const result = await postWebhook(target, body, { deliveryId: record.id, now, ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}) });
+      const result = await postWebhook(target, body, {
+        deliveryId: record.id,
+        now,
+        ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+      });
       if (result.ok) {
-        await deps.deliveries.update(record.id, { status: 'delivered', attempts, updatedAt: now().toISOString() });
+        await deps.deliveries.update(record.id, {
+          status: 'delivered',
+          attempts,
+          updatedAt: now().toISOString(),
+        });
         return { target: record.target, deliveryId: record.id, status: 'delivered' };
       }
       lastError = result.error ?? 'failed';
-      const permanent = result.status !== undefined && result.status >= 400 && result.status < 500 && result.status !== 429 && result.status !== 408;
+      const permanent =
+        result.status !== undefined &&
+        result.status >= 400 &&
+        result.status < 500 &&
+        result.status !== 429 &&
+        result.status !== 408;
       if (permanent || i === target.attempts) break;
-      await wait(backoffDelayMs(i, { attempts: target.attempts, baseDelayMs: 250, maxDelayMs: 10_000 }, result.retryAfterSeconds));
+      await wait(
+        backoffDelayMs(
+          i,
+          { attempts: target.attempts, baseDelayMs: 250, maxDelayMs: 10_000 },
+          result.retryAfterSeconds,
+        ),
+      );
     }
-    await deps.deliveries.update(record.id, { status: 'failed', attempts, lastError, updatedAt: now().toISOString() });
-    deps.logger.warn({ target: record.target, event: record.event, subject: record.subject, error: lastError }, 'notification delivery failed');
+    await deps.deliveries.update(record.id, {
+      status: 'failed',
+      attempts,
+      lastError,
+      updatedAt: now().toISOString(),
+    });
+    deps.logger.warn(
+      { target: record.target, event: record.event, subject: record.subject, error: lastError },
+      'notification delivery failed',
+    );
     return { target: record.target, deliveryId: record.id, status: 'failed', error: lastError };
   };
 
@@ -86,7 +122,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       for (const name of new Set(targets)) {
         const target = deps.targets[name];
         if (!target) continue;
-        if (target.events.length > 0 && !target.events.some((e) => event.event === e || event.event.startsWith(`${e}.`))) continue;
+        if (
+          target.events.length > 0 &&
+          !target.events.some((e) => event.event === e || event.event.startsWith(`${e}.`))
+        )
+          continue;
         if (severityRank(event.severity) < severityRank(target.minSeverity)) continue;
         const ts = now().toISOString();
         const record: DeliveryRecord = {
@@ -98,7 +138,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           attempts: 0,
           createdAt: ts,
           updatedAt: ts,
-          body: { event: event.event, severity: event.severity, subject: event.subject, summary: event.summary, at: ts, data: event.data ?? {} },
+          body: {
+            event: event.event,
+            severity: event.severity,
+            subject: event.subject,
+            summary: event.summary,
+            at: ts,
+            data: event.data ?? {},
+          },
         };
         // Recorded before the first attempt: a crash mid-delivery leaves a pending row, not nothing.
         await deps.deliveries.insert(record);
@@ -107,7 +154,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       return outcomes;
     },
     async retryFailed() {
-      const failed = [...(await deps.deliveries.list({ status: 'failed' })), ...(await deps.deliveries.list({ status: 'pending' }))];
+      const failed = [
+        ...(await deps.deliveries.list({ status: 'failed' })),
+        ...(await deps.deliveries.list({ status: 'pending' })),
+      ];
       const outcomes: NotifyOutcome[] = [];
       for (const record of failed) outcomes.push(await deliver(record));
       return outcomes;

@@ -20,7 +20,15 @@ export interface AuditCheckpoint {
   signature: string;
 }
 
-export type RequestStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'running' | 'completed' | 'failed' | 'needs-attention';
+export type RequestStatus =
+  | 'pending'
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'needs-attention';
 
 export interface RecoveryRequest {
   id: string;
@@ -96,7 +104,12 @@ export interface LineageRecord {
   approvers: string[];
   executor: string;
   oldVersions: { versionId: string; fingerprint?: string; revokedAt?: string }[];
-  newVersion?: { versionId: string; fingerprint: string; issuedAt: string; delivery?: { kind: string; location: string } };
+  newVersion?: {
+    versionId: string;
+    fingerprint: string;
+    issuedAt: string;
+    delivery?: { kind: string; location: string };
+  };
   proofRef: string;
   breakGlass: boolean;
   createdAt: string;

@@ -32,7 +32,7 @@ export const AZURE_KEYVAULT_URL = 'https://localhost:8443';
  * while the fake runs and holds Lowkey Vault's own certificate while a Lowkey jar runs.
  */
 export const AZURE_KEYVAULT_CA_PEM: string =
-  process.env['AZURE_KEYVAULT_CA_PEM'] ??
+  process.env.AZURE_KEYVAULT_CA_PEM ??
   fileURLToPath(new URL('../../.servers/keyvault-ca.pem', import.meta.url));
 /**
  * Test-only endpoints of the fake (no auth; they do not exist on the real service nor on Lowkey Vault):
@@ -57,4 +57,4 @@ export const LOWKEY_TOKEN_ENDPOINT = 'http://127.0.0.1:8080/metadata/identity/oa
  * NODE_EXTRA_CA_CERTS. Override with env LOWKEY_CA_PEM if this module is run from a compiled output directory.
  */
 export const LOWKEY_CA_PEM: string =
-  process.env['LOWKEY_CA_PEM'] ?? fileURLToPath(new URL('../../.servers/lowkey-ca.pem', import.meta.url));
+  process.env.LOWKEY_CA_PEM ?? fileURLToPath(new URL('../../.servers/lowkey-ca.pem', import.meta.url));

@@ -70,7 +70,10 @@ function migrate(db: Db): void {
   const current = Number(db.pragma('user_version', { simple: true }));
   const latest = MIGRATIONS.at(-1)?.version ?? 0;
   if (current > latest) {
-    throw new NhiError('store', `state store schema v${current} is newer than this nhi (v${latest}); upgrade nhi`);
+    throw new NhiError(
+      'store',
+      `state store schema v${current} is newer than this nhi (v${latest}); upgrade nhi`,
+    );
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;

@@ -1,5 +1,13 @@
 import type { ApprovalArea, AuditArea, LineageArea, RequestArea, RunArea } from '../store.js';
-import type { ApprovalRecord, AuditCheckpoint, AuditEntry, LineageRecord, RecoveryRequest, RunRecord, StepRecord } from '../types.js';
+import type {
+  ApprovalRecord,
+  AuditCheckpoint,
+  AuditEntry,
+  LineageRecord,
+  RecoveryRequest,
+  RunRecord,
+  StepRecord,
+} from '../types.js';
 import { json, type SqliteGate } from './database.js';
 
 const PAGE = 500;
@@ -44,10 +52,13 @@ const toCheckpoint = (r: CheckpointRow): AuditCheckpoint => ({
 export function auditArea(g: SqliteGate): AuditArea {
   const db = g.db;
   return {
-    head: () => g.exclusive(() => {
-      const row = db.prepare('SELECT * FROM audit_entries ORDER BY seq DESC LIMIT 1').get() as AuditRow | undefined;
-      return row && toEntry(row);
-    }),
+    head: () =>
+      g.exclusive(() => {
+        const row = db.prepare('SELECT * FROM audit_entries ORDER BY seq DESC LIMIT 1').get() as
+          | AuditRow
+          | undefined;
+        return row && toEntry(row);
+      }),
     append: (e) =>
       g.exclusive(() => {
         db.prepare(
@@ -59,7 +70,10 @@ export function auditArea(g: SqliteGate): AuditArea {
       let after = fromSeq - 1;
       for (;;) {
         const rows = await g.exclusive(
-          () => db.prepare('SELECT * FROM audit_entries WHERE seq > ? ORDER BY seq LIMIT ?').all(after, PAGE) as AuditRow[],
+          () =>
+            db
+              .prepare('SELECT * FROM audit_entries WHERE seq > ? ORDER BY seq LIMIT ?')
+              .all(after, PAGE) as AuditRow[],
         );
         for (const row of rows) yield toEntry(row);
         if (rows.length < PAGE) return;
@@ -68,19 +82,21 @@ export function auditArea(g: SqliteGate): AuditArea {
     },
     addCheckpoint: (cp) =>
       g.exclusive(() => {
-        db.prepare('INSERT INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)').run(
-          cp.seq,
-          cp.hash,
-          cp.ts,
-          cp.keyId,
-          cp.signature,
-        );
+        db.prepare(
+          'INSERT INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)',
+        ).run(cp.seq, cp.hash, cp.ts, cp.keyId, cp.signature);
       }),
     checkpoints: () =>
-      g.exclusive(() => (db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq').all() as CheckpointRow[]).map(toCheckpoint)),
+      g.exclusive(() =>
+        (db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq').all() as CheckpointRow[]).map(
+          toCheckpoint,
+        ),
+      ),
     lastCheckpoint: () =>
       g.exclusive(() => {
-        const row = db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1').get() as CheckpointRow | undefined;
+        const row = db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1').get() as
+          | CheckpointRow
+          | undefined;
         return row && toCheckpoint(row);
       }),
   };
@@ -111,7 +127,11 @@ export function requestArea(g: SqliteGate): RequestArea {
         const current = get(id);
         if (!current) throw new Error(`request ${id} not found`);
         const next = { ...current, ...patch };
-        db.prepare('UPDATE requests SET status = ?, body = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+        db.prepare('UPDATE requests SET status = ?, body = ? WHERE id = ?').run(
+          next.status,
+          JSON.stringify(next),
+          id,
+        );
       }),
     list: (filter = {}) =>
       g.exclusive(() => {
@@ -141,7 +161,9 @@ export function approvalArea(g: SqliteGate): ApprovalArea {
     forRequest: (requestId) =>
       g.exclusive(() =>
         (
-          db.prepare('SELECT body FROM approvals WHERE request_id = ? ORDER BY created_at, rowid').all(requestId) as BodyRow[]
+          db
+            .prepare('SELECT body FROM approvals WHERE request_id = ? ORDER BY created_at, rowid')
+            .all(requestId) as BodyRow[]
         ).map((r) => json<ApprovalRecord>(r.body)),
       ),
   };
@@ -170,19 +192,27 @@ export function runArea(g: SqliteGate): RunArea {
         const current = get(id);
         if (!current) throw new Error(`run ${id} not found`);
         const next = { ...current, ...patch };
-        db.prepare('UPDATE runs SET status = ?, body = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+        db.prepare('UPDATE runs SET status = ?, body = ? WHERE id = ?').run(
+          next.status,
+          JSON.stringify(next),
+          id,
+        );
       }),
     forRequest: (requestId) =>
       g.exclusive(() =>
-        (db.prepare('SELECT body FROM runs WHERE request_id = ? ORDER BY started_at, rowid').all(requestId) as BodyRow[]).map(
-          (r) => json<RunRecord>(r.body),
-        ),
+        (
+          db
+            .prepare('SELECT body FROM runs WHERE request_id = ? ORDER BY started_at, rowid')
+            .all(requestId) as BodyRow[]
+        ).map((r) => json<RunRecord>(r.body)),
       ),
     list: (filter = {}) =>
       g.exclusive(() =>
         (
           db
-            .prepare('SELECT body FROM runs WHERE (@status IS NULL OR status = @status) ORDER BY started_at, rowid')
+            .prepare(
+              'SELECT body FROM runs WHERE (@status IS NULL OR status = @status) ORDER BY started_at, rowid',
+            )
             .all({ status: filter.status ?? null }) as BodyRow[]
         ).map((r) => json<RunRecord>(r.body)),
       ),
@@ -195,8 +225,8 @@ export function runArea(g: SqliteGate): RunArea {
       }),
     steps: (runId) =>
       g.exclusive(() =>
-        (db.prepare('SELECT body FROM run_steps WHERE run_id = ? ORDER BY idx').all(runId) as BodyRow[]).map((r) =>
-          json<StepRecord>(r.body),
+        (db.prepare('SELECT body FROM run_steps WHERE run_id = ? ORDER BY idx').all(runId) as BodyRow[]).map(
+          (r) => json<StepRecord>(r.body),
         ),
       ),
   };
@@ -207,7 +237,9 @@ export function lineageArea(g: SqliteGate): LineageArea {
   return {
     insert: (l) =>
       g.exclusive(() => {
-        const next = (db.prepare('SELECT COALESCE(MAX(rowno), 0) + 1 AS n FROM lineage').get() as { n: number }).n;
+        const next = (
+          db.prepare('SELECT COALESCE(MAX(rowno), 0) + 1 AS n FROM lineage').get() as { n: number }
+        ).n;
         db.prepare('INSERT INTO lineage (id, ref, created_at, rowno, body) VALUES (?, ?, ?, ?, ?)').run(
           l.id,
           l.ref,
@@ -227,7 +259,9 @@ export function lineageArea(g: SqliteGate): LineageArea {
       for (;;) {
         const rows = await g.exclusive(
           () =>
-            db.prepare('SELECT rowno, body FROM lineage WHERE rowno > ? ORDER BY rowno LIMIT ?').all(after, PAGE) as (BodyRow & {
+            db
+              .prepare('SELECT rowno, body FROM lineage WHERE rowno > ? ORDER BY rowno LIMIT ?')
+              .all(after, PAGE) as (BodyRow & {
               rowno: number;
             })[],
         );

@@ -14,13 +14,20 @@ export function scanArea(g: SqliteGate): ScanArea {
   return {
     insertScan: (s) =>
       g.exclusive(() => {
-        db.prepare('INSERT INTO scans (id, started_at, body) VALUES (?, ?, ?)').run(s.id, s.startedAt, JSON.stringify(s));
+        db.prepare('INSERT INTO scans (id, started_at, body) VALUES (?, ?, ?)').run(
+          s.id,
+          s.startedAt,
+          JSON.stringify(s),
+        );
       }),
     updateScan: (id, patch) =>
       g.exclusive(() => {
         const current = getScan(id);
         if (!current) throw new Error(`scan ${id} not found`);
-        db.prepare('UPDATE scans SET body = ? WHERE id = ?').run(JSON.stringify({ ...current, ...patch }), id);
+        db.prepare('UPDATE scans SET body = ? WHERE id = ?').run(
+          JSON.stringify({ ...current, ...patch }),
+          id,
+        );
       }),
     getScan: (id) => g.exclusive(() => getScan(id)),
     lastScan: () =>
@@ -32,9 +39,9 @@ export function scanArea(g: SqliteGate): ScanArea {
       }),
     snapshot: (ref) =>
       g.exclusive(() => {
-        const row = db.prepare('SELECT ref, scan_id, seen_at, record FROM snapshots WHERE ref = ?').get(ref) as
-          | { ref: string; scan_id: string; seen_at: string; record: string }
-          | undefined;
+        const row = db
+          .prepare('SELECT ref, scan_id, seen_at, record FROM snapshots WHERE ref = ?')
+          .get(ref) as { ref: string; scan_id: string; seen_at: string; record: string } | undefined;
         return row && { ref: row.ref, scanId: row.scan_id, seenAt: row.seen_at, record: json(row.record) };
       }),
     putSnapshot: (s: SnapshotRecord) =>
@@ -87,12 +94,18 @@ export function findingArea(g: SqliteGate): FindingArea {
               `SELECT body FROM findings WHERE (@type IS NULL OR type = @type) AND (@status IS NULL OR status = @status)
                AND (@ref IS NULL OR ref = @ref) ORDER BY ref, type`,
             )
-            .all({ type: filter.type ?? null, status: filter.status ?? null, ref: filter.ref ?? null }) as BodyRow[]
+            .all({
+              type: filter.type ?? null,
+              status: filter.status ?? null,
+              ref: filter.ref ?? null,
+            }) as BodyRow[]
         ).map((r) => json<FindingRecord>(r.body)),
       ),
     openIds: () =>
       g.exclusive(() =>
-        (db.prepare("SELECT id FROM findings WHERE status = 'open' ORDER BY id").all() as { id: string }[]).map((r) => r.id),
+        (
+          db.prepare("SELECT id FROM findings WHERE status = 'open' ORDER BY id").all() as { id: string }[]
+        ).map((r) => r.id),
       ),
     async *iterate(filter = {}) {
       // Only the filters given go into the SQL, so `status = ?` can use findings_status_ref
@@ -135,20 +148,20 @@ export function deliveryArea(g: SqliteGate): DeliveryArea {
   return {
     insert: (d) =>
       g.exclusive(() => {
-        db.prepare('INSERT INTO deliveries (id, status, subject, created_at, body) VALUES (?, ?, ?, ?, ?)').run(
-          d.id,
-          d.status,
-          d.subject,
-          d.createdAt,
-          JSON.stringify(d),
-        );
+        db.prepare(
+          'INSERT INTO deliveries (id, status, subject, created_at, body) VALUES (?, ?, ?, ?, ?)',
+        ).run(d.id, d.status, d.subject, d.createdAt, JSON.stringify(d));
       }),
     update: (id, patch) =>
       g.exclusive(() => {
         const current = get(id);
         if (!current) throw new Error(`delivery ${id} not found`);
         const next = { ...current, ...patch };
-        db.prepare('UPDATE deliveries SET status = ?, body = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+        db.prepare('UPDATE deliveries SET status = ?, body = ? WHERE id = ?').run(
+          next.status,
+          JSON.stringify(next),
+          id,
+        );
       }),
     list: (filter = {}) =>
       g.exclusive(() =>
