@@ -1,0 +1,102 @@
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { App } from '../../src/app.js';
+import { recordDecision } from '../../src/approval/decide.js';
+import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
+import { SecretValue } from '../../src/lib/secret.js';
+import { createRequest } from '../../src/runbook/requests.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+/** A scratch directory with copies of the example owner keys at mode 0600 (git does not keep modes). */
+export function scratchDir(prefix: string): { dir: string; key(owner: string): string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    key(owner) {
+      const path = join(dir, `${owner}.key`);
+      copyFileSync(join(ROOT, 'examples/keys', `${owner}.key`), path);
+      chmodSync(path, 0o600);
+      return path;
+    },
+  };
+}
+
+/**
+ * A config for one scenario, built from test/servers/local.config.json: the named provider
+ * blocks under the instance names the test uses, absolute paths, and a fresh state DB.
+ */
+export function localConfig(
+  dir: string,
+  name: string,
+  instances: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): string {
+  const local = JSON.parse(readFileSync(join(ROOT, 'test/servers/local.config.json'), 'utf8'));
+  const base = join(ROOT, 'test/servers');
+  const abs = (p: string) => (p.startsWith('file:') ? `file:${resolve(base, p.slice(5))}` : p);
+  const providers: Record<string, unknown> = {};
+  for (const [instance, block] of Object.entries(instances)) {
+    const p = { ...local.providers[block] };
+    if (p.auth?.token) p.auth = { ...p.auth, token: abs(p.auth.token) };
+    if (p.credentials?.secretAccessKey)
+      p.credentials = { ...p.credentials, secretAccessKey: abs(p.credentials.secretAccessKey) };
+    if (p.credential?.token) p.credential = { ...p.credential, token: abs(p.credential.token) };
+    if (p.caFile) p.caFile = resolve(base, p.caFile);
+    providers[instance] = p;
+  }
+  const principals = Object.fromEntries(
+    Object.entries(local.owners.principals as Record<string, { publicKey: string }>).map(([k, v]) => [
+      k,
+      { publicKey: abs(v.publicKey) },
+    ]),
+  );
+  const config = {
+    state: { path: join(dir, `${name}.db`) },
+    keys: { fingerprint: abs(local.keys.fingerprint), auditSigning: abs(local.keys.auditSigning) },
+    log: { level: 'warn' },
+    providers,
+    owners: { ...local.owners, principals },
+    ...extra,
+  };
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+/** File a request as carol and approve it with the owners' keys, through the approval module's API. */
+export async function approvedRequest(
+  app: App,
+  ref: string,
+  runbook: string,
+  approvers: Record<string, string>,
+): Promise<string> {
+  const req = await createRequest(app.engine(), {
+    ref,
+    runbookId: runbook,
+    reason: 'e2e',
+    requester: 'carol',
+  });
+  for (const [principal, keyPath] of Object.entries(approvers)) {
+    await recordDecision(
+      {
+        store: app.store,
+        audit: app.audit,
+        config: app.config,
+        notifier: app.notifier,
+        registry: ownerRegistryFromConfig(app.config),
+      },
+      {
+        requestId: req.id,
+        principal,
+        decision: 'approve',
+        now: new Date(),
+        privateKey: new SecretValue(readFileSync(keyPath, 'utf8')),
+      },
+    );
+  }
+  return req.id;
+}
