@@ -91,10 +91,23 @@ describe('shipped runbooks against the local servers', () => {
     expect(lineage[0]?.newVersion?.fingerprint).toMatch(/^hmac-sha256:/);
     expect(lineage[0]?.oldVersions.map((v) => v.versionId).sort()).toEqual([...planned].sort());
     const parsed = parseRef(ref);
-    const after = await (await app.provider(parsed.instance)).describe(parsed);
-    const live = after.versions.filter((v) => v.state === 'enabled').map((v) => v.id);
-    for (const old of planned) expect(live).not.toContain(old);
-    expect(live).toContain(lineage[0]?.newVersion?.versionId);
+    const provider = await app.provider(parsed.instance);
+    const newVersion = lineage[0]?.newVersion?.versionId as string;
+    if (parsed.kind === 'token' || parsed.kind === 'iam-key') {
+      // These refs name one credential (a token accessor, an access key): the new one is a new
+      // identity, linked to the old by the lineage record; the old one is gone or inactive.
+      const successor =
+        parsed.kind === 'token' ? newVersion : `${parsed.locator.split('/')[0]}/${newVersion}`;
+      const next = await provider.describe({ ...parsed, locator: successor });
+      expect(next.state).toBe('enabled');
+      const old = await provider.describe(parsed).catch((e: Error) => e);
+      if (!(old instanceof Error)) expect(old.versions.filter((v) => v.state === 'enabled')).toHaveLength(0);
+    } else {
+      const after = await provider.describe(parsed);
+      const live = after.versions.filter((v) => v.state === 'enabled').map((v) => v.id);
+      for (const old of planned) expect(live).not.toContain(old);
+      expect(live).toContain(newVersion);
+    }
     expect((await verifyAudit(app.store.audit, app.auditPublicKey, auditClaimCheckers(app.config))).ok).toBe(
       true,
     );
