@@ -39,12 +39,15 @@ export interface App {
 export interface AppOptions {
   configPath: string;
   verbose?: boolean;
+  /** Log level when the config sets none (CLI: warn; nhi serve: info). */
+  defaultLogLevel?: string;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
 }
 
-export function createLoggerFor(config: Config, verbose: boolean): Logger {
-  const level = verbose ? 'debug' : config.log.level;
+export function createLoggerFor(config: Config, verbose: boolean, defaultLevel = 'warn'): Logger {
+  // Interactive commands keep stderr quiet unless asked; a daemon (nhi serve) logs at info.
+  const level = verbose ? 'debug' : (config.log.level ?? defaultLevel);
   const destination = config.log.file
     ? pino.destination({ dest: configRelative(config, config.log.file), sync: true, mkdir: true })
     : undefined;
@@ -54,7 +57,7 @@ export function createLoggerFor(config: Config, verbose: boolean): Logger {
 export function createApp(opts: AppOptions): App {
   const config = loadConfig(opts.configPath, opts.env ?? process.env);
   const now = opts.now ?? (() => new Date());
-  const logger = createLoggerFor(config, opts.verbose ?? false);
+  const logger = createLoggerFor(config, opts.verbose ?? false, opts.defaultLogLevel);
   const privateKey = privateKeyFromPem(config.keys.auditSigning, 'keys.auditSigning');
   const auditPublicKey = config.keys.auditPublicKey
     ? publicKeyFrom(config.keys.auditPublicKey, config.baseDir, 'keys.auditPublicKey')

@@ -17,7 +17,7 @@ export interface CliContext {
   printJson(value: unknown): void;
   /** Human progress on a TTY only; silent with --json or when stdout is piped. */
   progress(text: string): void;
-  withApp<T>(fn: (app: App) => Promise<T>): Promise<T>;
+  withApp<T>(fn: (app: App) => Promise<T>, opts?: { defaultLogLevel?: string }): Promise<T>;
 }
 
 export interface CliIo {
@@ -37,8 +37,13 @@ export function contextFor(command: Command, io: CliIo): CliContext {
     progress: (text) => {
       if (!globals.json && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${text}`);
     },
-    async withApp(fn) {
-      const app = createApp({ configPath, verbose: globals.verbose ?? false, env: io.env });
+    async withApp(fn, opts = {}) {
+      const app = createApp({
+        configPath,
+        verbose: globals.verbose ?? false,
+        env: io.env,
+        ...(opts.defaultLogLevel ? { defaultLogLevel: opts.defaultLogLevel } : {}),
+      });
       try {
         return await fn(app);
       } finally {

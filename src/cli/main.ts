@@ -12,7 +12,8 @@ for (const stream of [process.stdout, process.stderr]) {
 // The AWS SDK warns on every start that future releases need Node 22; that is for us, not for users.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
-  if (warning.name === 'NodeVersionSupportWarning') return;
+  if (warning.name === 'NodeVersionSupportWarning' || warning.message.includes('NodeVersionSupportWarning'))
+    return;
   process.stderr.write(`${warning.name}: ${warning.message}\n`);
 });
 

@@ -151,11 +151,12 @@ export const writtenConfigSchema = z
       .strict(),
     log: z
       .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Unset: warn for interactive commands, info for `nhi serve`. */
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
         file: z.string().optional(),
       })
       .strict()
-      .default({ level: 'info' }),
+      .default({}),
     providers: z.record(name, providerInstanceSchema).refine((p) => Object.keys(p).length > 0, {
       message: 'expected at least one provider instance',
     }),

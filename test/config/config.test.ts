@@ -71,7 +71,7 @@ describe('config', () => {
       delete raw[key];
     const config = parse(raw);
     expect(config.state).toEqual({ driver: 'sqlite', path: './nhi-state.db' });
-    expect(config.log.level).toBe('info');
+    expect(config.log.level).toBeUndefined(); // warn for commands, info for nhi serve (src/app.ts)
     expect(config.policy.requestTtlHours).toBe(24);
     expect(config.policy.privileged).toMatchObject({
       quorum: 2,

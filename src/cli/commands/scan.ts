@@ -165,7 +165,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = contextFor(cmd, io);
-      await ctx.withApp((app) => serve(app));
+      await ctx.withApp((app) => serve(app), { defaultLogLevel: 'info' });
       // The store is closed and the scan checkpointed. A provider call still in flight on a
       // socket (aborted scans do not wait for it) must not keep the process alive.
       setTimeout(() => process.exit(process.exitCode ?? 0), 3_000).unref();
