@@ -64,14 +64,7 @@ describe('revoke-then-reissue execution', () => {
 
   it('refuses when the live state drifted from the approved plan (a new version appeared), changing nothing', async () => {
     const h = createHarness();
-    const ref = h.provider.seed('svc/drift', 'first', { owner: 'alice' });
-    const req = await createRequest(h.deps, {
-      ref,
-      runbookId: 'aws-secret-recovery',
-      reason: 'r',
-      requester: 'carol',
-    });
-    await h.approve(req.id, 'alice');
+    const req = { id: await h.approvedRequest('svc/drift') };
     h.provider.addVersion('svc/drift', 'sneaky-new-version');
     const err = await startRun(h.deps, { requestId: req.id, executor: 'carol' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PolicyError);
@@ -82,14 +75,7 @@ describe('revoke-then-reissue execution', () => {
 
   it('does not call the provider when the intent audit entry cannot be written (fail closed)', async () => {
     const h = createHarness();
-    const ref = h.provider.seed('svc/audit', 'v', { owner: 'alice' });
-    const req = await createRequest(h.deps, {
-      ref,
-      runbookId: 'aws-secret-recovery',
-      reason: 'r',
-      requester: 'carol',
-    });
-    await h.approve(req.id, 'alice');
+    const req = { id: await h.approvedRequest('svc/audit') };
     const realAppend = h.store.audit.append.bind(h.store.audit);
     (h.store.audit as AuditArea).append = async (entry) => {
       if (entry.type === 'step.intent') throw new Error('disk full');
@@ -104,14 +90,7 @@ describe('revoke-then-reissue execution', () => {
 
   it('a lost reissue response creates no duplicate: the retry finds the first issue by its idempotency key', async () => {
     const h = createHarness();
-    const ref = h.provider.seed('svc/lost', 'v', { owner: 'alice' });
-    const req = await createRequest(h.deps, {
-      ref,
-      runbookId: 'aws-secret-recovery',
-      reason: 'r',
-      requester: 'carol',
-    });
-    await h.approve(req.id, 'alice');
+    const req = { id: await h.approvedRequest('svc/lost') };
     process.env.NHI_LOSE_RESPONSE = 'reissue';
     try {
       const run = await startRun(h.deps, { requestId: req.id, executor: 'carol' });
@@ -128,14 +107,7 @@ describe('revoke-then-reissue execution', () => {
 
   it('a reissue that keeps failing escalates to needs-attention and never re-enables the revoked version; resume finishes it', async () => {
     const h = createHarness();
-    const ref = h.provider.seed('svc/fail', 'old', { owner: 'alice' });
-    const req = await createRequest(h.deps, {
-      ref,
-      runbookId: 'aws-secret-recovery',
-      reason: 'r',
-      requester: 'carol',
-    });
-    await h.approve(req.id, 'alice');
+    const req = { id: await h.approvedRequest('svc/fail') };
     h.provider.failReissue = 3;
     const run = await startRun(h.deps, { requestId: req.id, executor: 'carol' });
     expect(run.status).toBe('needs-attention');
@@ -149,14 +121,7 @@ describe('revoke-then-reissue execution', () => {
 
   it('a failed verify in revoke-then-reissue leaves the old credential revoked and needs attention', async () => {
     const h = createHarness();
-    const ref = h.provider.seed('svc/verify', 'old', { owner: 'alice' });
-    const req = await createRequest(h.deps, {
-      ref,
-      runbookId: 'aws-secret-recovery',
-      reason: 'r',
-      requester: 'carol',
-    });
-    await h.approve(req.id, 'alice');
+    const req = { id: await h.approvedRequest('svc/verify') };
     h.provider.failVerify = true;
     const run = await startRun(h.deps, { requestId: req.id, executor: 'carol' });
     expect(run.status).toBe('needs-attention');
@@ -166,19 +131,12 @@ describe('revoke-then-reissue execution', () => {
 
   it('a failed verify in reissue-then-revoke removes the unverified new version and never touches the old one', async () => {
     const h = createHarness();
-    const ref = h.provider.seed('svc/rotate', 'old', { owner: 'alice' });
-    const req = await createRequest(h.deps, {
-      ref,
-      runbookId: 'aws-secret-rotation',
-      reason: 'quarterly',
-      requester: 'carol',
-    });
-    await h.approve(req.id, 'alice');
+    const req = { id: await h.approvedRequest('svc/rotate', 'aws-secret-rotation') };
     h.provider.failVerify = true;
     const run = await startRun(h.deps, { requestId: req.id, executor: 'carol' });
     expect(run.status).toBe('failed');
     expect(h.provider.calls).toContain('discard');
     expect(h.provider.calls).not.toContain('revoke');
-    expect(h.provider.live('svc/rotate').map((v) => v.value)).toEqual(['old']);
+    expect(h.provider.live('svc/rotate').map((v) => v.value)).toEqual(['old-svc/rotate']);
   });
 });

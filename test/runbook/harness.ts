@@ -12,6 +12,7 @@ import { createMemoryLogger } from '../../src/log.js';
 import { createNotifier } from '../../src/notify/notifier.js';
 import type { EngineDeps } from '../../src/runbook/engine.js';
 import { loadRunbooksFrom, shippedRunbookDir } from '../../src/runbook/load.js';
+import { createRequest } from '../../src/runbook/requests.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeProvider } from './fake-provider.js';
@@ -24,6 +25,8 @@ export interface Harness {
   auditPublicKey: KeyObject;
   config: Config;
   approve(requestId: string, principal: string): Promise<void>;
+  /** Seed `name` owned by alice, file a request as carol for `runbook`, approve it as alice. */
+  approvedRequest(name: string, runbook?: string): Promise<string>;
   logs(): string;
 }
 
@@ -99,6 +102,12 @@ export function createHarness(opts: { holdMinutes?: number } = {}): Harness {
     auditPublicKey: audit.publicKey,
     config,
     logs: memory.lines,
+    async approvedRequest(name, runbook = 'aws-secret-recovery') {
+      const ref = provider.seed(name, `old-${name}`, { owner: 'alice' });
+      const req = await createRequest(deps, { ref, runbookId: runbook, reason: 'r', requester: 'carol' });
+      await this.approve(req.id, 'alice');
+      return req.id;
+    },
     async approve(requestId, principal) {
       await recordDecision(
         { store, audit: auditLog, config, notifier, registry },
