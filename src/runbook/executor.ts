@@ -14,6 +14,7 @@ import { DEFAULT_RETRY, withRetry } from '../lib/retry.js';
 import type { RunRecord, StepRecord } from '../store/types.js';
 import type { EngineDeps } from './engine.js';
 import type { RunFacts } from './facts.js';
+import { failStep, failVerify } from './failure.js';
 import { completingStepIndex, lineageFor } from './lineage.js';
 import type { Plan, PlannedStep } from './plan.js';
 import { planTarget } from './planning.js';
@@ -225,116 +226,4 @@ async function refuseOnDrift(
     });
   });
   throw new PolicyError('digest-drift', message);
-}
-
-/**
- * A step failed after its final attempt. In revoke-then-reissue, once anything was revoked
- * the run needs a human: it is never rolled back by re-enabling the old credential.
- */
-async function failStep(
-  deps: EngineDeps,
-  run: RunRecord,
-  plan: Plan,
-  base: StepRecord,
-  error: unknown,
-): Promise<RunRecord> {
-  if (error instanceof PolicyError) throw error;
-  const message = error instanceof Error ? error.message : String(error);
-  const facts = (await deps.store.runs.get(run.id))?.facts as RunFacts | undefined;
-  const revokedSomething = (facts?.revoked?.length ?? 0) > 0 || base.type === 'revoke';
-  const status = revokedSomething ? 'needs-attention' : 'failed';
-  await deps.store.transaction(async (tx) => {
-    const at = deps.now().toISOString();
-    await tx.runs.upsertStep({
-      ...base,
-      status: 'failed',
-      attempts: base.attempts + 1,
-      outcome: { error: message },
-      updatedAt: at,
-    });
-    await tx.runs.update(run.id, { status, error: `step ${base.stepId} failed: ${message}` });
-    await tx.requests.update(run.requestId, { status, updatedAt: at });
-    await deps.audit.record(tx.audit, {
-      type: `run.${status}`,
-      actor: run.executor,
-      subject: run.id,
-      data: { stepId: base.stepId, error: message },
-    });
-    await deps.audit.checkpoint(tx.audit);
-  });
-  await alert(deps, run, plan, status, `step ${base.stepId} failed: ${message}`);
-  if (error instanceof NhiError && error.code === 'audit') throw error;
-  return (await deps.store.runs.get(run.id)) as RunRecord;
-}
-
-/** The new credential did not verify. */
-async function failVerify(
-  deps: EngineDeps,
-  run: RunRecord,
-  plan: Plan,
-  base: StepRecord,
-  outcome: Record<string, unknown>,
-): Promise<RunRecord> {
-  const facts = (await deps.store.runs.get(run.id))?.facts as RunFacts;
-  const issued = (outcome.versionId as string | undefined) ?? facts?.issued?.versionId;
-  let status: RunRecord['status'] = 'needs-attention';
-  let note = 'new credential did not verify; the old one stays revoked (never re-enabled automatically)';
-  if (plan.runbook.order === 'reissue-then-revoke') {
-    const provider = await deps.provider(parseRef(plan.ref).instance);
-    const runFacts = (await deps.store.runs.get(run.id))?.facts as RunFacts;
-    if (provider.discard && runFacts.issued) {
-      await provider.discard(parseRef(plan.ref), runFacts.issued, {
-        runId: run.id,
-        stepId: base.stepId,
-        idempotencyKey: `${run.id}:${base.stepId}:discard`,
-        fingerprint: deps.fingerprint,
-        logger: deps.logger,
-        params: {},
-      });
-    }
-    status = 'failed';
-    note = `new version ${issued} did not verify and was removed; the old credential was not touched`;
-  }
-  await deps.store.transaction(async (tx) => {
-    const at = deps.now().toISOString();
-    await tx.runs.upsertStep({
-      ...base,
-      status: 'failed',
-      attempts: base.attempts + 1,
-      outcome: { ...outcome, note },
-      updatedAt: at,
-    });
-    await tx.runs.update(run.id, { status, error: note });
-    await tx.requests.update(run.requestId, { status, updatedAt: at });
-    await deps.audit.record(tx.audit, {
-      type: `run.${status}`,
-      actor: run.executor,
-      subject: run.id,
-      data: { stepId: base.stepId, note, issued: issued ?? null },
-    });
-    await deps.audit.checkpoint(tx.audit);
-  });
-  await alert(deps, run, plan, status, note);
-  return (await deps.store.runs.get(run.id)) as RunRecord;
-}
-
-async function alert(
-  deps: EngineDeps,
-  run: RunRecord,
-  plan: Plan,
-  status: string,
-  summary: string,
-): Promise<void> {
-  const targets = [
-    ...deps.config.policy.securityAlert,
-    ...deps.config.policy[plan.policy.tier].alert,
-    ...Object.keys(deps.config.notify),
-  ];
-  await deps.notifier.notify(targets, {
-    event: `run.${status}`,
-    severity: status === 'needs-attention' ? 'critical' : 'high',
-    subject: run.id,
-    summary: `${plan.ref}: ${summary}. Inspect with: nhi status ${run.id}; continue with: nhi resume ${run.id}`,
-    data: { ref: plan.ref, runId: run.id, requestId: run.requestId, status },
-  });
 }
