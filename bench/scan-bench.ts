@@ -118,7 +118,11 @@ function runChild(profile: string, n: number): ChildResult | { profile: string; 
     const out = execFileSync(process.execPath, ['--expose-gc', self, '--child', profile, String(n)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+      env: {
+        ...process.env,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
     });
     const line = out.trim().split('\n').at(-1) ?? '{}';
     return JSON.parse(line);

@@ -9,13 +9,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// The AWS SDK warns on every start that future releases need Node 22; that is for us, not for users.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name === 'NodeVersionSupportWarning' || warning.message.includes('NodeVersionSupportWarning'))
-    return;
-  process.stderr.write(`${warning.name}: ${warning.message}\n`);
-});
+// The AWS SDK warns on every start that its 2027 releases need Node 22: a note for us, not for users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
