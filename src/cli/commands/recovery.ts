@@ -8,6 +8,17 @@ import type { RunRecord } from '../../store/types.js';
 import { type CliContext, type CliIo, contextFor } from '../context.js';
 import { printStatus } from './status.js';
 
+/**
+ * Ctrl-C during a run: the executor's checkpoints make stopping anywhere safe, so say how
+ * to continue instead of leaving the user guessing.
+ */
+function onInterrupt(io: CliIo, hint: string): void {
+  process.once('SIGINT', () => {
+    io.stderr.write(`\ninterrupted: ${hint}\n`);
+    process.exit(130);
+  });
+}
+
 function reportRun(ctx: CliContext, run: RunRecord): void {
   if (ctx.globals.json) {
     ctx.printJson(run);
@@ -94,6 +105,10 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
       if (opts.reason !== undefined && !opts.breakGlass)
         throw new UsageError('--reason is only used with --break-glass');
       await ctx.withApp(async (app) => {
+        onInterrupt(
+          io,
+          `every step is committed before and after it runs; see nhi status ${id}, then nhi resume <run-id>`,
+        );
         const run = await startRun(app.engine(), {
           requestId: id,
           executor: opts.as,
@@ -116,6 +131,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
     .action(async (id: string, opts: { as: string }, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       await ctx.withApp(async (app) => {
+        onInterrupt(io, `progress is committed step by step; run nhi resume ${id} again to continue`);
         const run = await resumeRun(app.engine(), id, opts.as);
         reportRun(ctx, run);
         if (run.status !== 'completed') cmd.parent?.setOptionValue('exitCode', 1);
