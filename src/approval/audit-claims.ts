@@ -2,26 +2,35 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { keyIdOf } from '../audit/keys.js';
 import type { EntryChecker } from '../audit/verify.js';
 import type { ParsedConfig } from '../config/schema.js';
-import type { AuditEntry } from '../store/types.js';
-import { approvalPayload, verifyProofWithKey } from './proof.js';
+import type { AuditEntry, DecisionPurpose } from '../store/types.js';
+import { approvalPayload, REVIEW_PURPOSE, verifyProofWithKey } from './proof.js';
 import { createOwnerRegistry, type OwnerRegistry } from './registry.js';
 
 /**
  * Audit entry types whose claims `nhi audit verify` re-checks offline, by type.
- * `approval.recorded` carries its own proof and the signer's public key, so it can be
- * re-verified from the entry alone, years later; while the principal is still registered,
- * the key must also be the registered one (an entry cannot bring its own key).
+ * `approval.recorded` (and `review.recorded`, a retrospective review of a break-glass run)
+ * carries its own proof and the signer's public key, so it can be re-verified from the
+ * entry alone, years later; while the principal is still registered, the key must also be
+ * the registered one (an entry cannot bring its own key). The purpose comes from the entry
+ * type, not its data: a review's signature never verifies as an approval, nor the reverse.
  * `baseDir` resolves `file:` public keys; the app passes its loaded Config.
  */
 export function auditClaimCheckers(
   config: ParsedConfig & { baseDir?: string },
 ): Record<string, EntryChecker> {
   const registry = createOwnerRegistry(config.owners, config.baseDir ?? process.cwd());
-  return { 'approval.recorded': approvalRecordedChecker(registry) };
+  return {
+    'approval.recorded': approvalRecordedChecker(registry),
+    'review.recorded': reviewRecordedChecker(registry),
+  };
 }
 
 export function approvalRecordedChecker(registry: OwnerRegistry): EntryChecker {
   return (entry) => checkApprovalEntry(entry, registry);
+}
+
+export function reviewRecordedChecker(registry: OwnerRegistry): EntryChecker {
+  return (entry) => checkApprovalEntry(entry, registry, REVIEW_PURPOSE);
 }
 
 function str(data: Record<string, unknown>, key: string): string | undefined {
@@ -29,7 +38,11 @@ function str(data: Record<string, unknown>, key: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-export function checkApprovalEntry(entry: AuditEntry, registry: OwnerRegistry): string | undefined {
+export function checkApprovalEntry(
+  entry: AuditEntry,
+  registry: OwnerRegistry,
+  purpose?: DecisionPurpose,
+): string | undefined {
   const d = entry.data;
   const requestId = str(d, 'requestId');
   const principal = str(d, 'principal');
@@ -61,7 +74,17 @@ export function checkApprovalEntry(entry: AuditEntry, registry: OwnerRegistry): 
   if (registered && registered.keyId !== keyIdOf(key)) {
     return `approval by ${principal}: recorded key ${keyIdOf(key)} is not ${principal}'s registered key ${registered.keyId}`;
   }
-  const expected = approvalPayload({ requestId, planDigest, decision, expiresAt, principal });
+  if (purpose !== undefined && d.purpose !== purpose) {
+    return `review entry by ${principal} on ${requestId} does not name purpose ${purpose}`;
+  }
+  const expected = approvalPayload({
+    requestId,
+    planDigest,
+    decision,
+    expiresAt,
+    principal,
+    ...(purpose ? { purpose } : {}),
+  });
   const check = verifyProofWithKey(d.proof, expected, key);
   if (!check.ok) return `approval by ${principal} on ${requestId}: ${check.reason}`;
   return undefined;

@@ -7,8 +7,14 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { keyIdOf, signBytes, verifyBytes } from '../audit/keys.js';
 import { canonicalJson } from '../lib/canonical.js';
-import type { Decision } from '../store/types.js';
+import type { Decision, DecisionPurpose } from '../store/types.js';
 import type { OwnerRegistry } from './registry.js';
+
+/**
+ * A decision taken after the fact on a break-glass run (endorse or dispute it). Signed into
+ * the payload, so a review can never count as a pre-run approval, nor an approval as a review.
+ */
+export const REVIEW_PURPOSE: DecisionPurpose = 'retrospective-review';
 
 /** What an owner signs: the request, the exact plan (by digest), the decision and how long it stands. */
 export interface ApprovalPayload {
@@ -18,6 +24,8 @@ export interface ApprovalPayload {
   decision: Decision;
   expiresAt: string;
   principal: string;
+  /** Absent for a pre-run approval (the payload of every approval signed so far); set for a review. */
+  purpose?: DecisionPurpose;
 }
 
 export interface Ed25519Proof {
@@ -47,7 +55,13 @@ export function approvalPayload(fields: Omit<ApprovalPayload, 'kind'>): Approval
     decision: fields.decision,
     expiresAt: fields.expiresAt,
     principal: fields.principal,
+    ...(fields.purpose === REVIEW_PURPOSE ? { purpose: REVIEW_PURPOSE } : {}),
   };
+}
+
+/** "pre-run approval" or "retrospective review", for messages. */
+export function purposeLabel(purpose: DecisionPurpose | undefined): string {
+  return purpose === REVIEW_PURPOSE ? 'retrospective review' : 'pre-run approval';
 }
 
 export function payloadText(payload: ApprovalPayload): string {
@@ -97,6 +111,7 @@ export function parseSignedPayload(text: string): ApprovalPayload | undefined {
     if (typeof p[f] !== 'string') return undefined;
   }
   if (p.decision !== 'approve' && p.decision !== 'deny') return undefined;
+  if (p.purpose !== undefined && p.purpose !== REVIEW_PURPOSE) return undefined;
   const payload = approvalPayload(p as unknown as ApprovalPayload);
   // Extra members or a non-canonical encoding: not something nhi produced.
   return payloadText(payload) === text ? payload : undefined;
@@ -166,6 +181,13 @@ function compareSigned(
       ok: false,
       rule: 'bad-signature',
       reason: `the signature was made for request ${signed.requestId}, not ${expected.requestId} (replayed approval)`,
+    };
+  }
+  if (signed.purpose !== expected.purpose) {
+    return {
+      ok: false,
+      rule: 'bad-signature',
+      reason: `the signature is a ${purposeLabel(signed.purpose)}, not a ${purposeLabel(expected.purpose)} (replayed decision)`,
     };
   }
   if (signed.principal !== expected.principal) {

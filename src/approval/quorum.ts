@@ -6,7 +6,7 @@
  */
 import type { ParsedConfig, TierPolicy } from '../config/schema.js';
 import type { ApprovalRecord, RecoveryRequest } from '../store/types.js';
-import { approvalPayload, verifyProof } from './proof.js';
+import { approvalPayload, REVIEW_PURPOSE, verifyProof } from './proof.js';
 import type { OwnerRegistry } from './registry.js';
 
 export type IgnoredRule =
@@ -80,12 +80,16 @@ export function evaluateApprovals(input: {
       decision: a.decision,
       expiresAt: a.expiresAt,
       principal: a.principal,
+      ...(a.purpose ? { purpose: a.purpose } : {}),
     });
     const check = verifyProof(a.proof, expected, registry);
     if (!check.ok) {
       ignore(check.rule, check.reason);
       continue;
     }
+    // A retrospective review of a break-glass run is not a pre-run decision: it never counts.
+    // (Its purpose is signed: a row relabelled either way fails the check above.)
+    if (a.purpose === REVIEW_PURPOSE) continue;
     if (a.planDigest !== request.planDigest) {
       ignore(
         'digest-mismatch',

@@ -43,12 +43,35 @@ export interface RecoveryRequest {
   status: RequestStatus;
   createdAt: string;
   expiresAt: string;
-  /** Set when a break-glass run skipped approval; cleared by a retrospective owner review. */
+  /**
+   * Set when a break-glass run skipped approval; cleared when an owner endorses the run
+   * (`nhi approve` after the fact). A dispute (`nhi deny` after the fact) leaves it set.
+   */
   reviewRequired: boolean;
+  /** The retrospective owner review of the break-glass run, once one is recorded (the latest stands). */
+  review?: RetrospectiveReview;
   updatedAt: string;
 }
 
+export type ReviewOutcome = 'endorsed' | 'disputed';
+
+export interface RetrospectiveReview {
+  outcome: ReviewOutcome;
+  /** The owner who signed the review. */
+  principal: string;
+  at: string;
+  /** The ApprovalRecord (purpose 'retrospective-review') holding the signed proof. */
+  approvalId: string;
+  /** The break-glass run reviewed, and who executed it. */
+  runId: string;
+  executor: string;
+  comment?: string;
+}
+
 export type Decision = 'approve' | 'deny';
+
+/** What a signed decision is for; absent = a pre-run approval or deny. */
+export type DecisionPurpose = 'retrospective-review';
 
 export interface ApprovalRecord {
   id: string;
@@ -59,6 +82,11 @@ export interface ApprovalRecord {
   createdAt: string;
   expiresAt: string;
   comment?: string;
+  /**
+   * 'retrospective-review': an owner's signed review of a break-glass run after the fact,
+   * never counted toward a quorum. Absent for a pre-run decision. The purpose is signed.
+   */
+  purpose?: DecisionPurpose;
   /** The proof that this principal decided: method + method-specific fields (e.g. ed25519 signature). */
   proof: Record<string, unknown>;
 }

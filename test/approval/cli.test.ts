@@ -142,3 +142,69 @@ describe('nhi approve / nhi deny', () => {
     expect(await auditEntries()).toHaveLength(0);
   });
 });
+
+describe('nhi approve / nhi deny after a break-glass run: the retrospective review', () => {
+  let bg: RecoveryRequest;
+  const runId = 'run_break-glass-1';
+  beforeEach(async () => {
+    const now = new Date();
+    bg = requestFixture({
+      owners: ['alice', 'bob', 'sec'],
+      status: 'completed',
+      reviewRequired: true,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+    });
+    const store = openSqliteStore(dbPath());
+    await store.requests.insert(bg);
+    await store.runs.insert({
+      id: runId,
+      requestId: bg.id,
+      executor: 'sec',
+      status: 'completed',
+      breakGlass: true,
+      breakGlassReason: 'INC-43',
+      startedAt: now.toISOString(),
+      finishedAt: now.toISOString(),
+      facts: {},
+    });
+    await store.close();
+  });
+
+  it('status shows the pending review; the executor is refused (exit 3); an owner endorses (exit 0)', async () => {
+    expect((await nhi('status')).stdout).toMatch(/break-glass: REVIEW pending/);
+    const executor = await nhi('approve', bg.id, '--as', 'sec', '--key', files.keys.sec!.keyPath);
+    expect(executor.code).toBe(3);
+    expect(executor.stderr).toMatch(/refused \(break-glass-executor\)/);
+
+    const r = await nhi('approve', bg.id, '--as', 'alice', '--key', files.keys.alice!.keyPath);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^break-glass run ${runId} \\(by sec\\) endorsed by alice`));
+    expect((await nhi('status')).stdout).toMatch(/break-glass endorsed by alice/);
+    const detail = await nhi('status', bg.id);
+    expect(detail.stdout).toMatch(
+      new RegExp(`request ${bg.id}: completed  \\[break-glass endorsed by alice at `),
+    );
+    expect(detail.stdout).toMatch(/review: break-glass endorsed by alice/);
+
+    const verify = await nhi('audit', 'verify');
+    expect(verify.code).toBe(0);
+    const types = (await auditEntries()).map((e) => e.type);
+    expect(types).toContain('review.recorded');
+  });
+
+  it('a dispute exits 0, is shown by status, and a later endorsement exits 3', async () => {
+    const r = await nhi('--json', 'deny', bg.id, '--as', 'bob', '--key', files.keys.bob!.keyPath);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      requestStatus: 'completed',
+      review: { outcome: 'disputed', principal: 'bob', runId, executor: 'sec' },
+      approval: { purpose: 'retrospective-review' },
+    });
+    expect((await nhi('status')).stdout).toMatch(/break-glass DISPUTED by bob/);
+    const later = await nhi('approve', bg.id, '--as', 'alice', '--key', files.keys.alice!.keyPath);
+    expect(later.code).toBe(3);
+    expect(later.stderr).toMatch(/refused \(already-reviewed\)/);
+  });
+});

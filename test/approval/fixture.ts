@@ -16,7 +16,13 @@ import { canonicalDigest } from '../../src/lib/canonical.js';
 import type { Notifier, NotifyEvent, NotifyOutcome } from '../../src/notify/notifier.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
-import type { ApprovalRecord, AuditEntry, Decision, RecoveryRequest } from '../../src/store/types.js';
+import type {
+  ApprovalRecord,
+  AuditEntry,
+  Decision,
+  DecisionPurpose,
+  RecoveryRequest,
+} from '../../src/store/types.js';
 
 export const T0 = new Date('2030-01-01T00:00:00.000Z');
 export const minutes = (n: number, from: Date = T0) => new Date(from.getTime() + n * 60_000);
@@ -247,7 +253,14 @@ export function makeWorld(over: Record<string, unknown> = {}): World {
 /** A proof signed outside recordDecision, e.g. to replay or forge. */
 export function signedProof(
   key: KeyObject,
-  fields: { requestId: string; planDigest: string; decision: Decision; expiresAt: string; principal: string },
+  fields: {
+    requestId: string;
+    planDigest: string;
+    decision: Decision;
+    expiresAt: string;
+    principal: string;
+    purpose?: DecisionPurpose;
+  },
 ) {
   return signDecision(key, { kind: 'nhi-approval', ...fields });
 }

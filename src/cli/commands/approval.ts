@@ -20,7 +20,8 @@ export function registerApprovalCommands(program: Command, io: CliIo): void {
     program
       .command(decision)
       .description(
-        `${decision} a request: sign (requestId, planDigest, decision, expiresAt) with your Ed25519 key`,
+        `${decision} a request: sign (requestId, planDigest, decision, expiresAt) with your Ed25519 key; ` +
+          `after a break-glass run, ${decision === 'approve' ? 'endorse' : 'dispute'} it (retrospective review)`,
       )
       .argument('<request-id>', 'request id')
       .requiredOption('--as <principal>', 'owner principal deciding')
@@ -30,6 +31,9 @@ export function registerApprovalCommands(program: Command, io: CliIo): void {
       .addHelpText(
         'after',
         `\nExit 3 when refused by policy (self-approval, not an owner, wrong key, plan changed, expired, duplicate).\n` +
+          `\nOn a request run by break-glass, this records your retrospective review instead (signed with\n` +
+          `purpose "retrospective-review"): approve endorses the run, deny disputes it and alerts security.\n` +
+          `The break-glass executor and the requester cannot review.\n` +
           `\nExample:\n  nhi ${decision} req_01H... --as alice --key ~/.nhi/alice.key --digest sha256:...`,
       )
       .action(async (requestId: string, opts: DecisionOptions, cmd: Command) => {
@@ -94,6 +98,19 @@ export function describeOutcome(
   o: DecisionOutcome,
 ): string[] {
   const lines: string[] = [];
+  if (o.review) {
+    const r = o.review;
+    lines.push(
+      r.outcome === 'endorsed'
+        ? `break-glass run ${r.runId} (by ${r.executor}) endorsed by ${principal}; request ${requestId} no longer needs review`
+        : `break-glass run ${r.runId} (by ${r.executor}) DISPUTED by ${principal}; security has been alerted`,
+    );
+    lines.push(
+      `  plan ${o.approval.planDigest}, ${o.tier} tier, review ${o.approval.id}, audit seq ${o.auditSeq}`,
+    );
+    lines.push(...notifyNotes(o));
+    return lines;
+  }
   if (decision === 'deny') {
     lines.push(`denied by ${principal}; request ${requestId} is closed (${o.requestStatus})`);
   } else {
@@ -114,9 +131,14 @@ export function describeOutcome(
       `  run it with: nhi run ${requestId} --as <executor>${o.tier === 'privileged' ? ' (not one of the approvers)' : ''}`,
     );
   }
-  for (const n of o.notified.filter((x) => x.status !== 'delivered')) {
-    lines.push(`  note: notification to ${n.target} ${n.status}${n.error ? ` (${n.error})` : ''}`);
-  }
+  lines.push(...notifyNotes(o));
+  return lines;
+}
+
+function notifyNotes(o: DecisionOutcome): string[] {
+  const lines = o.notified
+    .filter((x) => x.status !== 'delivered')
+    .map((n) => `  note: notification to ${n.target} ${n.status}${n.error ? ` (${n.error})` : ''}`);
   if (o.notifyError) lines.push(`  note: notifications failed: ${o.notifyError}`);
   return lines;
 }

@@ -1,6 +1,7 @@
 import type { App } from '../../app.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { renderTable } from '../../lib/text.js';
+import type { RecoveryRequest } from '../../store/types.js';
 import type { CliContext } from '../context.js';
 
 /** `nhi status [id]`: requests, runs, approvals, holds, break-glass reviews, failed deliveries. */
@@ -14,7 +15,9 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
     const rows = [];
     for (const r of requests) {
       const approvals = await store.approvals.forRequest(r.id);
-      const approved = new Set(approvals.filter((a) => a.decision === 'approve').map((a) => a.principal));
+      const approved = new Set(
+        approvals.filter((a) => a.decision === 'approve' && !a.purpose).map((a) => a.principal),
+      );
       rows.push([
         r.id,
         r.ref,
@@ -22,7 +25,7 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
         r.status,
         `${approved.size}/${(r.plan as { policy?: { quorum?: number } }).policy?.quorum ?? '?'}`,
         r.requester,
-        r.reviewRequired ? 'REVIEW (break-glass)' : '',
+        reviewNote(r) ?? '',
       ]);
     }
     ctx.print(
@@ -68,9 +71,8 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
   );
   if (ctx.globals.json)
     return ctx.printJson({ request: req, approvals, runs, steps, failedDeliveries: deliveries });
-  ctx.print(
-    `request ${req.id}: ${req.status}${req.reviewRequired ? '  [needs retrospective owner review: break-glass]' : ''}`,
-  );
+  const note = reviewNote(req, true);
+  ctx.print(`request ${req.id}: ${req.status}${note ? `  [${note}]` : ''}`);
   ctx.print(`  ref ${req.ref}  runbook ${req.runbookId}  tier ${req.tier}`);
   ctx.print(`  requester ${req.requester}: ${req.reason}`);
   ctx.print(
@@ -79,7 +81,9 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
   ctx.print(`  plan digest ${req.planDigest}`);
   for (const a of approvals)
     ctx.print(
-      `  ${a.decision} by ${a.principal} at ${a.createdAt} (valid until ${a.expiresAt})${a.comment ? `: ${a.comment}` : ''}`,
+      a.purpose
+        ? `  review: break-glass ${a.decision === 'approve' ? 'endorsed' : 'DISPUTED'} by ${a.principal} at ${a.createdAt}${a.comment ? `: ${a.comment}` : ''}`
+        : `  ${a.decision} by ${a.principal} at ${a.createdAt} (valid until ${a.expiresAt})${a.comment ? `: ${a.comment}` : ''}`,
     );
   for (const r of runs) {
     ctx.print(
@@ -92,4 +96,15 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
   }
   for (const d of deliveries)
     ctx.print(`  notification to ${d.target} FAILED after ${d.attempts} attempt(s): ${d.lastError ?? ''}`);
+}
+
+/** The retrospective review state of a break-glass request: pending, endorsed by X, or disputed by X. */
+export function reviewNote(r: RecoveryRequest, long = false): string | undefined {
+  if (r.review?.outcome === 'disputed')
+    return `break-glass DISPUTED by ${r.review.principal}${long ? ` at ${r.review.at}` : ''}`;
+  if (r.reviewRequired)
+    return long ? 'needs retrospective owner review: break-glass' : 'break-glass: REVIEW pending';
+  if (r.review?.outcome === 'endorsed')
+    return `break-glass endorsed by ${r.review.principal}${long ? ` at ${r.review.at}` : ''}`;
+  return undefined;
 }
