@@ -4,6 +4,7 @@
  * is delivered into a Secrets Manager secret with a ClientRequestToken derived from the
  * idempotency key. The delivery secret's version (id == token) is the proof that a reissue
  * took effect; a key created but never delivered is an orphan and is removed on resume.
+ * Writing and reading the delivery secret is in iam-delivery.ts.
  */
 import {
   CreateAccessKeyCommand,
@@ -13,26 +14,16 @@ import {
   UntagUserCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import {
-  CreateSecretCommand,
-  GetSecretValueCommand,
-  type GetSecretValueCommandOutput,
-  PutSecretValueCommand,
-} from '@aws-sdk/client-secrets-manager';
 import { sha256Hex } from '../../src/lib/canonical.js';
 import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import type { CredentialRef, IssuedCredential, ReissueContext, VerifyResult } from '../../src/provider.js';
-import { type AwsKindContext, awsErrorName, iso, requestToken } from './client.js';
+import { type AwsKindContext, iso, requestToken } from './client.js';
+import { DELIVERY_KIND, deliver, deliverySecretName, parseDelivered, readDelivery } from './iam-delivery.js';
 import { listUserKeys, parseKeyLocator, userTags } from './iam-keys.js';
 
 export const PENDING_TAG = 'nhi-pending-issue';
-const DELIVERY_KIND = 'aws-secretsmanager';
-
-export function deliverySecretName(kc: AwsKindContext, user: string): string {
-  return `${kc.config.iam.deliveryPrefix}${user}`;
-}
 
 function pendingMark(idempotencyKey: string): string {
   return `k=${sha256Hex(idempotencyKey).slice(0, 40)}`;
@@ -46,42 +37,6 @@ export function pendingTagValue(idempotencyKey: string, keyIdsBefore: readonly s
 function parsePending(value: string): { mark: string; before: string[] } {
   const [mark = '', before = ''] = value.split(' before=');
   return { mark, before: before.split('+').filter(Boolean) };
-}
-
-async function readDelivery(
-  kc: AwsKindContext,
-  secretName: string,
-  query: { VersionId?: string; VersionStage?: string },
-) {
-  try {
-    return await kc.caller.call<GetSecretValueCommandOutput>(
-      'smRead',
-      kc.clients.secretsManager,
-      new GetSecretValueCommand({ SecretId: secretName, ...query }),
-      secretName,
-    );
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
-}
-
-function parseDelivered(
-  out: GetSecretValueCommandOutput,
-  secretName: string,
-): { keyId: string; secret: SecretValue } {
-  let parsed: { AccessKeyId?: unknown; SecretAccessKey?: unknown } = {};
-  try {
-    parsed = JSON.parse(out.SecretString ?? '');
-  } catch {
-    // fall through to the error below without echoing the value
-  }
-  if (typeof parsed.AccessKeyId !== 'string' || typeof parsed.SecretAccessKey !== 'string') {
-    throw new ProviderError(
-      `aws delivery secret ${JSON.stringify(secretName)} does not hold an access key pair`,
-    );
-  }
-  return { keyId: parsed.AccessKeyId, secret: new SecretValue(parsed.SecretAccessKey) };
 }
 
 export async function findIssuedIamKey(
@@ -117,53 +72,6 @@ async function removeKey(kc: AwsKindContext, user: string, keyId: string): Promi
     new DeleteAccessKeyCommand({ UserName: user, AccessKeyId: keyId }),
     user,
   );
-}
-
-async function deliver(
-  kc: AwsKindContext,
-  secretName: string,
-  token: string,
-  pair: SecretValue,
-  tags: Record<string, string>,
-): Promise<void> {
-  const sm = kc.clients.secretsManager;
-  const put = () =>
-    kc.caller.call(
-      'smWrite',
-      sm,
-      new PutSecretValueCommand({
-        SecretId: secretName,
-        ClientRequestToken: token,
-        SecretString: pair.reveal(),
-      }),
-      secretName,
-    );
-  try {
-    await put();
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-    // First delivery for this user: create the secret; its first version id is the token.
-    const owners = kc.ownerTagKeys
-      .filter((k) => tags[k] !== undefined)
-      .map((k) => ({ Key: k, Value: tags[k] as string }));
-    try {
-      await kc.caller.call(
-        'smWrite',
-        sm,
-        new CreateSecretCommand({
-          Name: secretName,
-          ClientRequestToken: token,
-          SecretString: pair.reveal(),
-          Description: 'IAM access key pair delivered by nhi-reissue',
-          ...(owners.length > 0 ? { Tags: owners.slice(0, 1) } : {}),
-        }),
-        secretName,
-      );
-    } catch (createErr) {
-      if (awsErrorName(createErr) !== 'ResourceExistsException') throw createErr;
-      await put();
-    }
-  }
 }
 
 export async function reissueIamKey(

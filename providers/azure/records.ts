@@ -2,12 +2,17 @@
  * Turning Key Vault secret properties into IdentityRecords. Pure functions: no I/O.
  */
 import type { DeletedSecret, SecretProperties } from '@azure/keyvault-secrets';
+import { UsageError } from '../../src/lib/errors.js';
 import type { CredentialVersion, IdentityRecord, ReenableEvidence } from '../../src/provider.js';
 
 /** Key Vault object names: 1-127 of [0-9a-zA-Z-]. Anything else from a listing is skipped. */
 export const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 /** Version ids are 32 hex characters in Azure; accept a little more, but never control characters. */
 export const VERSION_ID = /^[0-9a-zA-Z-]{1,64}$/;
+
+export function checkSecretName(name: string): void {
+  if (!SECRET_NAME.test(name)) throw new UsageError(`not a Key Vault secret name: ${JSON.stringify(name)}`);
+}
 
 export const IDEMPOTENCY_TAG = 'nhi-idempotency-key';
 export const RUN_TAG = 'nhi-run';

@@ -2,38 +2,28 @@
  * Kind `secret`: a Key Vault secret, addressed by name in the instance's vault. Revoke disables
  * versions; reissue writes a new version tagged with the idempotency key; discard disables the
  * unverified version (Key Vault cannot delete a single version). See docs/adr/030-033.
+ * Listing and describing are here; the version operations are in secret-versions.ts.
  */
 import type { DeletedSecret, SecretProperties } from '@azure/keyvault-secrets';
 import type { Logger } from 'pino';
 import { mapConcurrent } from '../../src/lib/concurrency.js';
-import { ConflictError, NotFoundError, ProviderError, UsageError } from '../../src/lib/errors.js';
+import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import type { Fingerprinter } from '../../src/lib/fingerprint.js';
-import { sameFingerprint } from '../../src/lib/fingerprint.js';
-import { generateSecret } from '../../src/lib/generator.js';
-import type {
-  IdentityRecord,
-  IssuedCredential,
-  ReissueContext,
-  RevokedVersion,
-  StepContext,
-  VerifyResult,
-} from '../../src/provider.js';
+import type { IdentityRecord } from '../../src/provider.js';
 import { type SecretClientLike, statusOf } from './client.js';
 import { type ReadCall, walkPages } from './paging.js';
 import {
   activeRecord,
+  checkSecretName,
   deletedRecord,
-  IDEMPOTENCY_TAG,
-  iso,
   latestIsAmbiguous,
-  MAX_TAGS,
   type RecordContext,
-  RUN_TAG,
   refOf,
   SECRET_NAME,
   sortNewestFirst,
   VERSION_ID,
 } from './records.js';
+import { createSecretVersionOps } from './secret-versions.js';
 
 export interface SecretKindDeps extends RecordContext {
   client: SecretClientLike;
@@ -49,10 +39,6 @@ export function createSecretKind(d: SecretKindDeps) {
   const { client } = d;
   const walk = <T>(op: string, what: string, open: Parameters<typeof walkPages<T>>[0]) =>
     walkPages<T>(open, { op, what, vaultUrl: client.vaultUrl, logger: d.logger, read: d.read });
-
-  function checkName(name: string): void {
-    if (!SECRET_NAME.test(name)) throw new UsageError(`not a Key Vault secret name: ${JSON.stringify(name)}`);
-  }
 
   async function listVersions(name: string): Promise<SecretProperties[]> {
     const all: SecretProperties[] = [];
@@ -120,7 +106,7 @@ export function createSecretKind(d: SecretKindDeps) {
   }
 
   async function describe(name: string): Promise<IdentityRecord> {
-    checkName(name);
+    checkSecretName(name);
     const active = await describeActive(name);
     if (active) return active;
     try {
@@ -168,161 +154,10 @@ export function createSecretKind(d: SecretKindDeps) {
     }
   }
 
-  async function revoke(
-    name: string,
-    versionIds: readonly string[],
-    ctx: StepContext,
-  ): Promise<RevokedVersion[]> {
-    checkName(name);
-    const mode = ctx.params.mode;
-    if (mode !== undefined && mode !== 'disable') {
-      throw new UsageError(`azure secrets support revoke mode "disable" only, not ${JSON.stringify(mode)}`);
-    }
-    const sorted = await loadLive(name, 'its versions cannot be disabled until it is recovered (or purged)');
-    const rec = activeRecord(d, name, sorted);
-    const byId = new Map(sorted.map((p) => [p.version as string, p]));
-    const out: RevokedVersion[] = [];
-    for (const versionId of versionIds) {
-      const current = byId.get(versionId);
-      if (!current)
-        throw new NotFoundError(`azure secret ${rec.ref} has no version ${JSON.stringify(versionId)}`);
-      if (current.enabled === false) {
-        out.push({
-          versionId,
-          status: 'already-revoked',
-          revokedAt: iso(current.updatedOn) ?? d.now().toISOString(),
-        });
-        continue;
-      }
-      const updated = await d.write('updateSecretProperties', rec.ref, () =>
-        client.updateSecretProperties(name, versionId, { enabled: false }),
-      );
-      out.push({ versionId, status: 'revoked', revokedAt: iso(updated.updatedOn) ?? d.now().toISOString() });
-      ctx.logger.info({ ref: rec.ref, versionId }, 'azure secret version disabled');
-    }
-    return out;
-  }
-
-  async function findIssued(name: string, key: string): Promise<IssuedCredential | undefined> {
-    checkName(name);
-    const ref = refOf(d.instance, name);
-    const match = (await listVersions(name)).find((p) => p.tags?.[IDEMPOTENCY_TAG] === key);
-    if (!match?.version) return undefined;
-    const version = match.version;
-    let value: string | undefined;
-    try {
-      value = (await d.read('getSecret', ref, () => client.getSecret(name, { version }))).value;
-    } catch (error) {
-      if (error instanceof ProviderError && error.status === 403) {
-        throw new ProviderError(
-          `azure secret ${ref}: version ${version} issued with this idempotency key exists but is disabled, so it cannot be fingerprinted`,
-          { retryable: false, status: 403 },
-        );
-      }
-      throw error;
-    }
-    return {
-      versionId: version,
-      fingerprint: d.fingerprint(value ?? ''),
-      issuedAt: iso(match.createdOn) ?? d.now().toISOString(),
-      status: 'already-issued',
-    };
-  }
-
-  async function reissue(name: string, ctx: ReissueContext): Promise<IssuedCredential> {
-    checkName(name);
-    const ref = refOf(d.instance, name);
-    if (ctx.generator.type === 'provider') {
-      throw new UsageError(
-        `azure secret ${ref}: Key Vault cannot mint a value; use a password, hex or base64 generator`,
-      );
-    }
-    const earlier = await findIssued(name, ctx.idempotencyKey);
-    if (earlier) return earlier;
-    const latest = (await loadLive(name, 'recover it before reissuing'))[0];
-    // Tags live on each version: a new version without the owner tags would orphan the secret.
-    const kept = Object.fromEntries(
-      Object.entries(latest?.tags ?? {}).filter(([k]) => k !== IDEMPOTENCY_TAG && k !== RUN_TAG),
-    );
-    const tags = { ...kept, [IDEMPOTENCY_TAG]: ctx.idempotencyKey, [RUN_TAG]: ctx.runId };
-    if (Object.keys(tags).length > MAX_TAGS) {
-      throw new ProviderError(
-        `azure secret ${ref}: its ${Object.keys(kept).length} tags leave no room for the 2 run tags (Key Vault allows ${MAX_TAGS})`,
-        { retryable: false },
-      );
-    }
-    const contentType = latest?.contentType;
-    const value = generateSecret(ctx.generator);
-    const fingerprint = ctx.fingerprint(value);
-    let attempt = 0;
-    const result = await d.write('setSecret', ref, async () => {
-      // A retried write may follow a lost response: look for our key before writing again.
-      if (attempt++ > 0) {
-        const found = await findIssued(name, ctx.idempotencyKey);
-        // Our own earlier attempt of this same call wrote it: still 'issued' from the caller's view.
-        if (found) return { version: found.versionId, createdOn: found.issuedAt, status: 'issued' as const };
-      }
-      const set = await client.setSecret(name, value.reveal(), {
-        tags,
-        ...(contentType === undefined ? {} : { contentType }),
-      });
-      return {
-        version: set.properties.version,
-        createdOn: iso(set.properties.createdOn),
-        status: 'issued' as const,
-      };
-    });
-    if (!result.version) throw new ProviderError(`azure setSecret ${ref}: response carried no version id`);
-    ctx.logger.info({ ref, versionId: result.version }, 'azure secret version written');
-    return {
-      versionId: result.version,
-      fingerprint,
-      issuedAt: result.createdOn ?? d.now().toISOString(),
-      status: result.status,
-    };
-  }
-
-  async function verify(name: string, issued: IssuedCredential): Promise<VerifyResult> {
-    checkName(name);
-    const ref = refOf(d.instance, name);
-    let got: Awaited<ReturnType<SecretClientLike['getSecret']>>;
-    try {
-      got = await d.read('getSecret', ref, () => client.getSecret(name, { version: issued.versionId }));
-    } catch (error) {
-      if (error instanceof ProviderError && error.status === 403) {
-        return { ok: false, detail: `version ${issued.versionId} is disabled (or not readable)` };
-      }
-      if (error instanceof NotFoundError)
-        return { ok: false, detail: `version ${issued.versionId} not found` };
-      throw error;
-    }
-    if (got.properties.enabled === false)
-      return { ok: false, detail: `version ${issued.versionId} is disabled` };
-    if (!sameFingerprint(d.fingerprint(got.value ?? ''), issued.fingerprint)) {
-      return { ok: false, detail: `version ${issued.versionId} holds a different value than the one issued` };
-    }
-    const rec = await describe(name);
-    if (rec.currentVersion !== issued.versionId) {
-      return {
-        ok: false,
-        detail: `version ${issued.versionId} is not the latest (latest is ${rec.currentVersion ?? 'unknown'})`,
-      };
-    }
-    return {
-      ok: true,
-      detail: `version ${issued.versionId} is the latest, enabled, and holds the issued value`,
-    };
-  }
-
-  async function discard(name: string, issued: IssuedCredential, ctx: StepContext): Promise<void> {
-    checkName(name);
-    const ref = refOf(d.instance, name);
-    // Key Vault cannot delete one version; disabling it is the strongest per-version removal.
-    await d.write('updateSecretProperties', ref, () =>
-      client.updateSecretProperties(name, issued.versionId, { enabled: false }),
-    );
-    ctx.logger.warn({ ref, versionId: issued.versionId }, 'azure secret version discarded by disabling it');
-  }
-
+  const { revoke, reissue, findIssued, verify, discard } = createSecretVersionOps(d, {
+    listVersions,
+    loadLive,
+    describe,
+  });
   return { inventory, describe, revoke, reissue, findIssued, verify, discard };
 }

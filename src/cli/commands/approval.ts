@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type DecisionOutcome, recordDecision, toPrivateKey } from '../../approval/decide.js';
+import { type DecisionOutcome, recordDecision } from '../../approval/decide.js';
+import { toPrivateKey } from '../../approval/decision-checks.js';
 import { ownerRegistryFromConfig } from '../../approval/registry.js';
 import { UsageError } from '../../lib/errors.js';
 import { SecretValue } from '../../lib/secret.js';

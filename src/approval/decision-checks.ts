@@ -1,0 +1,108 @@
+/**
+ * The checks a decision passes whether it is taken before the run or is a retrospective review
+ * of a break-glass run: who may decide, and the signed proof (signed here with the owner's key,
+ * or accepted from elsewhere) and how long it may stand.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { privateKeyFromPem } from '../audit/keys.js';
+import { UsageError } from '../lib/errors.js';
+import { SecretValue } from '../lib/secret.js';
+import type { Decision, DecisionPurpose, RecoveryRequest } from '../store/types.js';
+import type { DecisionInput } from './decide.js';
+import { type ApprovalProof, approvalPayload, asProof, parseSignedPayload, signDecision } from './proof.js';
+import type { OwnerRegistry, RegisteredPrincipal } from './registry.js';
+
+/** Throws the PolicyError for a broken rule; each caller adds its own context. */
+export type Refuse = (rule: string, message: string) => never;
+
+/** Registered, not the requester, an owner of the target: the checks every decision passes. */
+export function checkDecider(
+  registry: OwnerRegistry,
+  request: RecoveryRequest,
+  principal: string,
+  decision: Decision,
+  refuse: Refuse,
+  noOwnerMessage: string,
+  executor?: string,
+): RegisteredPrincipal {
+  const registered = registry.principal(principal);
+  if (!registered)
+    return refuse('unknown-principal', `"${principal}" is not a registered principal (owners.principals)`);
+  if (principal === request.requester) {
+    refuse(
+      'self-approval',
+      `${principal} filed request ${request.id} and cannot ${decision} it (separation of duties)`,
+    );
+  }
+  if (executor !== undefined && principal === executor) {
+    refuse(
+      'break-glass-executor',
+      `${principal} executed the break-glass run of request ${request.id} and cannot review it (separation of duties)`,
+    );
+  }
+  const owners = registry.registeredOwners(request.owners);
+  if (owners.length === 0) refuse('no-owner', noOwnerMessage);
+  if (!owners.includes(principal)) {
+    refuse('not-owner', `${principal} is not an owner of ${request.ref} (owners: ${owners.join(', ')})`);
+  }
+  return registered;
+}
+
+/**
+ * The signed proof of this decision and its expiry: signed here with the owner's key, or a proof
+ * signed elsewhere, refused when it has expired or stands longer than the tier allows.
+ */
+export function proofFor(
+  input: DecisionInput,
+  request: RecoveryRequest,
+  privateKey: KeyObject | undefined,
+  ttlHours: number,
+  purpose: DecisionPurpose | undefined,
+  refuse: Refuse,
+): { proof: ApprovalProof; expiresAt: string } {
+  const maxExpiry = input.now.getTime() + ttlHours * 3_600_000;
+  if ('proof' in input) {
+    const proof = asProof(input.proof);
+    const signed = proof && parseSignedPayload(proof.signedPayload);
+    if (!proof || !signed) return refuse('bad-signature', 'the proof is not a signed nhi-approval payload');
+    const expires = Date.parse(signed.expiresAt);
+    if (!(expires > input.now.getTime()))
+      return refuse('approval-expired', `the signed decision expired at ${signed.expiresAt}`);
+    if (expires > maxExpiry) {
+      return refuse(
+        'approval-ttl',
+        `the signed decision stands until ${signed.expiresAt}, longer than the ${ttlHours} h the ${request.tier} tier allows`,
+      );
+    }
+    return { proof, expiresAt: signed.expiresAt };
+  }
+  const expiresAt = new Date(maxExpiry).toISOString();
+  const payload = approvalPayload({
+    requestId: request.id,
+    planDigest: input.planDigest ?? request.planDigest,
+    decision: input.decision,
+    expiresAt,
+    principal: input.principal,
+    ...(purpose ? { purpose } : {}),
+  });
+  return { proof: signDecision(privateKey as KeyObject, payload), expiresAt };
+}
+
+/** An Ed25519 private key, or a UsageError that names no key material. */
+export function toPrivateKey(key: KeyObject | SecretValue): KeyObject {
+  if (key instanceof SecretValue) {
+    try {
+      return privateKeyFromPem(key, 'the key file');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if (key.type !== 'private' || key.asymmetricKeyType !== 'ed25519') {
+    throw new UsageError(
+      `expected an Ed25519 private key, got a ${key.type} ${key.asymmetricKeyType ?? ''} key`,
+    );
+  }
+  // Touch the public half so a broken KeyObject fails here, not halfway through a transaction.
+  createPublicKey(key);
+  return key;
+}

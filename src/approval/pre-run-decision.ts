@@ -1,0 +1,136 @@
+/**
+ * A decision taken before the run: approve counts towards the tier's quorum (and may start its
+ * hold), deny ends the request. Recorded with its `approval.recorded` audit entry and the
+ * request's new status in the caller's transaction.
+ */
+import { type KeyObject, randomUUID } from 'node:crypto';
+import { PolicyError } from '../lib/errors.js';
+import type { StoreTx } from '../store/store.js';
+import type { ApprovalRecord, RecoveryRequest, RequestStatus } from '../store/types.js';
+import type { DecisionDeps, DecisionInput, TxOutcome } from './decide.js';
+import { checkDecider, proofFor, type Refuse } from './decision-checks.js';
+import { approvalPayload, verifyProof } from './proof.js';
+import { evaluateApprovals, tierPolicy } from './quorum.js';
+
+const DECIDABLE: ReadonlySet<RequestStatus> = new Set(['pending', 'approved']);
+
+export async function recordPreRunDecision(
+  deps: DecisionDeps,
+  tx: StoreTx,
+  input: DecisionInput,
+  privateKey: KeyObject | undefined,
+  request: RecoveryRequest,
+): Promise<TxOutcome> {
+  const { principal, decision, now, requestId } = input;
+  const refuse: Refuse = (rule, message) => {
+    throw new PolicyError(rule, message, { context: { requestId, principal, rule } });
+  };
+  if (request.status === 'denied')
+    refuse('denied', `request ${requestId} was already denied; file a new request`);
+  if (request.status === 'expired')
+    refuse('request-expired', `request ${requestId} expired at ${request.expiresAt}`);
+  if (!DECIDABLE.has(request.status)) {
+    refuse('not-pending', `request ${requestId} is ${request.status}; decisions are taken before it runs`);
+  }
+  if (request.status === 'pending' && !(Date.parse(request.expiresAt) > now.getTime())) {
+    refuse('request-expired', `request ${requestId} expired at ${request.expiresAt}; file a new request`);
+  }
+  const registered = checkDecider(
+    deps.registry,
+    request,
+    principal,
+    decision,
+    refuse,
+    `${request.ref} has no registered owner; it cannot be approved, only run by break-glass`,
+  );
+
+  const policy = tierPolicy(deps.config, request.tier);
+  const { proof, expiresAt } = proofFor(
+    input,
+    request,
+    privateKey,
+    policy.approvalTtlHours,
+    undefined,
+    refuse,
+  );
+  const expected = approvalPayload({
+    requestId,
+    planDigest: request.planDigest,
+    decision,
+    expiresAt,
+    principal,
+  });
+  const check = verifyProof(proof, expected, deps.registry);
+  if (!check.ok) refuse(check.rule, `the ${decision} by ${principal} does not verify: ${check.reason}`);
+
+  const existing = await tx.approvals.forRequest(requestId);
+  const before = evaluateApprovals({
+    request,
+    approvals: existing,
+    now,
+    config: deps.config,
+    registry: deps.registry,
+  });
+  if (decision === 'approve' && before.approvers.includes(principal)) {
+    refuse(
+      'duplicate-approval',
+      `${principal} has already approved request ${requestId}; an owner counts once`,
+    );
+  }
+
+  const approval: ApprovalRecord = {
+    id: `apr_${randomUUID()}`,
+    requestId,
+    principal,
+    decision,
+    planDigest: request.planDigest,
+    createdAt: now.toISOString(),
+    expiresAt,
+    ...(input.comment ? { comment: input.comment } : {}),
+    proof: { ...proof },
+  };
+  await tx.approvals.insert(approval);
+  const after = evaluateApprovals({
+    request,
+    approvals: [...existing, approval],
+    now,
+    config: deps.config,
+    registry: deps.registry,
+  });
+  const status: RequestStatus = decision === 'deny' ? 'denied' : after.met ? 'approved' : request.status;
+  if (status !== request.status)
+    await tx.requests.update(requestId, { status, updatedAt: now.toISOString() });
+  const holdUntil = decision === 'approve' && after.holdUntil ? after.holdUntil.toISOString() : undefined;
+  const quorum = { have: after.counted.length, need: after.need, approvers: after.approvers };
+  const entry = await deps.audit.record(tx.audit, {
+    type: 'approval.recorded',
+    actor: principal,
+    subject: requestId,
+    data: {
+      approvalId: approval.id,
+      requestId,
+      ref: request.ref,
+      tier: request.tier,
+      principal,
+      decision,
+      planDigest: request.planDigest,
+      expiresAt,
+      ...(input.comment ? { comment: input.comment } : {}),
+      proof: { ...proof },
+      // The key as registered today, so the signature can be re-verified offline years later.
+      publicKey: check.ok ? check.publicKeyPem : registered.publicKeyPem,
+      requestStatus: status,
+      quorum,
+      ...(holdUntil ? { holdUntil } : {}),
+    },
+  });
+  return {
+    request: { ...request, status },
+    approval,
+    requestStatus: status,
+    tier: request.tier,
+    quorum,
+    ...(holdUntil ? { holdUntil } : {}),
+    auditSeq: entry.seq,
+  };
+}
