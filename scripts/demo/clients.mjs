@@ -11,7 +11,18 @@ const fileText = (p) => readFileSync(join(ROOT, p), 'utf8').trim();
 
 export const MOTO = 'http://127.0.0.1:5000';
 export const BAO = 'http://127.0.0.1:8200';
-export const KEYVAULT = 'https://localhost:8443';
+/** The local Key Vault; NHI_TEST_KEYVAULT_URL (https on localhost/127.0.0.1 only) points at another one. */
+export const KEYVAULT = keyvaultUrl(process.env.NHI_TEST_KEYVAULT_URL);
+
+function keyvaultUrl(raw) {
+  if (!raw) return 'https://localhost:8443';
+  const u = new URL(raw);
+  if (u.protocol !== 'https:' || !['localhost', '127.0.0.1'].includes(u.hostname) || u.pathname !== '/')
+    throw new Error(
+      `NHI_TEST_KEYVAULT_URL must be https://localhost:<port> or https://127.0.0.1:<port>, not ${raw}`,
+    );
+  return u.origin;
+}
 
 // ---- OpenBao ---------------------------------------------------------------------------
 export async function bao(method, path, body, { ok404 = false } = {}) {
@@ -32,8 +43,8 @@ export async function bao(method, path, body, { ok404 = false } = {}) {
 // ---- Key Vault (the repo's wire-level fake, or Lowkey Vault) ---------------------------
 export function keyvault(method, path, body) {
   const url = new URL(path.startsWith('https://') ? path : `${KEYVAULT}${path}`);
-  if (!url.searchParams.has('api-version') && !url.pathname.startsWith('/_fake'))
-    url.searchParams.set('api-version', '7.4');
+  const dataPlane = !url.pathname.startsWith('/_fake') && !url.pathname.startsWith('/management/');
+  if (!url.searchParams.has('api-version') && dataPlane) url.searchParams.set('api-version', '7.4');
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolveP, reject) => {
     const req = request(
@@ -91,3 +102,30 @@ const awsOptions = (credentials) => ({
 });
 export const secretsManager = (credentials) => new SecretsManagerClient(awsOptions(credentials));
 export const iam = () => new IAMClient(awsOptions());
+
+/**
+ * Lowkey Vault's time shift (`PUT /management/vault/time/all?seconds=N`, also served by the repo's fake):
+ * every timestamp of the secrets (created, updated, nbf, exp; deletion dates) moves N seconds into the past.
+ * `namePrefix` is the fake's extension (only those secrets move); Lowkey ignores it and moves the whole vault.
+ */
+export async function shiftKeyVaultTime(seconds, namePrefix) {
+  const query = new URLSearchParams({ seconds: String(seconds), namePrefix });
+  try {
+    await keyvault('PUT', `/management/vault/time/all?${query}`, {});
+  } catch (error) {
+    // A fake started from an older checkout has no time shift (its /_fake/info lists no management API).
+    const info = await keyvault('GET', '/_fake/info').catch(() => undefined);
+    const stale = info !== undefined && !Array.isArray(info.management);
+    throw new Error(
+      `${error?.message ?? error}${stale ? ' (the running Key Vault fake predates the time shift; restart it: bash test/servers/servers.sh down keyvault && bash test/servers/servers.sh up keyvault)' : ''}`,
+    );
+  }
+}
+
+/** True when the repo's fake (not a Lowkey Vault jar) serves the Key Vault. */
+export async function keyvaultIsFake() {
+  return keyvault('GET', '/_fake/info').then(
+    () => true,
+    () => false,
+  );
+}

@@ -2,6 +2,7 @@
 // rewritten), scoped to the demo namespace, with a fresh state DB and demo-sized thresholds.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { KEYVAULT } from './clients.mjs';
 import { APPROLE_MOUNT, KV_MOUNT, NS } from './estate.mjs';
 import { CONFIG, OUT_DIR, ROOT } from './lib.mjs';
 
@@ -34,6 +35,7 @@ export function writeDemoConfig() {
   vault.kinds = ['kv', 'approle', 'entity'];
   vault.kv = { mounts: [KV_MOUNT] };
   vault.approle = { ...vault.approle, mount: APPROLE_MOUNT, deliveryPath: 'secret/nhi-demo-delivery' };
+  cfg.providers['azure-local'].vaultUrl = KEYVAULT;
   const aws = cfg.providers['aws-local'];
   aws.secrets = { namePrefix: `${NS}/` };
   aws.iam = { pathPrefix: `/${NS}/`, deliveryPrefix: `${NS}/iam-keys/` };
@@ -44,8 +46,9 @@ export function writeDemoConfig() {
     privileged: { ...cfg.policy.privileged, holdMinutes: 0.1 },
   };
   // The smallest thresholds the schema allows (whole days, at least 1). Everything the demo
-  // seeds is minutes old, so "dormant" and "long-lived" (both age-based) cannot fire on a
-  // fresh seed: they would the day after, on the same servers.
+  // seeds is minutes old, so "dormant" and "long-lived" (both age-based) fire only where the
+  // clock can be moved: the Key Vault emulator's time shift ages the demo's Azure secrets by
+  // 200 days. AWS and OpenBao identities would show them the day after, on the same servers.
   cfg.scan = { standard: { dormantDays: 1, maxAgeDays: 30 }, privileged: { dormantDays: 1, maxAgeDays: 7 } };
   cfg.log = { level: 'warn' };
 

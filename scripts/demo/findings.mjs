@@ -1,5 +1,6 @@
 // The findings step: show the open findings of the demo's identities and check that scan #2
-// found what the seed set up (re-enabled, orphaned, expired-enabled).
+// found what the seed set up (re-enabled, orphaned, expired-enabled, and dormant / long-lived on the
+// Key Vault secrets whose timestamps the emulator's time shift moved back).
 import { check, nhi, say } from './lib.mjs';
 
 const isDemo = (ref, extra) =>
@@ -9,7 +10,7 @@ const isDemo = (ref, extra) =>
  * expectedReenabled: ref substrings that must have an open "reenabled" finding;
  * entityRefs: the demo's Vault entities (their refs are ids, not names).
  */
-export function showFindings(expectedReenabled, entityRefs) {
+export function showFindings(expectedReenabled, entityRefs, ageDays) {
   say('Every finding has a first-seen / last-seen date and is resolved when a later scan no');
   say('longer sees it, so a nightly job only alerts on what is new. Open findings of the demo');
   say("identities (the shared servers may hold other tools' identities; their rows are hidden):");
@@ -55,12 +56,26 @@ export function showFindings(expectedReenabled, entityRefs) {
   );
   say('those without a registered owner are "orphaned"; the Key Vault secret whose expiry passed');
   say('is "expired-enabled".');
-  const dormant = byType.dormant ?? 0;
+  const azureOf = (type) => open.filter((f) => f.type === type && f.ref.startsWith('azure-local:'));
+  const others = (type) => open.filter((f) => f.type === type && !f.ref.startsWith('azure-local:'));
+  const azDormant = azureOf('dormant');
+  const azLongLived = azureOf('long-lived');
+  check(azDormant.length >= 1, `no "dormant" finding on the Key Vault secrets aged by ${ageDays} days`);
+  check(azLongLived.length >= 1, `no "long-lived" finding on the Key Vault secrets aged by ${ageDays} days`);
+  check(
+    azDormant.every((f) => /no last-use signal: age-based/.test(f.summary)),
+    'a Key Vault "dormant" finding is not the age-based kind',
+  );
   say(
-    dormant === 0
-      ? 'No "dormant" findings, and that is honest: dormancy is age-based (no use for longer than ' +
-          'dormantDays, here 1 day, or never used and older than that) and everything was created ' +
-          'minutes ago. The never-used IAM keys and never-read secrets will be flagged by a scan tomorrow.'
-      : `${dormant} "dormant" finding(s): identities seeded by an earlier run on these servers are now over a day old.`,
+    `The ${ageDays}-day-old Key Vault secrets: ${azDormant.length} "dormant" (Key Vault has no last-use signal, ` +
+      `so the finding says so and goes by age: "${azDormant[0].summary}") and ${azLongLived.length} "long-lived" ` +
+      `("${azLongLived[0].summary}").`,
+  );
+  const young = others('dormant').length + others('long-lived').length;
+  say(
+    young === 0
+      ? 'None on AWS or OpenBao, and that is honest: their identities were created minutes ago and ' +
+          'their clocks were not moved. The never-used IAM keys and never-read secrets will be flagged by a scan tomorrow.'
+      : `${young} "dormant"/"long-lived" finding(s) on AWS or OpenBao: identities seeded by an earlier run on these servers are now over a day old.`,
   );
 }

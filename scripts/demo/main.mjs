@@ -6,12 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup } from './cleanup.mjs';
+import { KEYVAULT, keyvaultIsFake, shiftKeyVaultTime } from './clients.mjs';
 import { writeDemoConfig } from './config.mjs';
-import { countAll, entities, reenabledRefs } from './estate.mjs';
+import { countAll, entities, NS, reenabledRefs } from './estate.mjs';
 import { showFindings } from './findings.mjs';
 import { CA_PEM, CLI, CONFIG, check, current, DemoError, nhi, OUT_DIR, ROOT, say, step } from './lib.mjs';
 import { recover } from './recover.mjs';
 import { flipBack, seedAws, seedAzure, seedVault } from './seed.mjs';
+
+/** How far the Key Vault emulator's clock is moved back for the demo's secrets. */
+const AGE_DAYS = 200;
 
 async function main() {
   step('Start the local servers');
@@ -52,6 +56,25 @@ async function main() {
   say('window), an IAM key is made Inactive, a KV secret is soft-deleted, an OpenBao entity is');
   say('disabled and a Key Vault secret version is disabled.');
 
+  step(`Age the Key Vault secrets by ${AGE_DAYS} days`);
+  say('Two findings are about age: "dormant" (not used for longer than dormantDays or, where the');
+  say('provider records no use at all, created longer ago than that) and "long-lived" (not rotated');
+  say('for longer than maxAgeDays). Everything above is minutes old, so neither could show today.');
+  say("For Key Vault we move the emulator's clock, the way Lowkey Vault's time-shift does: every");
+  say(`timestamp of the demo's secrets (created, updated, not-before, expiry) moves ${AGE_DAYS} days into`);
+  say('the past. Nothing in nhi is faked: it reads the dates the vault reports. moto and OpenBao have');
+  say('no such switch, so their identities stay minutes old.');
+  const fake = await keyvaultIsFake();
+  console.log(
+    `\n  $ curl -X PUT -H 'Content-Type: application/json' -d '{}' --cacert ${CA_PEM} '${KEYVAULT}/management/vault/time/all?seconds=${AGE_DAYS * 86_400}&namePrefix=${NS}-'`,
+  );
+  await shiftKeyVaultTime(AGE_DAYS * 86_400, `${NS}-`);
+  say(
+    fake
+      ? `(namePrefix is the repo fake's extension: only the "${NS}-..." secrets move, not those of other tools.)`
+      : '(This is a Lowkey Vault jar: it ignores namePrefix and moves every secret in the vault.)',
+  );
+
   step('Scan #1: the baseline');
   say('The first scan walks every provider, stores a snapshot of each identity and computes');
   say('findings. The report goes to a JSON file; the line below is the summary.');
@@ -69,7 +92,7 @@ async function main() {
   step('Findings');
   const entityRef = (e) => `vault-local:entity:${entityIds[e.name]}`;
   const expected = [...reenabledRefs, ...entities.filter((e) => e.state === 'flip').map(entityRef)];
-  showFindings(expected, entities.map(entityRef));
+  showFindings(expected, entities.map(entityRef), AGE_DAYS);
 
   await recover();
 
@@ -79,9 +102,9 @@ async function main() {
   say(`Audit export:     ${OUT_DIR}/audit.jsonl`);
   say(`Demo config:      ${CONFIG}`);
   say('The servers keep running: "npm run servers:down" stops them. Run "npm run demo" again');
-  say('to start over; tomorrow, on the same servers, the never-used identities seeded today');
+  say('to start over; tomorrow, on the same servers, the never-used AWS and Vault identities seeded');
   say(
-    `show up as dormant: node ${CLI} --config ${CONFIG} scan && node ${CLI} --config ${CONFIG} findings --type dormant`,
+    `today show up as dormant too: node ${CLI} --config ${CONFIG} scan && node ${CLI} --config ${CONFIG} findings --type dormant`,
   );
   console.log('\nDemo completed: every step did what it said.');
 }

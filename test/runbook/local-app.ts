@@ -7,6 +7,7 @@ import { recordDecision } from '../../src/approval/decide.js';
 import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import { createRequest } from '../../src/runbook/requests.js';
+import { AZURE_KEYVAULT_URL } from '../servers/endpoints.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -27,7 +28,8 @@ export function scratchDir(prefix: string): { dir: string; key(owner: string): s
 
 /**
  * A config for one scenario, built from test/servers/local.config.json: the named provider
- * blocks under the instance names the test uses, absolute paths, and a fresh state DB.
+ * blocks under the instance names the test uses, absolute paths, the Key Vault URL of
+ * endpoints.ts, and a fresh state DB.
  */
 export function localConfig(
   dir: string,
@@ -46,6 +48,8 @@ export function localConfig(
       p.credentials = { ...p.credentials, secretAccessKey: abs(p.credentials.secretAccessKey) };
     if (p.credential?.token) p.credential = { ...p.credential, token: abs(p.credential.token) };
     if (p.caFile) p.caFile = resolve(base, p.caFile);
+    // The Key Vault the fixtures use (NHI_TEST_KEYVAULT_URL may point at another local one).
+    if (p.type === 'azure') p.vaultUrl = AZURE_KEYVAULT_URL;
     providers[instance] = p;
   }
   const principals = Object.fromEntries(

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AZURE_KEYVAULT_CA_PEM,
   AZURE_KEYVAULT_FAKE_URL,
+  AZURE_KEYVAULT_TIME_SHIFT_URL,
   AZURE_KEYVAULT_URL,
   LOWKEY_CA_PEM,
 } from './endpoints.js';
@@ -27,7 +28,8 @@ const client = new SecretClient(AZURE_KEYVAULT_URL, credential, {
 const run = randomUUID().slice(0, 8);
 const name = (what: string) => `kvtest-${what}-${run}`;
 const poll = { intervalInMs: 50 };
-const ID_RE = (n: string) => new RegExp(`^https://localhost:8443/secrets/${n}/[0-9a-f]{32}$`);
+const VAULT_RE = AZURE_KEYVAULT_URL.replace(/[.]/g, '\\.');
+const ID_RE = (n: string) => new RegExp(`^${VAULT_RE}/secrets/${n}/[0-9a-f]{32}$`);
 
 async function isFake(): Promise<boolean> {
   const r = await fetch(`${AZURE_KEYVAULT_FAKE_URL}/info`).catch(() => null);
@@ -206,6 +208,65 @@ describe('local Azure Key Vault server', () => {
     expect(again.properties.version).not.toBe(created.properties.version);
   });
 
+  it('moves timestamps into the past with the Lowkey-shaped time shift, limited by namePrefix (fake only)', async (ctx) => {
+    // Fake only: on Lowkey Vault namePrefix is ignored and the whole vault (every suite's secrets) would move.
+    if (!(await isFake())) ctx.skip();
+    const prefix = name('shift');
+    const aged = `${prefix}-aged`;
+    const gone = `${prefix}-gone`;
+    const other = name('noshift');
+    const t0 = Math.floor(Date.now() / 1000);
+    const s1 = await client.setSecret(aged, 'a', {
+      notBefore: new Date((t0 - 60) * 1000),
+      expiresOn: new Date((t0 + 3600) * 1000),
+    });
+    await client.setSecret(other, 'o');
+    await client.setSecret(gone, 'g');
+    await (await client.beginDeleteSecret(gone, poll)).pollUntilDone();
+    const shift = (query: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      fetch(`${AZURE_KEYVAULT_TIME_SHIFT_URL}?${query}`, { method: 'PUT', headers, body: '{}' });
+
+    // Lowkey's contract: positive seconds, a JSON content type, 204 without a body.
+    expect((await shift(`seconds=0&namePrefix=${prefix}`)).status).toBe(400);
+    expect((await shift(`seconds=-5&namePrefix=${prefix}`)).status).toBe(400);
+    expect((await shift(`namePrefix=${prefix}`)).status).toBe(400);
+    expect((await shift(`seconds=10&namePrefix=${prefix}`, {})).status).toBe(415);
+    const days = 100;
+    const ok = await shift(`seconds=${days * 86400}&namePrefix=${prefix}`);
+    expect(ok.status).toBe(204);
+    expect(await ok.text()).toBe('');
+
+    const p = (await client.getSecret(aged)).properties;
+    const sec = (d: Date | undefined) => Math.round((d?.getTime() ?? Number.NaN) / 1000);
+    expect(sec(p.createdOn)).toBe(sec(s1.properties.createdOn) - days * 86400);
+    expect(sec(p.updatedOn)).toBe(sec(s1.properties.updatedOn) - days * 86400);
+    expect(sec(p.notBefore)).toBe(t0 - 60 - days * 86400);
+    expect(sec(p.expiresOn)).toBe(t0 + 3600 - days * 86400);
+    // Outside the prefix: untouched. Soft-deleted past its (90-day) scheduledPurgeDate: purged, as Lowkey does.
+    expect(sec((await client.getSecret(other)).properties.createdOn)).toBeGreaterThanOrEqual(t0 - 5);
+    expect((await rejection(client.getDeletedSecret(gone))).statusCode).toBe(404);
+    // The per-vault form (Lowkey: PUT /management/vault/time?baseUri=…&seconds=N); an unknown vault is 404.
+    const single = (baseUri: string) =>
+      fetch(
+        `${AZURE_KEYVAULT_URL}/management/vault/time?baseUri=${encodeURIComponent(baseUri)}&seconds=86400&namePrefix=${prefix}`,
+        {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        },
+      );
+    expect((await single(AZURE_KEYVAULT_URL)).status).toBe(204);
+    expect(sec((await client.getSecret(aged)).properties.createdOn)).toBe(
+      sec(s1.properties.createdOn) - (days + 1) * 86400,
+    );
+    expect((await single('https://elsewhere.example:8443')).status).toBe(404);
+
+    for (const n of [aged, other]) {
+      await (await client.beginDeleteSecret(n, poll)).pollUntilDone();
+      await client.purgeDeletedSecret(n);
+    }
+  });
+
   it('serves hostile list data on request (fake only)', async (ctx) => {
     if (!(await isFake())) ctx.skip();
     const n = name('hostile');
@@ -227,7 +288,7 @@ describe('local Azure Key Vault server', () => {
       let page = await list(`${AZURE_KEYVAULT_URL}/secrets/${n}/versions?api-version=7.4`);
       expect(page.value).toHaveLength(1);
       for (let i = 0; i < 5; i++) {
-        expect(page.nextLink).toMatch(/^https:\/\/localhost:8443\/secrets\/.*\$skiptoken=/);
+        expect(page.nextLink).toMatch(new RegExp(`^${VAULT_RE}/secrets/.*\\$skiptoken=`));
         page = await list(page.nextLink!);
         expect(page.value).toHaveLength(0);
       }

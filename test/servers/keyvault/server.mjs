@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { API_VERSIONS, checkApiVersion, handleApi } from './api.mjs';
 import { handleFake } from './fake.mjs';
 import { KvError, loggablePath, sendError, sendJson } from './http.mjs';
+import { handleManagement } from './management.mjs';
 import { hostileOff } from './paging.mjs';
 import { createStore } from './store.mjs';
 import { defaultPaths, ensureCertificate } from './tls.mjs';
@@ -67,6 +68,10 @@ const INFO = {
     'RecoverDeletedSecret',
     'PurgeDeletedSecret',
   ],
+  management: [
+    'PUT /management/vault/time/all?seconds=N[&namePrefix=P]',
+    'PUT /management/vault/time?baseUri=U&seconds=N[&namePrefix=P]',
+  ],
 };
 
 /** @type {{ store: import('./store.mjs').Store, hostile: import('./paging.mjs').Hostile, requests: { method: string, path: string, status: number }[] }} */
@@ -83,6 +88,11 @@ async function handle(req, res) {
   }
   if (url.pathname === '/_fake' || url.pathname.startsWith('/_fake/')) {
     await handleFake({ req, res, url, state, info: INFO });
+    return;
+  }
+  if (url.pathname === '/management' || url.pathname.startsWith('/management/')) {
+    // Lowkey Vault's management API (time shift only); like Lowkey's, it takes no bearer token.
+    await handleManagement({ req, res, url, store: state.store, baseUrl });
     return;
   }
   const auth = req.headers.authorization ?? '';

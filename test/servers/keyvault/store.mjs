@@ -278,6 +278,45 @@ export function createStore({ baseUrl, now = () => Date.now() }) {
       return s.versions.map((v) => ({ key: String(v.seq).padStart(12, '0'), item: bundle(s, v) }));
     },
 
+    /**
+     * Lowkey Vault's time shift: move every timestamp of the matching secrets `seconds` into the past
+     * (each version's created, updated, nbf, exp; a soft-deleted secret's deletedDate and scheduledPurgeDate
+     * too), then purge soft-deleted secrets whose scheduledPurgeDate has now passed, as Lowkey does.
+     * `namePrefix` (case-insensitive, '' = all) is this fake's extension; Lowkey shifts a whole vault.
+     */
+    timeShift(/** @type {number} */ seconds, /** @type {string} */ namePrefix = '') {
+      if (!Number.isSafeInteger(seconds) || seconds <= 0) throw badParameter('Offset must be positive.');
+      const prefix = namePrefix.toLowerCase();
+      const shiftVersions = (/** @type {Secret} */ s) => {
+        for (const v of s.versions) {
+          v.created -= seconds;
+          v.updated -= seconds;
+          if (v.nbf !== undefined) v.nbf -= seconds;
+          if (v.exp !== undefined) v.exp -= seconds;
+        }
+        return s.versions.length;
+      };
+      const out = { secrets: 0, versions: 0, deletedSecrets: 0, purged: 0 };
+      for (const [key, s] of live) {
+        if (!key.startsWith(prefix)) continue;
+        out.secrets += 1;
+        out.versions += shiftVersions(s);
+      }
+      const t = nowSec();
+      for (const [key, d] of deleted) {
+        if (!key.startsWith(prefix)) continue;
+        out.deletedSecrets += 1;
+        out.versions += shiftVersions(d.secret);
+        d.deletedDate -= seconds;
+        d.scheduledPurgeDate -= seconds;
+        if (d.scheduledPurgeDate < t) {
+          deleted.delete(key);
+          out.purged += 1;
+        }
+      }
+      return out;
+    },
+
     /** DeletedSecretItems, ordered by lower-cased name. */
     listDeleted() {
       return [...deleted.entries()]
