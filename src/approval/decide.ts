@@ -13,74 +13,17 @@
  * share (who may decide, the signed proof) in decision-checks.ts.
  */
 import type { KeyObject } from 'node:crypto';
-import type { AuditLog } from '../audit/log.js';
-import type { ParsedConfig } from '../config/schema.js';
 import { PolicyError } from '../lib/errors.js';
-import type { SecretValue } from '../lib/secret.js';
-import type { Notifier, NotifyOutcome } from '../notify/notifier.js';
-import type { Store, StoreTx } from '../store/store.js';
-import type {
-  ApprovalRecord,
-  Decision,
-  RecoveryRequest,
-  RequestStatus,
-  RetrospectiveReview,
-  RunRecord,
-} from '../store/types.js';
+import type { StoreTx } from '../store/store.js';
 import { type Refuse, toPrivateKey } from './decision-checks.js';
+import type { DecisionDeps, DecisionInput, DecisionOutcome, TxOutcome } from './decision-types.js';
 import { notifyDecision, notifyReview } from './notifications.js';
 import { recordPreRunDecision } from './pre-run-decision.js';
-import { type ApprovalProof, REVIEW_PURPOSE } from './proof.js';
-import type { PolicyConfig } from './quorum.js';
+import { REVIEW_PURPOSE } from './proof.js';
 import { recordRefusal } from './refusal.js';
-import type { OwnerRegistry } from './registry.js';
 import { recordRetrospectiveReview, runToReview } from './retrospective-review.js';
 
-export interface DecisionDeps {
-  store: Store;
-  audit: AuditLog;
-  config: PolicyConfig & Pick<ParsedConfig, 'notify'>;
-  notifier: Notifier;
-  registry: OwnerRegistry;
-}
-
-export type DecisionInput = {
-  requestId: string;
-  principal: string;
-  decision: Decision;
-  comment?: string;
-  now: Date;
-} & (
-  | {
-      /** The owner's Ed25519 private key (PEM held as a SecretValue, or a KeyObject). Used once, here. */
-      privateKey: KeyObject | SecretValue;
-      /** The plan digest the owner reviewed (`--digest`); defaults to the request's current digest. */
-      planDigest?: string;
-    }
-  | {
-      /** A decision signed elsewhere (later: a web page); its expiry comes from the signed payload. */
-      proof: ApprovalProof;
-    }
-);
-
-export interface DecisionOutcome {
-  approval: ApprovalRecord;
-  requestStatus: RequestStatus;
-  tier: RecoveryRequest['tier'];
-  /** Pre-run quorum; for a retrospective review, the break-glass run's (no approvers). */
-  quorum: { have: number; need: number; approvers: string[] };
-  /** Set when the decision was a retrospective review of a break-glass run. */
-  review?: RetrospectiveReview;
-  /** Set when this approval completed a quorum on a tier with a hold: the run may start at or after it. */
-  holdUntil?: string;
-  auditSeq: number;
-  notified: NotifyOutcome[];
-  /** A notification problem never undoes a recorded decision; it is reported here. */
-  notifyError?: string;
-}
-
-/** What a decision recorded in its transaction, before anyone is notified. */
-export type TxOutcome = Omit<DecisionOutcome, 'notified'> & { request: RecoveryRequest; run?: RunRecord };
+export type { DecisionDeps, DecisionInput, DecisionOutcome, TxOutcome } from './decision-types.js';
 
 export async function recordDecision(deps: DecisionDeps, input: DecisionInput): Promise<DecisionOutcome> {
   // A malformed key is a usage problem (exit 2), not a policy refusal; check it before anything else.

@@ -8,7 +8,7 @@ import { privateKeyFromPem } from '../audit/keys.js';
 import { UsageError } from '../lib/errors.js';
 import { SecretValue } from '../lib/secret.js';
 import type { Decision, DecisionPurpose, RecoveryRequest } from '../store/types.js';
-import type { DecisionInput } from './decide.js';
+import type { DecisionInput } from './decision-types.js';
 import { type ApprovalProof, approvalPayload, asProof, parseSignedPayload, signDecision } from './proof.js';
 import type { OwnerRegistry, RegisteredPrincipal } from './registry.js';
 

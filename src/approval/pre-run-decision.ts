@@ -7,8 +7,8 @@ import { type KeyObject, randomUUID } from 'node:crypto';
 import { PolicyError } from '../lib/errors.js';
 import type { StoreTx } from '../store/store.js';
 import type { ApprovalRecord, RecoveryRequest, RequestStatus } from '../store/types.js';
-import type { DecisionDeps, DecisionInput, TxOutcome } from './decide.js';
 import { checkDecider, proofFor, type Refuse } from './decision-checks.js';
+import type { DecisionDeps, DecisionInput, TxOutcome } from './decision-types.js';
 import { approvalPayload, verifyProof } from './proof.js';
 import { evaluateApprovals, tierPolicy } from './quorum.js';
 

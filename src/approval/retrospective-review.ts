@@ -14,8 +14,8 @@ import type {
   RetrospectiveReview,
   RunRecord,
 } from '../store/types.js';
-import type { DecisionDeps, DecisionInput, TxOutcome } from './decide.js';
 import { checkDecider, proofFor, type Refuse } from './decision-checks.js';
+import type { DecisionDeps, DecisionInput, TxOutcome } from './decision-types.js';
 import { approvalPayload, purposeLabel, REVIEW_PURPOSE, verifyProof } from './proof.js';
 import { tierPolicy } from './quorum.js';
 

@@ -6,48 +6,12 @@
 import type { TierPolicy } from '../config/schema.js';
 import { canonicalDigest } from '../lib/canonical.js';
 import { PolicyError } from '../lib/errors.js';
-import type { GeneratorSpec } from '../lib/generator.js';
 import type { IdentityRecord, KindCapabilities } from '../provider.js';
-import type { Runbook, RunbookOrder, StepType } from './schema.js';
+import type { Plan } from './plan-types.js';
+import type { Runbook } from './schema.js';
 import { STEP_DEFINITIONS } from './steps/index.js';
 
-export interface PlannedStep {
-  id: string;
-  type: StepType;
-  params: Record<string, unknown>;
-  sideEffect: boolean;
-}
-
-export interface Plan {
-  kind: 'nhi-recovery-plan';
-  version: 1;
-  ref: string;
-  provider: string;
-  instance: string;
-  credentialKind: string;
-  runbook: { id: string; order: RunbookOrder };
-  target: {
-    state: string;
-    currentVersion: string | null;
-    owners: string[];
-    tier: 'standard' | 'privileged';
-    tierReason: string | null;
-  };
-  /** Exactly these versions lose access. */
-  revoke: {
-    versions: { versionId: string; fingerprint: string | null; labels: string[] }[];
-    mode: string | null;
-  };
-  create: { generator: GeneratorSpec; count: 1 };
-  steps: PlannedStep[];
-  policy: {
-    tier: 'standard' | 'privileged';
-    quorum: number;
-    holdMinutes: number;
-    approvalTtlHours: number;
-    executorNotApprover: boolean;
-  };
-}
+export type { Plan, PlannedStep } from './plan-types.js';
 
 export interface PlanInput {
   runbook: Runbook;

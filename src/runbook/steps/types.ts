@@ -5,7 +5,7 @@ import type { Notifier } from '../../notify/notifier.js';
 import type { CredentialProvider, CredentialRef, KindCapabilities, ReissueContext } from '../../provider.js';
 import type { RecoveryRequest, RunRecord } from '../../store/types.js';
 import type { RunFacts } from '../facts.js';
-import type { Plan, PlannedStep } from '../plan.js';
+import type { Plan, PlannedStep } from '../plan-types.js';
 import type { StepType } from '../schema.js';
 
 /** Everything a step handler may use. Side effects go through `provider` only. */

@@ -1,0 +1,41 @@
+/** The shape of a recovery plan: what approvals sign (through its canonical digest). */
+import type { GeneratorSpec } from '../lib/generator.js';
+import type { RunbookOrder, StepType } from './schema.js';
+
+export interface PlannedStep {
+  id: string;
+  type: StepType;
+  params: Record<string, unknown>;
+  sideEffect: boolean;
+}
+
+export interface Plan {
+  kind: 'nhi-recovery-plan';
+  version: 1;
+  ref: string;
+  provider: string;
+  instance: string;
+  credentialKind: string;
+  runbook: { id: string; order: RunbookOrder };
+  target: {
+    state: string;
+    currentVersion: string | null;
+    owners: string[];
+    tier: 'standard' | 'privileged';
+    tierReason: string | null;
+  };
+  /** Exactly these versions lose access. */
+  revoke: {
+    versions: { versionId: string; fingerprint: string | null; labels: string[] }[];
+    mode: string | null;
+  };
+  create: { generator: GeneratorSpec; count: 1 };
+  steps: PlannedStep[];
+  policy: {
+    tier: 'standard' | 'privileged';
+    quorum: number;
+    holdMinutes: number;
+    approvalTtlHours: number;
+    executorNotApprover: boolean;
+  };
+}
