@@ -26,10 +26,15 @@ export interface AwsClients {
 
 /** Default budgets, well under the published quotas (per account and region). */
 export const DEFAULT_RATES = {
-  /** ListSecrets: 100/s quota. */
+  /** ListSecrets: 100/s quota, up to 100 secrets a page (inventory's only Secrets Manager call). */
   smList: 50,
-  /** DescribeSecret, GetSecretValue, ListSecretVersionIds: thousands/s quota. */
+  /** DescribeSecret, GetSecretValue: 10,000/s combined quota. */
   smRead: 500,
+  /**
+   * ListSecretVersionIds (describe, activitySince): listed under its own, much lower quota,
+   * whose value we could not confirm (ADR 023); kept conservative. `secrets.versionListPerSecond`.
+   */
+  smVersions: 40,
   /** PutSecretValue, UpdateSecretVersionStage, CreateSecret: 50/s shared quota. */
   smWrite: 25,
   /** IAM control plane: roughly 10-20/s before throttling. */
@@ -38,7 +43,7 @@ export const DEFAULT_RATES = {
   concurrency: 8,
 } as const;
 
-export type Budget = 'smList' | 'smRead' | 'smWrite' | 'iamRead' | 'iamWrite';
+export type Budget = 'smList' | 'smRead' | 'smVersions' | 'smWrite' | 'iamRead' | 'iamWrite';
 
 export function createLimiters(config: AwsInstanceConfig): Record<Budget, RateLimiter> {
   const sm = config.rateLimit;
@@ -47,6 +52,10 @@ export function createLimiters(config: AwsInstanceConfig): Record<Budget, RateLi
   return {
     smList: createRateLimiter({ ratePerSecond: Math.min(smRead, DEFAULT_RATES.smList) }),
     smRead: createRateLimiter({ ratePerSecond: smRead }),
+    // An explicit setting wins; the default is also capped by the read budget.
+    smVersions: createRateLimiter({
+      ratePerSecond: config.secrets.versionListPerSecond ?? Math.min(smRead, DEFAULT_RATES.smVersions),
+    }),
     smWrite: createRateLimiter({ ratePerSecond: sm.writesPerSecond ?? DEFAULT_RATES.smWrite }),
     iamRead: createRateLimiter({ ratePerSecond: iam.readsPerSecond ?? DEFAULT_RATES.iamRead }),
     iamWrite: createRateLimiter({ ratePerSecond: iam.writesPerSecond ?? DEFAULT_RATES.iamWrite }),

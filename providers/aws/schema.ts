@@ -25,7 +25,17 @@ export const awsInstanceSchema = z
       .array(z.enum(['secret', 'iam-key']))
       .min(1)
       .default(['secret', 'iam-key']),
-    secrets: z.object({ namePrefix: z.string().optional() }).strict().default({}),
+    secrets: z
+      .object({
+        namePrefix: z.string().optional(),
+        /**
+         * Budget for ListSecretVersionIds (describe / activitySince only; inventory never calls
+         * it). Default 40/s, or readsPerSecond if lower: the API has its own, low quota (ADR 023).
+         */
+        versionListPerSecond: z.number().positive().max(10_000).optional(),
+      })
+      .strict()
+      .default({}),
     iam: z
       .object({
         pathPrefix: z.string().startsWith('/').optional(),

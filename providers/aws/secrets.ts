@@ -2,6 +2,9 @@
  * Secrets Manager secrets (kind `secret`, locator = secret name or ARN): inventory and describe.
  * Revoke / reissue live in secret-versions.ts. Neither module reads a secret value during a
  * scan: GetSecretValue would bump LastAccessedDate, which is the dormancy signal itself.
+ *
+ * Inventory is built from ListSecrets pages alone (no per-secret call, ADR 023);
+ * ListSecretVersionIds, with its own low budget, is kept for describe and activitySince.
  */
 import {
   DescribeSecretCommand,
@@ -12,7 +15,6 @@ import {
   type ListSecretVersionIdsCommandOutput,
   type SecretVersionsListEntry,
 } from '@aws-sdk/client-secrets-manager';
-import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { ProviderError } from '../../src/lib/errors.js';
 import type {
   ActivityEvidence,
@@ -71,7 +73,7 @@ export async function listSecretVersions(
   const out: SecretVersionsListEntry[] = [];
   const pages = paginate(`ListSecretVersionIds ${JSON.stringify(secretId)}`, async (token) => {
     const page = await kc.caller.call<ListSecretVersionIdsCommandOutput>(
-      'smRead',
+      'smVersions',
       kc.clients.secretsManager,
       new ListSecretVersionIdsCommand({
         SecretId: secretId,
@@ -89,11 +91,18 @@ export async function listSecretVersions(
   return out;
 }
 
+/**
+ * Versions from a stage map plus, for describe, ListSecretVersionIds. Only labelled versions
+ * come from the map: ListSecrets documents that it omits unlabelled (deprecated) versions and
+ * moto lists them with `[]`, so dropping them keeps inventory identical on both servers.
+ * Unlabelled versions, and every creation date, come from the version listing alone.
+ */
 function toVersions(
   stages: Map<string, string[]>,
   listed: readonly SecretVersionsListEntry[] | undefined,
   deleted: boolean,
 ): CredentialVersion[] {
+  for (const [id, labels] of stages) if (labels.length === 0) stages.delete(id);
   const created = new Map<string, string | undefined>();
   for (const v of listed ?? []) {
     if (typeof v.VersionId !== 'string') continue;
@@ -116,7 +125,7 @@ function toVersions(
       ...(createdAt ? { createdAt } : {}),
     });
   }
-  // Newest first; without dates the current version leads.
+  // Newest first; without dates (inventory) the current version leads.
   return versions.sort(
     (a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || Number(b.current) - Number(a.current),
   );
@@ -146,7 +155,8 @@ export function secretRecord(
     state: deleted ? 'deleted' : 'enabled',
     ...(createdAt ? { createdAt } : {}),
     ...(lastUsedAt ? { lastUsedAt } : {}),
-    // Day precision per the API reference; moto leaves it null.
+    // Day precision per the API reference. Real AWS fills it on ListSecrets entries and
+    // DescribeSecret alike; moto leaves both null (it fills it per version only).
     lastUsedSignal: 'LastAccessedDate',
     lastUsedConfidence: 'day',
     ...(lastRotatedAt ? { lastRotatedAt } : {}),
@@ -176,23 +186,13 @@ export async function* secretInventory(
     );
     return { items: Array.isArray(page.SecretList) ? page.SecretList : [], next: page.NextToken };
   });
-  async function* usable() {
-    for await (const entry of entries) {
-      if (!usableName(entry.Name, 'secret', kc.logger)) continue;
-      // The name filter is a prefix match on AWS; a server that ignores it must not widen the scan.
-      if (prefix && !entry.Name.startsWith(prefix)) continue;
-      yield entry;
-    }
+  for await (const entry of entries) {
+    if (!usableName(entry.Name, 'secret', kc.logger)) continue;
+    // The name filter is a prefix match on AWS; a server that ignores it must not widen the scan.
+    if (prefix && !entry.Name.startsWith(prefix)) continue;
+    // The entry carries everything the scan reads; no per-secret call (ADR 023).
+    yield secretRecord(kc, entry, entry.SecretVersionsToStages);
   }
-  yield* mapConcurrent(usable(), kc.concurrency, async (entry) => {
-    // ListSecrets already carries the metadata; one ListSecretVersionIds adds version dates.
-    // A secret pending deletion refuses most calls, and its versions serve nobody anyway.
-    const deleted = iso(entry.DeletedDate) !== undefined;
-    const listed = deleted
-      ? undefined
-      : await listSecretVersions(kc, entry.ARN ?? (entry.Name as string), signal);
-    return secretRecord(kc, entry, entry.SecretVersionsToStages, listed);
-  });
 }
 
 export async function describeSecret(kc: AwsKindContext, ref: CredentialRef): Promise<IdentityRecord> {
@@ -202,6 +202,8 @@ export async function describeSecret(kc: AwsKindContext, ref: CredentialRef): Pr
       `aws DescribeSecret ${JSON.stringify(ref.locator)}: the secret name is not usable in a ref`,
     );
   }
+  // Describe adds what inventory lacks: unlabelled versions and per-version dates. A secret
+  // pending deletion refuses most calls, and its versions serve nobody anyway.
   const deleted = iso(meta.DeletedDate) !== undefined;
   const listed = deleted ? undefined : await listSecretVersions(kc, meta.ARN ?? ref.locator);
   return secretRecord(kc, meta, meta.VersionIdsToStages, listed);

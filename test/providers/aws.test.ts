@@ -14,18 +14,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { requestToken } from '../../providers/aws/client.js';
-import {
-  createAwsProvider,
-  createAwsProviderWithClients,
-  type IamLike,
-  type SecretsManagerLike,
-} from '../../providers/aws/index.js';
+import { createAwsProvider, type IamLike, type SecretsManagerLike } from '../../providers/aws/index.js';
 import { ProviderError } from '../../src/lib/errors.js';
 import { createFingerprinter } from '../../src/lib/fingerprint.js';
 import { parseRef } from '../../src/lib/ref.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import { createMemoryLogger } from '../../src/log.js';
 import type { CredentialProvider, IdentityRecord, ReissueContext } from '../../src/provider.js';
+import { drain, fakeSecretsManager, fakeProvider as fakeWith } from './aws.fake.js';
 import { AWS_INSTANCE, motoClientConfig, motoConfig } from './aws.fixture.js';
 
 const memory = createMemoryLogger();
@@ -192,41 +188,7 @@ function parsed(ref: string): string {
   return parseRef(ref).locator;
 }
 
-/** A fake Secrets Manager through the narrow shape: answers by command class name. */
-function fakeSecretsManager(handlers: Record<string, (input: Record<string, unknown>) => unknown>) {
-  const calls: string[] = [];
-  const client: SecretsManagerLike = {
-    async send(command) {
-      const name = command.constructor.name.replace(/Command$/, '');
-      calls.push(name);
-      const handler = handlers[name];
-      if (!handler) throw Object.assign(new Error('unexpected'), { name: 'InvalidRequestException' });
-      return handler((command as { input: Record<string, unknown> }).input);
-    },
-  };
-  return { client, calls };
-}
-
-const noIam: IamLike = {
-  send: async () => {
-    throw new Error('iam not expected');
-  },
-};
-
-function fakeProvider(client: SecretsManagerLike, logger = memory.logger) {
-  return createAwsProviderWithClients(
-    motoConfig({ kinds: ['secret'], rateLimit: { readsPerSecond: 10_000, writesPerSecond: 10_000 } }),
-    'aws-fake',
-    { ...deps, logger },
-    { secretsManager: client, iam: noIam },
-  );
-}
-
-async function drain(p: CredentialProvider): Promise<IdentityRecord[]> {
-  const out: IdentityRecord[] = [];
-  for await (const r of p.inventory()) out.push(r);
-  return out;
-}
+const fakeProvider = (client: SecretsManagerLike, logger = memory.logger) => fakeWith(client, deps, logger);
 
 describe('aws hostile data (fake client through the narrow shape)', () => {
   it('the SDK clients fit the narrow shapes', () => {
@@ -253,13 +215,15 @@ describe('aws hostile data (fake client through the narrow shape)', () => {
     const fake = fakeSecretsManager({
       ListSecrets: () => ({
         SecretList: [
-          { Name: 'fine/one', ARN: 'arn:fine', SecretVersionsToStages: { v1: ['AWSCURRENT'] } },
+          {
+            Name: 'fine/one',
+            ARN: 'arn:fine',
+            CreatedDate: 'junk',
+            SecretVersionsToStages: { v1: ['AWSCURRENT'] },
+          },
           { Name: evil, ARN: 'arn:evil', SecretVersionsToStages: { v2: ['AWSCURRENT'] } },
           { Name: 42 },
         ],
-      }),
-      ListSecretVersionIds: () => ({
-        Versions: [{ VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 'junk' }],
       }),
     });
     const recs = await drain(fakeProvider(fake.client, mem.logger));
