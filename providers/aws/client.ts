@@ -95,6 +95,7 @@ const NOT_FOUND = new Set(['ResourceNotFoundException', 'NoSuchEntityException',
 
 interface AwsErrorShape {
   name?: unknown;
+  code?: unknown;
   Code?: unknown;
   $metadata?: { httpStatusCode?: number; requestId?: string };
   $response?: { headers?: Record<string, string | undefined> };
@@ -113,7 +114,11 @@ export function awsErrorName(err: unknown): string | undefined {
 export function mapAwsError(err: unknown, operation: string, target: string): NhiError {
   if (err instanceof NhiError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as AwsErrorShape;
-  const name = typeof e.name === 'string' ? e.name.slice(0, 80) : 'UnknownError';
+  // A network failure reaches us as a plain Error with a Node code (ECONNREFUSED, ...): name that.
+  const generic = typeof e.name !== 'string' || e.name === 'Error';
+  const name = (
+    generic && typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'UnknownError'
+  ).slice(0, 80);
   const status = e.$metadata?.httpStatusCode;
   const context = { awsError: name, status, requestId: e.$metadata?.requestId, operation };
   const where = `aws ${operation} ${JSON.stringify(target)}`;
