@@ -31,7 +31,14 @@ export interface Harness {
 }
 
 /** A complete engine on a temp SQLite store, with the fake provider and owners alice, bob, carol. */
-export function createHarness(opts: { holdMinutes?: number } = {}): Harness {
+export function createHarness(
+  opts: {
+    holdMinutes?: number;
+    config?: Record<string, unknown>;
+    env?: Record<string, string>;
+    runbookDirs?: string[];
+  } = {},
+): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'nhi-engine-'));
   const keys: Record<string, KeyObject> = {};
   const principals: Record<string, { publicKey: string }> = {};
@@ -65,8 +72,9 @@ export function createHarness(opts: { holdMinutes?: number } = {}): Harness {
           executorNotApprover: true,
         },
       },
+      ...opts.config,
     },
-    { sourcePath: join(dir, 'nhi.config.json'), env: {} },
+    { sourcePath: join(dir, 'nhi.config.json'), env: opts.env ?? {} },
   );
   const store = openSqliteStore(join(dir, 'state.db'));
   const auditLog = new AuditLog(
@@ -88,7 +96,7 @@ export function createHarness(opts: { holdMinutes?: number } = {}): Harness {
     logger: memory.logger,
     now: () => new Date(),
     provider: async () => provider,
-    runbooks: loadRunbooksFrom([shippedRunbookDir()]),
+    runbooks: loadRunbooksFrom([shippedRunbookDir(), ...(opts.runbookDirs ?? [])]),
     fingerprint: createFingerprinter(new SecretValue('engine-test-fingerprint-key')),
     retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
     sleep: async () => undefined,
