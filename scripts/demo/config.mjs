@@ -44,6 +44,8 @@ export function writeDemoConfig() {
     ...cfg.policy,
     // 0.1 min = a 6 s cool-off between the last privileged approval and the run.
     privileged: { ...cfg.policy.privileged, holdMinutes: 0.1 },
+    // As production should: --as on request / run / resume must be signed with the actor's key.
+    requireSignedActors: true,
   };
   // The smallest thresholds the schema allows (whole days, at least 1). Everything the demo
   // seeds is minutes old, so "dormant" and "long-lived" (both age-based) fire only where the

@@ -6,8 +6,10 @@ import { recoveries } from './estate.mjs';
 import { check, nhi, OUT_DIR, ROOT, say, sleep, step } from './lib.mjs';
 
 /**
- * Owners keep their private keys to themselves, mode 0600 (nhi approve refuses a key others can
- * read). git does not keep that mode, so the published example keys are copied into place.
+ * Principals keep their private keys to themselves, mode 0600 (nhi refuses a key others can
+ * read). git does not keep that mode, so the published example keys are copied into place:
+ * the owners' (to approve) and carol's (the demo config sets policy.requireSignedActors, so
+ * she signs her requests and runs too).
  */
 function key(who) {
   const path = join(OUT_DIR, 'keys', `${who}.key`);
@@ -20,7 +22,18 @@ function key(who) {
 }
 
 function fileRequest(r, reason) {
-  const out = nhi(['request', r.ref, '--runbook', r.runbook, '--reason', reason, '--as', 'carol']);
+  const out = nhi([
+    'request',
+    r.ref,
+    '--runbook',
+    r.runbook,
+    '--reason',
+    reason,
+    '--as',
+    'carol',
+    '--key',
+    key('carol'),
+  ]);
   const m = out.stdout.match(/request (\S+) filed \((\w+)\); plan digest (\S+)/);
   check(m, `could not read the request id and plan digest from "nhi request" output`);
   return { id: m[1], tier: m[2], digest: m[3] };
@@ -32,7 +45,7 @@ function approve(req, who) {
 }
 
 function run(req) {
-  const out = nhi(['run', req.id, '--as', 'carol']);
+  const out = nhi(['run', req.id, '--as', 'carol', '--key', key('carol')]);
   const m = out.stdout.match(/run (\S+): (\S+)/);
   check(m?.[2] === 'completed', `run of ${req.id} did not complete: ${out.stdout.trim()}`);
   return m[1];
@@ -46,7 +59,9 @@ export async function recover() {
   say('CI log. First a dry run: "plan" shows what would be revoked and created, and the plan digest');
   say('that approvals will be bound to. It changes nothing.');
   nhi(['plan', vault.ref, '--runbook', vault.runbook]);
-  say('carol files the recovery request. She cannot approve it herself: the owner must.');
+  say('carol files the recovery request, signed with her own key: the demo config sets');
+  say('policy.requireSignedActors, so "--as carol" is proven, not just claimed. She cannot approve');
+  say('it herself: the owner must.');
   const vReq = fileRequest(vault, 'INC-101: payments DB password pasted into a CI log');
   check(vReq.tier === 'standard', `expected a standard-tier request, got ${vReq.tier}`);
   say('Now alice, the owner of payments/db, reviews the plan digest and approves with her key.');
@@ -70,12 +85,14 @@ export async function recover() {
   const hold = second.match(/hold until (\S+)/)?.[1];
   check(hold, 'the second approval did not start a hold');
   say('Trying to run it right away is refused by policy (exit code 3): the hold has not passed.');
-  nhi(['run', aReq.id, '--as', 'carol'], { expect: [3] });
+  nhi(['run', aReq.id, '--as', 'carol', '--key', key('carol')], { expect: [3] });
   const waitMs = Math.max(0, Date.parse(hold) - Date.now()) + 1000;
   say(`Waiting out the hold (${Math.ceil(waitMs / 1000)} s; in production it is typically an hour)...`);
   await sleep(waitMs);
-  say('alice cannot execute what she approved (separation of duties):');
-  nhi(['run', aReq.id, '--as', 'alice'], { expect: [3] });
+  say('alice cannot execute what she approved (separation of duties), even signing as herself:');
+  nhi(['run', aReq.id, '--as', 'alice', '--key', key('alice')], { expect: [3] });
+  say('Nor can she pass for carol: a run "--as carol" must be signed with carol\'s key.');
+  nhi(['run', aReq.id, '--as', 'carol', '--key', key('alice')], { expect: [3] });
   say('carol, who approved nothing, runs it: the old version loses its AWSCURRENT label, a new');
   say('value is put, verified, and made current.');
   run(aReq);

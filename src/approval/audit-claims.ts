@@ -3,6 +3,7 @@ import { keyIdOf } from '../audit/keys.js';
 import type { EntryChecker } from '../audit/verify.js';
 import type { ParsedConfig } from '../config/schema.js';
 import type { AuditEntry, DecisionPurpose } from '../store/types.js';
+import { type ActorClaim, verifyActorProofWithKey } from './actor-proof.js';
 import { approvalPayload, REVIEW_PURPOSE, verifyProofWithKey } from './proof.js';
 import { createOwnerRegistry, type OwnerRegistry } from './registry.js';
 
@@ -13,6 +14,9 @@ import { createOwnerRegistry, type OwnerRegistry } from './registry.js';
  * entry alone, years later; while the principal is still registered, the key must also be
  * the registered one (an entry cannot bring its own key). The purpose comes from the entry
  * type, not its data: a review's signature never verifies as an approval, nor the reverse.
+ * `request.created`, `run.started`, `run.break-glass` and `run.resumed` carry the actor's
+ * signature (`actorProof`, with its public key) when the actor signed: it must prove the
+ * entry's actor, action, ref, plan digest and subject. Unsigned ones make no claim.
  * `baseDir` resolves `file:` public keys; the app passes its loaded Config.
  */
 export function auditClaimCheckers(
@@ -22,6 +26,10 @@ export function auditClaimCheckers(
   return {
     'approval.recorded': approvalRecordedChecker(registry),
     'review.recorded': reviewRecordedChecker(registry),
+    'request.created': (entry) => checkActorEntry(entry, registry),
+    'run.started': (entry) => checkActorEntry(entry, registry),
+    'run.break-glass': (entry) => checkActorEntry(entry, registry),
+    'run.resumed': (entry) => checkActorEntry(entry, registry),
   };
 }
 
@@ -63,17 +71,8 @@ export function checkApprovalEntry(
   if (entry.subject !== requestId || entry.actor !== principal) {
     return `approval entry subject/actor (${entry.subject}/${entry.actor}) do not match its data (${requestId}/${principal})`;
   }
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not Ed25519');
-  } catch {
-    return `approval by ${principal}: the recorded public key is not an Ed25519 public key`;
-  }
-  const registered = registry.principal(principal);
-  if (registered && registered.keyId !== keyIdOf(key)) {
-    return `approval by ${principal}: recorded key ${keyIdOf(key)} is not ${principal}'s registered key ${registered.keyId}`;
-  }
+  const key = recordedKey(pem, principal, registry);
+  if (typeof key === 'string') return `approval by ${principal}: ${key}`;
   if (purpose !== undefined && d.purpose !== purpose) {
     return `review entry by ${principal} on ${requestId} does not name purpose ${purpose}`;
   }
@@ -88,4 +87,62 @@ export function checkApprovalEntry(
   const check = verifyProofWithKey(d.proof, expected, key);
   if (!check.ok) return `approval by ${principal} on ${requestId}: ${check.reason}`;
   return undefined;
+}
+
+/** The public key recorded in an entry; while its principal is registered, it must be the registered one. */
+function recordedKey(pem: string, principal: string, registry: OwnerRegistry): KeyObject | string {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not Ed25519');
+  } catch {
+    return 'the recorded public key is not an Ed25519 public key';
+  }
+  const registered = registry.principal(principal);
+  if (registered && registered.keyId !== keyIdOf(key)) {
+    return `recorded key ${keyIdOf(key)} is not ${principal}'s registered key ${registered.keyId}`;
+  }
+  return key;
+}
+
+/** What an actor-signed entry claims, from its type, actor, subject and data. */
+function actorClaimOf(entry: AuditEntry): ActorClaim | string {
+  const d = entry.data;
+  const ref = str(d, 'ref');
+  const planDigest = str(d, 'planDigest');
+  const base = { principal: entry.actor, ref: ref ?? '', planDigest: planDigest ?? '' };
+  if (entry.type === 'request.created') {
+    const runbookId = str(d, 'runbook');
+    if (!ref || !planDigest || !runbookId)
+      return 'signed request entry is missing ref, runbook or planDigest';
+    return { ...base, action: 'request', runbookId };
+  }
+  const requestId = str(d, 'requestId');
+  if (!ref || !planDigest || !requestId)
+    return `signed ${entry.type} entry is missing ref, requestId or planDigest`;
+  if (entry.type === 'run.resumed') return { ...base, action: 'resume', requestId, runId: entry.subject };
+  return {
+    ...base,
+    action: 'run',
+    requestId,
+    ...(entry.type === 'run.break-glass' ? { breakGlass: true } : {}),
+  };
+}
+
+/** null when the entry carries no actor signature (the actor only named themselves). */
+export function checkActorEntry(entry: AuditEntry, registry: OwnerRegistry): string | undefined | null {
+  const proof = entry.data.actorProof;
+  if (proof === undefined) return null;
+  const who = `${entry.type} by ${entry.actor}`;
+  const pem =
+    proof !== null && typeof proof === 'object'
+      ? str(proof as Record<string, unknown>, 'publicKey')
+      : undefined;
+  if (!pem) return `${who}: the actor proof has no public key`;
+  const key = recordedKey(pem, entry.actor, registry);
+  if (typeof key === 'string') return `${who}: ${key}`;
+  const claim = actorClaimOf(entry);
+  if (typeof claim === 'string') return claim;
+  const check = verifyActorProofWithKey(proof, claim, key);
+  return check.ok ? undefined : `${who} on ${entry.subject}: ${check.reason}`;
 }

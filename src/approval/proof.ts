@@ -70,7 +70,15 @@ export function payloadText(payload: ApprovalPayload): string {
 
 /** Sign a decision with an owner's Ed25519 private key. */
 export function signDecision(privateKey: KeyObject, payload: ApprovalPayload): Ed25519Proof {
-  const signedPayload = payloadText(payload);
+  return signCanonical(privateKey, payloadText(payload));
+}
+
+/**
+ * An Ed25519 proof over canonical payload text. Every payload nhi signs names its `kind`
+ * (nhi-approval, nhi-actor) and every parser accepts exactly one kind, so a signature made
+ * for one purpose never verifies as another.
+ */
+export function signCanonical(privateKey: KeyObject, signedPayload: string): Ed25519Proof {
   return {
     method: 'ed25519',
     keyId: keyIdOf(createPublicKey(privateKey)),
@@ -126,33 +134,37 @@ export function verifyProofWithKey(
   expected: ApprovalPayload,
   publicKey: KeyObject,
 ): ProofCheck {
+  const checked = verifySignatureWithKey(proof, publicKey);
+  if (!checked.ok) return { ok: false, rule: 'bad-signature', reason: checked.reason };
+  const signed = parseSignedPayload(checked.proof.signedPayload);
+  if (!signed)
+    return {
+      ok: false,
+      rule: 'bad-signature',
+      reason: 'the signed payload is not a canonical nhi-approval payload',
+    };
+  return compareSigned(signed, expected, checked.keyId, publicKey);
+}
+
+/**
+ * The method-specific half of every check: the proof is well formed, names this key, and its
+ * signature over `signedPayload` verifies. What the payload says is for the caller to check.
+ */
+export function verifySignatureWithKey(
+  proof: unknown,
+  publicKey: KeyObject,
+): { ok: true; proof: ApprovalProof; keyId: string } | { ok: false; reason: string } {
   const p = asProof(proof);
-  if (!p) return { ok: false, rule: 'bad-signature', reason: 'the proof is missing or of an unknown method' };
+  if (!p) return { ok: false, reason: 'the proof is missing or of an unknown method' };
   switch (p.method) {
     case 'ed25519': {
       const keyId = keyIdOf(publicKey);
-      if (p.keyId !== keyId) {
-        return {
-          ok: false,
-          rule: 'bad-signature',
-          reason: `signed with key ${p.keyId}, not the registered key ${keyId}`,
-        };
-      }
+      if (p.keyId !== keyId)
+        return { ok: false, reason: `signed with key ${p.keyId}, not the registered key ${keyId}` };
       if (!verifyBytes(publicKey, p.signedPayload, p.signature)) {
-        return {
-          ok: false,
-          rule: 'bad-signature',
-          reason: 'the Ed25519 signature does not verify against the registered key',
-        };
+        return { ok: false, reason: 'the Ed25519 signature does not verify against the registered key' };
       }
-      const signed = parseSignedPayload(p.signedPayload);
-      if (!signed)
-        return {
-          ok: false,
-          rule: 'bad-signature',
-          reason: 'the signed payload is not a canonical nhi-approval payload',
-        };
-      return compareSigned(signed, expected, keyId, publicKey);
+      return { ok: true, proof: p, keyId };
     }
   }
 }

@@ -10,12 +10,19 @@ import type { Store } from '../store/store.js';
 export async function recordRefusal(
   deps: { store: Store; audit: AuditLog },
   refusal: PolicyError,
-  event: { type: string; actor: string; requestId: string; data?: Record<string, unknown> },
+  /** `subject` defaults to the request id; a refused `nhi request` has no request yet and names the ref. */
+  event: {
+    type: string;
+    actor: string;
+    requestId?: string;
+    subject?: string;
+    data?: Record<string, unknown>;
+  },
   now: Date,
 ): Promise<void> {
   try {
     await deps.store.transaction(async (tx) => {
-      if (refusal.rule === 'request-expired') {
+      if (refusal.rule === 'request-expired' && event.requestId) {
         const request = await tx.requests.get(event.requestId);
         if (request && (request.status === 'pending' || request.status === 'approved')) {
           await tx.requests.update(request.id, { status: 'expired', updatedAt: now.toISOString() });
@@ -24,8 +31,13 @@ export async function recordRefusal(
       await deps.audit.record(tx.audit, {
         type: event.type,
         actor: event.actor,
-        subject: event.requestId,
-        data: { rule: refusal.rule, requestId: event.requestId, message: refusal.message, ...event.data },
+        subject: event.subject ?? event.requestId ?? '',
+        data: {
+          rule: refusal.rule,
+          ...(event.requestId ? { requestId: event.requestId } : {}),
+          message: refusal.message,
+          ...event.data,
+        },
       });
     });
   } catch (cause) {

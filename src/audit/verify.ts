@@ -5,7 +5,8 @@ import { checkpointPayload, entryHash, GENESIS_HASH } from './chain.js';
 import { keyIdOf, verifyBytes } from './keys.js';
 
 /** Re-checks something an entry claims (e.g. an approval signature). Returns a problem or undefined. */
-export type EntryChecker = (entry: AuditEntry) => string | undefined;
+/** A problem, undefined when the entry's claim verifies, or null when the entry makes no claim (not counted). */
+export type EntryChecker = (entry: AuditEntry) => string | undefined | null;
 
 export interface AuditVerdict {
   ok: boolean;
@@ -72,7 +73,7 @@ export async function verifyAudit(
     if (checker) {
       const problem = checker(entry);
       if (problem) return fail(entry.seq, problem);
-      checkedClaims++;
+      if (problem !== null) checkedClaims++;
     }
     prev = entry;
   }

@@ -208,6 +208,12 @@ export const writtenConfigSchema = z
         }),
         /** Notify target(s) for break-glass runs (always alerted at high severity). */
         securityAlert: z.array(name).default([]),
+        /**
+         * `nhi request`, `run` and `resume` must be signed with the actor's registered key
+         * (`--key`), so `--as` is proven, not just named. Off by default for existing setups;
+         * production should turn it on.
+         */
+        requireSignedActors: z.boolean().default(false),
       })
       .strict()
       .default({
@@ -215,6 +221,7 @@ export const writtenConfigSchema = z
         standard: { quorum: 1, approvalTtlHours: 24, holdMinutes: 0, alert: [], executorNotApprover: false },
         privileged: { quorum: 2, approvalTtlHours: 4, holdMinutes: 60, alert: [], executorNotApprover: true },
         securityAlert: [],
+        requireSignedActors: false,
       }),
     scan: z
       .object({

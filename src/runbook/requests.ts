@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { type ActorCredential, actorProofData, authenticateActorAudited } from '../approval/actor.js';
 import { notifyRequestCreated } from '../approval/notifications.js';
+import { ownerRegistryFromConfig } from '../approval/registry.js';
 import { PolicyError, UsageError } from '../lib/errors.js';
 import type { RecoveryRequest } from '../store/types.js';
 import type { EngineDeps } from './engine.js';
@@ -10,6 +12,8 @@ export interface NewRequest {
   runbookId: string;
   reason: string;
   requester: string;
+  /** The requester's signature (`--key`): required when policy.requireSignedActors is set. */
+  actor?: ActorCredential;
 }
 
 /**
@@ -27,6 +31,20 @@ export async function createRequest(deps: EngineDeps, input: NewRequest): Promis
   }
   const { plan, digest, owners } = await planTarget(deps, input.ref, input.runbookId);
   const now = deps.now();
+  // The requester signs the exact plan filed; refused (and audited) before anything is stored.
+  const requesterProof = await authenticateActorAudited(
+    { ...deps, registry: ownerRegistryFromConfig(deps.config) },
+    {
+      action: 'request',
+      principal: input.requester,
+      ref: plan.ref,
+      runbookId: input.runbookId,
+      planDigest: digest,
+    },
+    input.actor,
+    now,
+    { type: 'request.refused', data: { ref: plan.ref, runbook: input.runbookId, planDigest: digest } },
+  );
   const request: RecoveryRequest = {
     id: `req_${randomUUID()}`,
     ref: plan.ref,
@@ -41,6 +59,7 @@ export async function createRequest(deps: EngineDeps, input: NewRequest): Promis
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + deps.config.policy.requestTtlHours * 3_600_000).toISOString(),
     reviewRequired: false,
+    ...(requesterProof ? { requesterProof } : {}),
     updatedAt: now.toISOString(),
   };
   await deps.store.transaction(async (tx) => {
@@ -58,6 +77,7 @@ export async function createRequest(deps: EngineDeps, input: NewRequest): Promis
         reason,
         expiresAt: request.expiresAt,
         revoke: plan.revoke.versions.map((v) => v.versionId),
+        ...actorProofData(requesterProof),
       },
     });
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type ActorCredential, actorProofData, authenticateActorAudited } from '../approval/actor.js';
 import { notifyBreakGlass } from '../approval/notifications.js';
 import { ownerRegistryFromConfig } from '../approval/registry.js';
 import { authorizeStoredRun, gateRun } from '../approval/run-gate.js';
@@ -12,6 +13,8 @@ export interface StartRun {
   requestId: string;
   executor: string;
   breakGlass?: { reason?: string };
+  /** The executor's signature (`--key`): required when policy.requireSignedActors is set. */
+  actor?: ActorCredential;
 }
 
 /**
@@ -29,6 +32,21 @@ export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRe
     );
   }
   const registry = ownerRegistryFromConfig(deps.config);
+  // Who runs it is proven before it is authorized: separation of duties rests on the name.
+  const executorProof = await authenticateActorAudited(
+    { ...deps, registry },
+    {
+      action: 'run',
+      principal: input.executor,
+      ref: request.ref,
+      requestId: request.id,
+      planDigest: request.planDigest,
+      ...(input.breakGlass ? { breakGlass: true as const } : {}),
+    },
+    input.actor,
+    deps.now(),
+    { type: 'run.refused', data: { executor: input.executor, breakGlass: input.breakGlass !== undefined } },
+  );
   const gateInput = {
     requestId: request.id,
     executor: input.executor,
@@ -49,6 +67,7 @@ export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRe
     ...(auth.breakGlassReason ? { breakGlassReason: auth.breakGlassReason } : {}),
     startedAt: now,
     facts: facts as Record<string, unknown>,
+    ...(executorProof ? { executorProof } : {}),
   };
   await deps.store.transaction(async (tx) => {
     await authorizeStoredRun(tx, { config: deps.config, registry }, gateInput);
@@ -70,6 +89,7 @@ export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRe
         approvalIds: auth.approvalIds,
         ...(auth.breakGlassReason ? { reason: auth.breakGlassReason } : {}),
         ignoredDecisions: auth.ignored.map((i) => ({ principal: i.principal, rule: i.rule })),
+        ...actorProofData(executorProof),
       },
     });
   });
@@ -84,20 +104,50 @@ export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRe
 }
 
 /** `nhi resume`: continue an interrupted or failed run from its step records. */
-export async function resumeRun(deps: EngineDeps, runId: string, actor: string): Promise<RunRecord> {
+export async function resumeRun(
+  deps: EngineDeps,
+  runId: string,
+  actor: string,
+  credential?: ActorCredential,
+): Promise<RunRecord> {
   const run = await deps.store.runs.get(runId);
   if (!run) throw new NotFoundError(`no run ${runId} (see nhi status)`);
   if (run.status === 'completed') return run;
   if (run.status === 'refused')
     throw new PolicyError('refused', `run ${runId} was refused and cannot be resumed; file a new request`);
+  const request = await deps.store.requests.get(run.requestId);
+  if (!request) throw new NotFoundError(`run ${runId} names missing request ${run.requestId}`);
+  const now = deps.now();
+  const proof = await authenticateActorAudited(
+    { ...deps, registry: ownerRegistryFromConfig(deps.config) },
+    {
+      action: 'resume',
+      principal: actor,
+      ref: request.ref,
+      requestId: request.id,
+      runId,
+      planDigest: request.planDigest,
+    },
+    credential,
+    now,
+    { type: 'resume.refused', data: { runId } },
+  );
   await deps.store.transaction(async (tx) => {
-    await tx.runs.update(runId, { status: 'running' });
-    await tx.requests.update(run.requestId, { status: 'running', updatedAt: deps.now().toISOString() });
+    const current = (await tx.runs.get(runId)) ?? run;
+    const resume = { actor, at: now.toISOString(), ...(proof ? { proof } : {}) };
+    await tx.runs.update(runId, { status: 'running', resumes: [...(current.resumes ?? []), resume] });
+    await tx.requests.update(run.requestId, { status: 'running', updatedAt: now.toISOString() });
     await deps.audit.record(tx.audit, {
       type: 'run.resumed',
       actor,
       subject: runId,
-      data: { previousStatus: run.status },
+      data: {
+        previousStatus: run.status,
+        requestId: request.id,
+        ref: request.ref,
+        planDigest: request.planDigest,
+        ...actorProofData(proof),
+      },
     });
   });
   return executeRun(deps, runId);

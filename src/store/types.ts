@@ -50,7 +50,31 @@ export interface RecoveryRequest {
   reviewRequired: boolean;
   /** The retrospective owner review of the break-glass run, once one is recorded (the latest stands). */
   review?: RetrospectiveReview;
+  /** The requester's signature that they filed it (`nhi request --key`); absent when unsigned. */
+  requesterProof?: ActorProof;
   updatedAt: string;
+}
+
+/**
+ * An actor's Ed25519 signature over a canonical `nhi-actor` payload: proof that the principal
+ * named by `--as` filed the request, started or resumed the run (policy.requireSignedActors).
+ */
+export interface ActorProof {
+  method: 'ed25519';
+  keyId: string;
+  /** Base64 Ed25519 signature over the UTF-8 bytes of `signedPayload`. */
+  signature: string;
+  /** Canonical JSON of the ActorPayload, exactly as signed. */
+  signedPayload: string;
+  /** SPKI PEM of the key that signed (the registered key then), for offline re-verification. */
+  publicKey: string;
+}
+
+/** One `nhi resume` of a run: who, when, and their signature when they signed. */
+export interface RunResume {
+  actor: string;
+  at: string;
+  proof?: ActorProof;
 }
 
 export type ReviewOutcome = 'endorsed' | 'disputed';
@@ -105,6 +129,10 @@ export interface RunRecord {
   error?: string;
   /** Evidence and outputs gathered during the run (issued version, activity evidence, ...). */
   facts: Record<string, unknown>;
+  /** The executor's signature that they started it (`nhi run --key`); absent when unsigned. */
+  executorProof?: ActorProof;
+  /** Every `nhi resume`, oldest first. */
+  resumes?: RunResume[];
 }
 
 export type StepStatus = 'pending' | 'intent' | 'done' | 'failed' | 'skipped';

@@ -1,13 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type DecisionOutcome, recordDecision } from '../../approval/decide.js';
-import { toPrivateKey } from '../../approval/decision-checks.js';
 import { ownerRegistryFromConfig } from '../../approval/registry.js';
-import { UsageError } from '../../lib/errors.js';
-import { SecretValue } from '../../lib/secret.js';
 import type { Decision } from '../../store/types.js';
 import { type CliIo, contextFor } from '../context.js';
+import { readPrivateKey } from '../key-file.js';
 
 interface DecisionOptions {
   as: string;
@@ -40,7 +36,7 @@ export function registerApprovalCommands(program: Command, io: CliIo): void {
       .action(async (requestId: string, opts: DecisionOptions, cmd: Command) => {
         const ctx = contextFor(cmd, io);
         // Read and check the key before opening anything: a bad key file is a usage error (exit 2).
-        const privateKey = toPrivateKey(readPrivateKeyFile(opts.key));
+        const privateKey = readPrivateKey(opts.key);
         const outcome = await ctx.withApp((app) =>
           recordDecision(
             {
@@ -64,31 +60,6 @@ export function registerApprovalCommands(program: Command, io: CliIo): void {
         if (ctx.globals.json) ctx.printJson(outcome);
         else for (const line of describeOutcome(requestId, decision, opts.as, outcome)) ctx.print(line);
       });
-  }
-}
-
-/** The key file must be a regular file that only its owner can read (as ssh insists). */
-export function readPrivateKeyFile(file: string): SecretValue {
-  const path = resolve(file);
-  let mode: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new UsageError(`--key ${path} is not a file`);
-    mode = st.mode;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read --key ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    throw new UsageError(
-      `--key ${path} is accessible by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); ` +
-        `a private key must be private: chmod 600 ${path}`,
-    );
-  }
-  try {
-    return new SecretValue(readFileSync(path, 'utf8'), path);
-  } catch (error) {
-    throw new UsageError(`cannot read --key ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 

@@ -6,6 +6,7 @@ import { createRequest } from '../../runbook/requests.js';
 import { resumeRun, startRun } from '../../runbook/runs.js';
 import type { RunRecord } from '../../store/types.js';
 import { type CliContext, type CliIo, contextFor } from '../context.js';
+import { readPrivateKey } from '../key-file.js';
 import { printStatus } from './status.js';
 
 /**
@@ -17,6 +18,22 @@ function onInterrupt(io: CliIo, hint: string): void {
     io.stderr.write(`\ninterrupted: ${hint}\n`);
     process.exit(130);
   });
+}
+
+interface RunOptions {
+  as: string;
+  key?: string;
+  breakGlass?: boolean;
+  reason?: string;
+}
+
+const KEY_HELP =
+  'your private key file (from nhi keygen; mode 0600): signs this action so --as is proven; ' +
+  'required when policy.requireSignedActors is set';
+
+/** `--key`, read and checked before anything is opened (a bad key file is a usage error, exit 2). */
+function actorKey(file: string | undefined) {
+  return file === undefined ? {} : { actor: { privateKey: readPrivateKey(file) } };
 }
 
 function reportRun(ctx: CliContext, run: RunRecord): void {
@@ -67,43 +84,57 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
     .requiredOption('--runbook <id>', 'runbook id')
     .requiredOption('--reason <text>', 'why (incident id, what leaked)')
     .requiredOption('--as <principal>', 'who is asking')
+    .option('--key <file>', KEY_HELP)
     .addHelpText(
       'after',
-      '\nExample:\n  nhi request aws-prod:secret:payments/db --runbook aws-secret-recovery --reason "INC-42 leaked in CI log" --as carol',
+      '\nExample:\n  nhi request aws-prod:secret:payments/db --runbook aws-secret-recovery --reason "INC-42 leaked in CI log" --as carol --key ~/.nhi/carol.key',
     )
-    .action(async (ref: string, opts: { runbook: string; reason: string; as: string }, cmd: Command) => {
-      const ctx = contextFor(cmd, io);
-      await ctx.withApp(async (app) => {
-        const req = await createRequest(app.engine(), {
-          ref,
-          runbookId: opts.runbook,
-          reason: opts.reason,
-          requester: opts.as,
+    .action(
+      async (
+        ref: string,
+        opts: { runbook: string; reason: string; as: string; key?: string },
+        cmd: Command,
+      ) => {
+        const ctx = contextFor(cmd, io);
+        const actor = actorKey(opts.key);
+        await ctx.withApp(async (app) => {
+          const req = await createRequest(app.engine(), {
+            ref,
+            runbookId: opts.runbook,
+            reason: opts.reason,
+            requester: opts.as,
+            ...actor,
+          });
+          if (ctx.globals.json) return ctx.printJson(req);
+          ctx.print(`request ${req.id} filed (${req.tier}); plan digest ${req.planDigest}`);
+          ctx.print(
+            `  requested by ${req.requester}${req.requesterProof ? ' (signed)' : ' (unsigned: --as only)'}`,
+          );
+          ctx.print(
+            `  owners to approve: ${req.owners.join(', ') || '(none registered: only break-glass can run it)'}; expires ${req.expiresAt}`,
+          );
+          for (const owner of req.owners)
+            ctx.print(`  nhi approve ${req.id} --as ${owner} --key <${owner}'s private key>`);
         });
-        if (ctx.globals.json) return ctx.printJson(req);
-        ctx.print(`request ${req.id} filed (${req.tier}); plan digest ${req.planDigest}`);
-        ctx.print(
-          `  owners to approve: ${req.owners.join(', ') || '(none registered: only break-glass can run it)'}; expires ${req.expiresAt}`,
-        );
-        for (const owner of req.owners)
-          ctx.print(`  nhi approve ${req.id} --as ${owner} --key <${owner}'s private key>`);
-      });
-    });
+      },
+    );
   program
     .command('run')
     .description('execute an approved request (revoke, reissue, verify, record lineage)')
     .argument('<request-id>', 'request id')
     .requiredOption('--as <principal>', 'who executes')
+    .option('--key <file>', KEY_HELP)
     .option('--break-glass', 'skip approval and hold (break-glass group only); audited and alerted')
     .option('--reason <text>', 'mandatory with --break-glass')
     .addHelpText(
       'after',
-      '\nExamples:\n  nhi run req_01H... --as dave\n  nhi run req_01H... --as sec-oncall --break-glass --reason "active exfiltration"',
+      '\nExamples:\n  nhi run req_01H... --as dave --key ~/.nhi/dave.key\n  nhi run req_01H... --as sec-oncall --key ~/.nhi/sec-oncall.key --break-glass --reason "active exfiltration"',
     )
-    .action(async (id: string, opts: { as: string; breakGlass?: boolean; reason?: string }, cmd: Command) => {
+    .action(async (id: string, opts: RunOptions, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       if (opts.reason !== undefined && !opts.breakGlass)
         throw new UsageError('--reason is only used with --break-glass');
+      const actor = actorKey(opts.key);
       await ctx.withApp(async (app) => {
         onInterrupt(
           io,
@@ -112,6 +143,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
         const run = await startRun(app.engine(), {
           requestId: id,
           executor: opts.as,
+          ...actor,
           ...(opts.breakGlass
             ? { breakGlass: opts.reason === undefined ? {} : { reason: opts.reason } }
             : {}),
@@ -127,12 +159,14 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
     )
     .argument('<run-id>', 'run id')
     .option('--as <principal>', 'who resumes (recorded in the audit log)', 'unknown')
-    .addHelpText('after', '\nExample:\n  nhi resume run_01H... --as dave')
-    .action(async (id: string, opts: { as: string }, cmd: Command) => {
+    .option('--key <file>', KEY_HELP)
+    .addHelpText('after', '\nExample:\n  nhi resume run_01H... --as dave --key ~/.nhi/dave.key')
+    .action(async (id: string, opts: { as: string; key?: string }, cmd: Command) => {
       const ctx = contextFor(cmd, io);
+      const { actor } = actorKey(opts.key);
       await ctx.withApp(async (app) => {
         onInterrupt(io, `progress is committed step by step; run nhi resume ${id} again to continue`);
-        const run = await resumeRun(app.engine(), id, opts.as);
+        const run = await resumeRun(app.engine(), id, opts.as, actor);
         reportRun(ctx, run);
         if (run.status !== 'completed') cmd.parent?.setOptionValue('exitCode', 1);
       });

@@ -1,7 +1,7 @@
 import type { App } from '../../app.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { renderTable } from '../../lib/text.js';
-import type { RecoveryRequest } from '../../store/types.js';
+import type { ActorProof, RecoveryRequest } from '../../store/types.js';
 import type { CliContext } from '../context.js';
 
 /** `nhi status [id]`: requests, runs, approvals, holds, break-glass reviews, failed deliveries. */
@@ -24,7 +24,7 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
         r.tier,
         r.status,
         `${approved.size}/${(r.plan as { policy?: { quorum?: number } }).policy?.quorum ?? '?'}`,
-        r.requester,
+        signedName(r.requester, r.requesterProof),
         reviewNote(r) ?? '',
       ]);
     }
@@ -37,7 +37,7 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
       r.id,
       r.requestId,
       r.status,
-      r.executor,
+      signedName(r.executor, r.executorProof),
       r.breakGlass ? 'break-glass' : '',
       r.error ?? '',
     ]);
@@ -74,7 +74,7 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
   const note = reviewNote(req, true);
   ctx.print(`request ${req.id}: ${req.status}${note ? `  [${note}]` : ''}`);
   ctx.print(`  ref ${req.ref}  runbook ${req.runbookId}  tier ${req.tier}`);
-  ctx.print(`  requester ${req.requester}: ${req.reason}`);
+  ctx.print(`  requested by ${signedName(req.requester, req.requesterProof)}: ${req.reason}`);
   ctx.print(
     `  owners ${req.owners.join(', ') || '(none registered)'}; created ${req.createdAt}; expires ${req.expiresAt}`,
   );
@@ -87,8 +87,9 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
     );
   for (const r of runs) {
     ctx.print(
-      `run ${r.id}: ${r.status} by ${r.executor}${r.breakGlass ? ` (BREAK-GLASS: ${r.breakGlassReason ?? ''})` : ''}${r.error ? ` — ${r.error}` : ''}`,
+      `run ${r.id}: ${r.status} by ${signedName(r.executor, r.executorProof)}${r.breakGlass ? ` (BREAK-GLASS: ${r.breakGlassReason ?? ''})` : ''}${r.error ? ` — ${r.error}` : ''}`,
     );
+    for (const x of r.resumes ?? []) ctx.print(`  resumed by ${signedName(x.actor, x.proof)} at ${x.at}`);
     for (const s of steps[r.id] ?? [])
       ctx.print(
         `  ${String(s.index + 1).padStart(2)}. ${s.stepId.padEnd(16)} ${s.status}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`,
@@ -107,4 +108,9 @@ export function reviewNote(r: RecoveryRequest, long = false): string | undefined
   if (r.review?.outcome === 'endorsed')
     return `break-glass endorsed by ${r.review.principal}${long ? ` at ${r.review.at}` : ''}`;
   return undefined;
+}
+
+/** "carol (signed)" when the actor signed with their registered key (policy.requireSignedActors), else "carol". */
+export function signedName(name: string, proof: ActorProof | undefined): string {
+  return proof ? `${name} (signed)` : name;
 }
