@@ -13,7 +13,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
   audit
     .command('verify')
     .description(
-      'recompute the hash chain, check every signed checkpoint and re-verify every approval signature offline',
+      'recompute the hash chain, check every signed checkpoint and re-verify every approval, review and actor signature offline',
     )
     .addHelpText(
       'after',
@@ -36,7 +36,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
         if (!ctx.globals.json) {
           ctx.print(
             `audit log intact: ${verdict.entries} entries, ${verdict.checkpoints} signed checkpoint(s), ` +
-              `${verdict.checkedClaims} approval signature(s) re-verified`,
+              `${verdict.checkedClaims} signature(s) re-verified (approvals, reviews, signed requesters and executors)`,
           );
           if (verdict.unsignedTail > 0) {
             ctx.print(
