@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { canonicalJson } from '../lib/canonical.js';
-import { type Ed25519Proof, signCanonical, verifySignatureWithKey } from './proof.js';
+import { type Ed25519Proof, signCanonical, signedObjectOfKind, verifySignatureWithKey } from './proof.js';
 
 export type ActorAction = 'request' | 'run' | 'resume';
 
@@ -79,15 +79,8 @@ export function signActor(privateKey: KeyObject, payload: Omit<ActorPayload, 'ki
 
 /** Parse a signed payload; undefined unless it is a canonical, complete nhi-actor payload. */
 export function parseActorPayload(text: string): ActorPayload | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (raw === null || typeof raw !== 'object') return undefined;
-  const p = raw as Record<string, unknown>;
-  if (p.kind !== 'nhi-actor') return undefined;
+  const p = signedObjectOfKind(text, 'nhi-actor');
+  if (!p) return undefined;
   if (p.action !== 'request' && p.action !== 'run' && p.action !== 'resume') return undefined;
   for (const f of ['principal', 'ref', 'planDigest', 'at', ...SUBJECTS[p.action]]) {
     if (typeof p[f] !== 'string') return undefined;

@@ -3,11 +3,11 @@
  * of a break-glass run: who may decide, and the signed proof (signed here with the owner's key,
  * or accepted from elsewhere) and how long it may stand.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
 import { privateKeyFromPem } from '../audit/keys.js';
 import { UsageError } from '../lib/errors.js';
 import { SecretValue } from '../lib/secret.js';
-import type { Decision, DecisionPurpose, RecoveryRequest } from '../store/types.js';
+import type { ApprovalRecord, Decision, DecisionPurpose, RecoveryRequest } from '../store/types.js';
 import type { DecisionInput } from './decision-types.js';
 import { type ApprovalProof, approvalPayload, asProof, parseSignedPayload, signDecision } from './proof.js';
 import type { OwnerRegistry, RegisteredPrincipal } from './registry.js';
@@ -105,4 +105,30 @@ export function toPrivateKey(key: KeyObject | SecretValue): KeyObject {
   // Touch the public half so a broken KeyObject fails here, not halfway through a transaction.
   createPublicKey(key);
   return key;
+}
+
+/** The stored row for a decision or a review: what was signed, by whom, until when. */
+export function approvalRecord(fields: {
+  requestId: string;
+  principal: string;
+  decision: Decision;
+  planDigest: string;
+  now: Date;
+  expiresAt: string;
+  comment?: string | undefined;
+  purpose?: DecisionPurpose;
+  proof: ApprovalProof;
+}): ApprovalRecord {
+  return {
+    id: `apr_${randomUUID()}`,
+    requestId: fields.requestId,
+    principal: fields.principal,
+    decision: fields.decision,
+    planDigest: fields.planDigest,
+    createdAt: fields.now.toISOString(),
+    expiresAt: fields.expiresAt,
+    ...(fields.comment ? { comment: fields.comment } : {}),
+    ...(fields.purpose ? { purpose: fields.purpose } : {}),
+    proof: { ...fields.proof },
+  };
 }

@@ -3,11 +3,11 @@
  * hold), deny ends the request. Recorded with its `approval.recorded` audit entry and the
  * request's new status in the caller's transaction.
  */
-import { type KeyObject, randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { PolicyError } from '../lib/errors.js';
 import type { StoreTx } from '../store/store.js';
-import type { ApprovalRecord, RecoveryRequest, RequestStatus } from '../store/types.js';
-import { checkDecider, proofFor, type Refuse } from './decision-checks.js';
+import type { RecoveryRequest, RequestStatus } from '../store/types.js';
+import { approvalRecord, checkDecider, proofFor, type Refuse } from './decision-checks.js';
 import type { DecisionDeps, DecisionInput, TxOutcome } from './decision-types.js';
 import { approvalPayload, verifyProof } from './proof.js';
 import { evaluateApprovals, tierPolicy } from './quorum.js';
@@ -78,17 +78,16 @@ export async function recordPreRunDecision(
     );
   }
 
-  const approval: ApprovalRecord = {
-    id: `apr_${randomUUID()}`,
+  const approval = approvalRecord({
     requestId,
     principal,
     decision,
     planDigest: request.planDigest,
-    createdAt: now.toISOString(),
+    now,
     expiresAt,
-    ...(input.comment ? { comment: input.comment } : {}),
-    proof: { ...proof },
-  };
+    comment: input.comment,
+    proof,
+  });
   await tx.approvals.insert(approval);
   const after = evaluateApprovals({
     request,

@@ -104,17 +104,23 @@ export function asProof(value: unknown): ApprovalProof | undefined {
   return undefined;
 }
 
-/** Parse a signed payload; undefined unless it is a canonical nhi-approval payload. */
-export function parseSignedPayload(text: string): ApprovalPayload | undefined {
+/** The JSON object a signed payload holds, when it parses and is of `kind`; the kind keeps payload types apart. */
+export function signedObjectOfKind(text: string, kind: string): Record<string, unknown> | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (raw === null || typeof raw !== 'object') return undefined;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const p = raw as Record<string, unknown>;
-  if (p.kind !== 'nhi-approval') return undefined;
+  return p.kind === kind ? p : undefined;
+}
+
+/** Parse a signed payload; undefined unless it is a canonical nhi-approval payload. */
+export function parseSignedPayload(text: string): ApprovalPayload | undefined {
+  const p = signedObjectOfKind(text, 'nhi-approval');
+  if (!p) return undefined;
   for (const f of ['requestId', 'planDigest', 'expiresAt', 'principal'] as const) {
     if (typeof p[f] !== 'string') return undefined;
   }

@@ -4,17 +4,11 @@
  * `purpose: 'retrospective-review'`, so a review never stands in for a pre-run approval (nor
  * the reverse); the audit entry is `review.recorded`.
  */
-import { type KeyObject, randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { PolicyError } from '../lib/errors.js';
 import type { StoreTx } from '../store/store.js';
-import type {
-  ApprovalRecord,
-  RecoveryRequest,
-  RequestStatus,
-  RetrospectiveReview,
-  RunRecord,
-} from '../store/types.js';
-import { checkDecider, proofFor, type Refuse } from './decision-checks.js';
+import type { RecoveryRequest, RequestStatus, RetrospectiveReview, RunRecord } from '../store/types.js';
+import { approvalRecord, checkDecider, proofFor, type Refuse } from './decision-checks.js';
 import type { DecisionDeps, DecisionInput, TxOutcome } from './decision-types.js';
 import { approvalPayload, purposeLabel, REVIEW_PURPOSE, verifyProof } from './proof.js';
 import { tierPolicy } from './quorum.js';
@@ -105,18 +99,17 @@ export async function recordRetrospectiveReview(
     }
   }
 
-  const approval: ApprovalRecord = {
-    id: `apr_${randomUUID()}`,
+  const approval = approvalRecord({
     requestId,
     principal,
     decision,
     planDigest: request.planDigest,
-    createdAt: now.toISOString(),
+    now,
     expiresAt,
-    ...(input.comment ? { comment: input.comment } : {}),
+    comment: input.comment,
     purpose: REVIEW_PURPOSE,
-    proof: { ...proof },
-  };
+    proof,
+  });
   await tx.approvals.insert(approval);
   const review: RetrospectiveReview = {
     outcome,
