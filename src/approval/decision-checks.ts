@@ -132,3 +132,28 @@ export function approvalRecord(fields: {
     proof: { ...fields.proof },
   };
 }
+
+/**
+ * The claim fields every signed-decision audit entry carries (approval.recorded and
+ * review.recorded alike), so the offline checker in audit-claims.ts reads one shape.
+ * `publicKey` is the key as registered today: the signature can be re-verified years later.
+ */
+export function signedDecisionFields(
+  approval: ApprovalRecord,
+  request: Pick<RecoveryRequest, 'ref' | 'tier'>,
+  publicKey: string,
+): Record<string, unknown> {
+  return {
+    approvalId: approval.id,
+    requestId: approval.requestId,
+    ref: request.ref,
+    tier: request.tier,
+    principal: approval.principal,
+    decision: approval.decision,
+    planDigest: approval.planDigest,
+    expiresAt: approval.expiresAt,
+    ...(approval.comment ? { comment: approval.comment } : {}),
+    proof: { ...approval.proof },
+    publicKey,
+  };
+}

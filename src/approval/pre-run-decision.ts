@@ -7,7 +7,13 @@ import type { KeyObject } from 'node:crypto';
 import { PolicyError } from '../lib/errors.js';
 import type { StoreTx } from '../store/store.js';
 import type { RecoveryRequest, RequestStatus } from '../store/types.js';
-import { approvalRecord, checkDecider, proofFor, type Refuse } from './decision-checks.js';
+import {
+  approvalRecord,
+  checkDecider,
+  proofFor,
+  type Refuse,
+  signedDecisionFields,
+} from './decision-checks.js';
 import type { DecisionDeps, DecisionInput, TxOutcome } from './decision-types.js';
 import { approvalPayload, verifyProof } from './proof.js';
 import { evaluateApprovals, tierPolicy } from './quorum.js';
@@ -106,18 +112,7 @@ export async function recordPreRunDecision(
     actor: principal,
     subject: requestId,
     data: {
-      approvalId: approval.id,
-      requestId,
-      ref: request.ref,
-      tier: request.tier,
-      principal,
-      decision,
-      planDigest: request.planDigest,
-      expiresAt,
-      ...(input.comment ? { comment: input.comment } : {}),
-      proof: { ...proof },
-      // The key as registered today, so the signature can be re-verified offline years later.
-      publicKey: check.ok ? check.publicKeyPem : registered.publicKeyPem,
+      ...signedDecisionFields(approval, request, check.ok ? check.publicKeyPem : registered.publicKeyPem),
       requestStatus: status,
       quorum,
       ...(holdUntil ? { holdUntil } : {}),

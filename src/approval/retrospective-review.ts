@@ -8,7 +8,13 @@ import type { KeyObject } from 'node:crypto';
 import { PolicyError } from '../lib/errors.js';
 import type { StoreTx } from '../store/store.js';
 import type { RecoveryRequest, RequestStatus, RetrospectiveReview, RunRecord } from '../store/types.js';
-import { approvalRecord, checkDecider, proofFor, type Refuse } from './decision-checks.js';
+import {
+  approvalRecord,
+  checkDecider,
+  proofFor,
+  type Refuse,
+  signedDecisionFields,
+} from './decision-checks.js';
 import type { DecisionDeps, DecisionInput, TxOutcome } from './decision-types.js';
 import { approvalPayload, purposeLabel, REVIEW_PURPOSE, verifyProof } from './proof.js';
 import { tierPolicy } from './quorum.js';
@@ -127,22 +133,12 @@ export async function recordRetrospectiveReview(
     actor: principal,
     subject: requestId,
     data: {
-      approvalId: approval.id,
-      requestId,
-      ref: request.ref,
-      tier: request.tier,
-      principal,
-      decision,
+      ...signedDecisionFields(approval, request, check.ok ? check.publicKeyPem : registered.publicKeyPem),
       purpose: REVIEW_PURPOSE,
       outcome,
       runId: run.id,
       executor: run.executor,
       ...(run.breakGlassReason ? { breakGlassReason: run.breakGlassReason } : {}),
-      planDigest: request.planDigest,
-      expiresAt,
-      ...(input.comment ? { comment: input.comment } : {}),
-      proof: { ...proof },
-      publicKey: check.ok ? check.publicKeyPem : registered.publicKeyPem,
       requestStatus: request.status,
       reviewRequired,
       ...(prior ? { previousReview: { outcome: prior.outcome, principal: prior.principal } } : {}),
