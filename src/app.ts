@@ -7,14 +7,22 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import pino from 'pino';
 import { privateKeyFromPem, publicKeyFrom } from './audit/keys.js';
 import { AuditLog } from './audit/log.js';
+import { buildWitnesses } from './audit/witness/build.js';
+import {
+  createWitnessPublisher,
+  publishAfterCommit,
+  type WitnessPublisher,
+} from './audit/witness/publisher.js';
 import { type Config, configRelative, loadConfig } from './config/load.js';
 import { NotFoundError } from './lib/errors.js';
 import { createFingerprinter, type Fingerprinter } from './lib/fingerprint.js';
+import { own } from './lib/own.js';
 import { createLogger, type Logger } from './log.js';
 import { createNotifier, type Notifier } from './notify/notifier.js';
 import type { CredentialProvider } from './provider.js';
 import { createProvider } from './registry.js';
 import type { EngineDeps } from './runbook/engine.js';
+import { processLeaseHolder } from './runbook/leases.js';
 import { loadRunbooksFrom, shippedRunbookDir } from './runbook/load.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/store.js';
@@ -25,6 +33,8 @@ export interface App {
   store: Store;
   audit: AuditLog;
   auditPublicKey: KeyObject;
+  /** Delivers signed checkpoints to `audit.witnesses` after each commit and on close. */
+  witnesses: WitnessPublisher;
   fingerprint: Fingerprinter;
   notifier: Notifier;
   now: () => Date;
@@ -43,6 +53,8 @@ export interface AppOptions {
   defaultLogLevel?: string;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
+  /** Config and state-file warnings (the CLI prints them on stderr); default: the logger at warn. */
+  onWarning?: (message: string) => void;
 }
 
 export function createLoggerFor(config: Config, verbose: boolean, defaultLevel = 'warn'): Logger {
@@ -58,12 +70,26 @@ export function createApp(opts: AppOptions): App {
   const config = loadConfig(opts.configPath, opts.env ?? process.env);
   const now = opts.now ?? (() => new Date());
   const logger = createLoggerFor(config, opts.verbose ?? false, opts.defaultLogLevel);
+  const warn = opts.onWarning ?? ((message: string) => logger.warn(message));
+  for (const w of config.warnings) warn(`${w.path}: ${w.message}`);
   const privateKey = privateKeyFromPem(config.keys.auditSigning, 'keys.auditSigning');
   const auditPublicKey = config.keys.auditPublicKey
     ? publicKeyFrom(config.keys.auditPublicKey, config.baseDir, 'keys.auditPublicKey')
     : createPublicKey(privateKey);
-  const store = openSqliteStore(configRelative(config, config.state.path));
-  const audit = new AuditLog({ privateKey, publicKey: auditPublicKey }, { now });
+  const stateStore = openSqliteStore(configRelative(config, config.state.path), { onWarning: warn });
+  const witnesses = createWitnessPublisher({
+    witnesses: buildWitnesses(config, now),
+    audit: stateStore.audit,
+    publicKey: auditPublicKey,
+    logger: logger.child({ component: 'audit-witness' }),
+    now,
+  });
+  // Every transaction that signed a checkpoint hands it to the witnesses once it has committed.
+  const store = witnesses.enabled ? publishAfterCommit(stateStore, witnesses) : stateStore;
+  const audit = new AuditLog(
+    { privateKey, publicKey: auditPublicKey },
+    { now, checkpointEvery: config.audit.checkpointEvery, onSigned: (cp) => witnesses.enqueue(cp) },
+  );
   const fingerprint = createFingerprinter(config.keys.fingerprint);
   const providers = new Map<string, Promise<CredentialProvider>>();
   let engine: EngineDeps | undefined;
@@ -75,11 +101,12 @@ export function createApp(opts: AppOptions): App {
     store,
     audit,
     auditPublicKey,
+    witnesses,
     fingerprint,
     notifier,
     now,
     provider(instance) {
-      const cfg = config.providers[instance];
+      const cfg = own(config.providers, instance);
       if (!cfg) {
         return Promise.reject(
           new NotFoundError(
@@ -110,6 +137,7 @@ export function createApp(opts: AppOptions): App {
           logger,
           now,
           fingerprint,
+          leaseHolder: processLeaseHolder(),
           provider: (instance) => this.provider(instance),
           runbooks: loadRunbooksFrom([
             shippedRunbookDir(),
@@ -120,6 +148,9 @@ export function createApp(opts: AppOptions): App {
       return engine;
     },
     async close() {
+      // Last chance for this process: checkpoints still pending (a failed delivery, or a crash of
+      // an earlier process after its commit) go out now; a failure stays pending in the store.
+      await witnesses.publish();
       for (const p of providers.values()) await (await p.catch(() => undefined))?.close?.();
       await store.close();
       logger.flush?.();

@@ -8,6 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
 import { ConfigError, NhiError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import type { Fingerprinter } from '../../src/lib/fingerprint.js';
+import { own, recordFrom } from '../../src/lib/own.js';
 import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
 import { isRetryable, parseRetryAfter, withRetry } from '../../src/lib/retry.js';
 import type { AwsInstanceConfig } from './schema.js';
@@ -243,20 +244,21 @@ export function iso(value: unknown): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
+/** Tags as a record; every key stays an own entry (a tag named `__proto__` is kept as a tag). */
 export function tagRecord(tags: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!Array.isArray(tags)) return out;
+  if (!Array.isArray(tags)) return {};
+  const pairs: [string, string][] = [];
   for (const t of tags as { Key?: unknown; Value?: unknown }[]) {
-    if (typeof t?.Key === 'string') out[t.Key] = typeof t.Value === 'string' ? t.Value : '';
+    if (typeof t?.Key === 'string') pairs.push([t.Key, typeof t.Value === 'string' ? t.Value : '']);
   }
-  return out;
+  return recordFrom(pairs);
 }
 
 /** First owner tag key present wins; a value may list several principals, comma-separated. */
 export function ownersFromTags(tags: Record<string, string>, keys: readonly string[]): string[] {
   for (const key of keys) {
-    const value = tags[key];
-    if (value === undefined) continue;
+    const value = own(tags, key);
+    if (typeof value !== 'string') continue;
     return value
       .split(',')
       .map((s) => s.trim())

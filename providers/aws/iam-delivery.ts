@@ -10,6 +10,7 @@ import {
   PutSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { NotFoundError, ProviderError } from '../../src/lib/errors.js';
+import { own } from '../../src/lib/own.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import { type AwsKindContext, awsErrorName } from './client.js';
 
@@ -80,8 +81,8 @@ export async function deliver(
     if (!(err instanceof NotFoundError)) throw err;
     // First delivery for this user: create the secret; its first version id is the token.
     const owners = kc.ownerTagKeys
-      .filter((k) => tags[k] !== undefined)
-      .map((k) => ({ Key: k, Value: tags[k] as string }));
+      .filter((k) => own(tags, k) !== undefined)
+      .map((k) => ({ Key: k, Value: own(tags, k) as string }));
     try {
       await kc.caller.call(
         'smWrite',

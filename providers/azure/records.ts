@@ -3,6 +3,7 @@
  */
 import type { DeletedSecret, SecretProperties } from '@azure/keyvault-secrets';
 import { UsageError } from '../../src/lib/errors.js';
+import { own } from '../../src/lib/own.js';
 import type { CredentialVersion, IdentityRecord, ReenableEvidence } from '../../src/provider.js';
 
 /** Key Vault object names: 1-127 of [0-9a-zA-Z-]. Anything else from a listing is skipped. */
@@ -31,7 +32,7 @@ function ms(d: Date | undefined): number {
 export function ownersFromTags(tags: Record<string, string> | undefined, keys: readonly string[]): string[] {
   if (!tags) return [];
   for (const key of keys) {
-    const value = tags[key];
+    const value = own(tags, key);
     if (typeof value === 'string') {
       return value
         .split(',')

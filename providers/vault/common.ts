@@ -1,5 +1,6 @@
 /** Small pieces shared by the Vault kinds: body parsing, owners, names, policy hints. */
 import type { Logger } from 'pino';
+import { own, recordFrom } from '../../src/lib/own.js';
 import { formatRef } from '../../src/lib/ref.js';
 import type { CredentialKind, IdentityRecord } from '../../src/provider.js';
 
@@ -23,9 +24,9 @@ export function stringList(value: unknown): string[] {
 
 /** Only the string-valued entries of a metadata map. */
 export function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(asObj(value))) if (typeof v === 'string') out[k] = v;
-  return out;
+  return recordFrom(
+    Object.entries(asObj(value)).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -45,16 +46,18 @@ export function isBookkeepingKey(key: string): boolean {
 }
 
 export function visibleTags(meta: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(meta)) if (!isBookkeepingKey(k)) out[escapeText(k)] = escapeText(v);
-  return out;
+  return recordFrom(
+    Object.entries(meta)
+      .filter(([k]) => !isBookkeepingKey(k))
+      .map(([k, v]) => [escapeText(k), escapeText(v)] as const),
+  );
 }
 
 /** First owner key present wins; its value may list several principals separated by commas. */
 export function ownersFrom(meta: Record<string, string>, ownerTagKeys: readonly string[]): string[] {
   for (const key of ownerTagKeys) {
-    const raw = meta[key];
-    if (raw === undefined || raw.trim() === '') continue;
+    const raw = own(meta, key);
+    if (typeof raw !== 'string' || raw.trim() === '') continue;
     return [
       ...new Set(
         raw
@@ -72,9 +75,12 @@ export function ownerEntries(
   meta: Record<string, string>,
   ownerTagKeys: readonly string[],
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of ownerTagKeys) if (meta[key] !== undefined) out[key] = meta[key];
-  return out;
+  const pairs: [string, string][] = [];
+  for (const key of ownerTagKeys) {
+    const value = own(meta, key);
+    if (value !== undefined) pairs.push([key, value]);
+  }
+  return recordFrom(pairs);
 }
 
 export function baseRecord(instance: string, kind: CredentialKind, locator: string): IdentityRecord {

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { ConflictError, UsageError } from '../../src/lib/errors.js';
+import { hasOwnKey } from '../../src/lib/own.js';
 import { asObj, stringList } from './common.js';
 import { isDeleted, type KvMetadata, type KvPath, patchKvCustomMetadata, readKvData } from './kv-api.js';
 import type { VaultSession } from './session.js';
@@ -21,7 +22,7 @@ export const KV_METADATA_LIMITS = { maxKeys: 64, maxKeyBytes: 128, maxValueBytes
 
 export function secretFieldsOf(data: Record<string, unknown>, recorded?: string): string[] {
   if (recorded) return recorded.split(',').filter(Boolean);
-  const present = DEFAULT_SECRET_FIELDS.filter((f) => f in data);
+  const present = DEFAULT_SECRET_FIELDS.filter((f) => hasOwnKey(data, f));
   return present.length > 0 ? present : ['value'];
 }
 
@@ -141,8 +142,8 @@ export async function carryToRecord(opts: {
  * rule's fallback (`value`, absent) would put every field, secrets included, into metadata.
  */
 function knownSecretFields(data: Record<string, unknown>, meta: KvMetadata): string[] | undefined {
-  const recorded = (meta.custom[ISSUE_FIELDS] ?? '').split(',').filter((f) => f in data);
-  const known = [...new Set([...DEFAULT_SECRET_FIELDS.filter((f) => f in data), ...recorded])];
+  const recorded = (meta.custom[ISSUE_FIELDS] ?? '').split(',').filter((f) => hasOwnKey(data, f));
+  const known = [...new Set([...DEFAULT_SECRET_FIELDS.filter((f) => hasOwnKey(data, f)), ...recorded])];
   if (known.length > 0) return known;
   return Object.keys(data).length === 0 ? secretFieldsOf(data) : undefined;
 }

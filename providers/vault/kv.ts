@@ -10,6 +10,7 @@ import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { generateSecret } from '../../src/lib/generator.js';
+import { own } from '../../src/lib/own.js';
 import type { SecretValue } from '../../src/lib/secret.js';
 import type { IdentityRecord, IssuedCredential, RevokedVersion, VersionState } from '../../src/provider.js';
 import { baseRecord, ownersFrom, refusesName, visibleTags } from './common.js';
@@ -46,10 +47,10 @@ export function kvFingerprint(
 ): string | undefined {
   const text = (v: unknown) => (typeof v === 'string' ? v : canonicalJson(v ?? null));
   if (fields.length === 1) {
-    const only = data[fields[0] as string];
+    const only = own(data, fields[0] as string);
     return only === undefined ? undefined : fp(text(only));
   }
-  return fp(canonicalJson(Object.fromEntries(fields.map((f) => [f, text(data[f])]))));
+  return fp(canonicalJson(Object.fromEntries(fields.map((f) => [f, text(own(data, f))]))));
 }
 
 export function createKvKind(ctx: VaultKindContext): VaultKind {

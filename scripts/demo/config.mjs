@@ -1,7 +1,7 @@
 // The demo config: test/servers/local.config.json, moved to demo-output/ (relative paths
 // rewritten), scoped to the demo namespace, with a fresh state DB and demo-sized thresholds.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { KEYVAULT } from './clients.mjs';
 import { APPROLE_MOUNT, KV_MOUNT, NS } from './estate.mjs';
 import { CONFIG, OUT_DIR, ROOT } from './lib.mjs';
@@ -27,6 +27,16 @@ export function writeDemoConfig() {
     return v;
   };
   const cfg = walk(src);
+  // nhi refuses an audit signing or fingerprint key that group or others can read, and git keeps
+  // no file modes (examples/ is 0644 after a clone): copy both into demo-output/keys/, mode 0600.
+  mkdirSync(join(outDir, 'keys'), { recursive: true, mode: 0o700 });
+  for (const field of ['auditSigning', 'fingerprint']) {
+    const from = resolve(outDir, cfg.keys[field].slice('file:'.length));
+    const to = join(outDir, 'keys', `nhi-${basename(from)}`);
+    copyFileSync(from, to);
+    chmodSync(to, 0o600);
+    cfg.keys[field] = `file:${relative(outDir, to)}`;
+  }
 
   cfg.state = { path: './nhi-state.db' };
   const vault = cfg.providers['vault-local'];
@@ -46,6 +56,8 @@ export function writeDemoConfig() {
     privileged: { ...cfg.policy.privileged, holdMinutes: 0.1 },
     // As production should: --as on request / run / resume must be signed with the actor's key.
     requireSignedActors: true,
+    // The policy's named control owner: she signs the policy (nhi policy sign) before any request.
+    controlOwners: { principals: ['sec-oncall'], quorum: 1 },
   };
   // The smallest thresholds the schema allows (whole days, at least 1). Everything the demo
   // seeds is minutes old, so "dormant" and "long-lived" (both age-based) fire only where the

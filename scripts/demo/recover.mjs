@@ -54,6 +54,13 @@ function run(req) {
 export async function recover() {
   const { vault, aws, azure } = recoveries;
 
+  step('The policy is signed by its control owner');
+  say('The owner registry, tiers and approval policy form a policy document. sec-oncall, its named');
+  say('control owner (policy.controlOwners), signs its digest; nhi pins her key in the audit log and');
+  say('refuses every request, approval and run under a policy she has not signed (exit code 2).');
+  nhi(['policy', 'sign', '--as', 'sec-oncall', '--key', key('sec-oncall')]);
+  nhi(['policy', 'show']);
+
   step('A credential leaked: recover the Vault KV secret nhi-demo/payments/db');
   say('carol from the platform team learns that the payments database password was pasted into a');
   say('CI log. First a dry run: "plan" shows what would be revoked and created, and the plan digest');

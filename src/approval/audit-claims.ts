@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { keyIdOf } from '../audit/keys.js';
 import type { EntryChecker } from '../audit/verify.js';
 import type { ParsedConfig } from '../config/schema.js';
+import { policyClaimCheckers } from '../policy/audit-claims.js';
 import type { AuditEntry, DecisionPurpose } from '../store/types.js';
 import { type ActorClaim, verifyActorProofWithKey } from './actor-proof.js';
 import { approvalPayload, REVIEW_PURPOSE, verifyProofWithKey } from './proof.js';
@@ -30,6 +31,8 @@ export function auditClaimCheckers(
     'run.started': (entry) => checkActorEntry(entry, registry),
     'run.break-glass': (entry) => checkActorEntry(entry, registry),
     'run.resumed': (entry) => checkActorEntry(entry, registry),
+    // policy.pinned / policy.adopted: adoptions signed by the control owners pinned at that point.
+    ...policyClaimCheckers(),
   };
 }
 
@@ -83,10 +86,19 @@ export function checkApprovalEntry(
     expiresAt,
     principal,
     ...(purpose ? { purpose } : {}),
+    // Entries written before decisions bound the request's fields carry none of these.
+    ...optionalString(d, 'requester'),
+    ...optionalString(d, 'reason'),
+    ...optionalString(d, 'requestExpiresAt'),
   });
   const check = verifyProofWithKey(d.proof, expected, key);
   if (!check.ok) return `approval by ${principal} on ${requestId}: ${check.reason}`;
   return undefined;
+}
+
+function optionalString(data: Record<string, unknown>, key: string): Record<string, string> {
+  const v = str(data, key);
+  return v === undefined ? {} : { [key]: v };
 }
 
 /** The public key recorded in an entry; while its principal is registered, it must be the registered one. */

@@ -6,11 +6,14 @@
  */
 import { PolicyError } from '../lib/errors.js';
 import type { ApprovalRecord, RecoveryRequest } from '../store/types.js';
+import { verifyActorProofWithKey } from './actor-proof.js';
 import { evaluateApprovals, type IgnoredDecision, type PolicyConfig, worstIgnored } from './quorum.js';
 import type { OwnerRegistry } from './registry.js';
+import type { TrustedRequest } from './signed-request.js';
 
 export interface AuthorizeRunInput {
-  request: RecoveryRequest;
+  /** Through trustedRequest: target, tier, owners and policy come from the signed plan. */
+  request: TrustedRequest;
   approvals: readonly ApprovalRecord[];
   /** The principal who runs it (`nhi run --as`). */
   executor: string;
@@ -57,6 +60,8 @@ export function authorizeRun(input: AuthorizeRunInput): RunAuthorization {
       `request ${request.id} is ${request.status}; only a pending or approved request can be run`,
     );
   }
+
+  checkRequester(request, config, registry, refuse);
 
   const state = evaluateApprovals({ request, approvals: input.approvals, now, config, registry });
   const deny = state.denies[0];
@@ -131,6 +136,49 @@ export function authorizeRun(input: AuthorizeRunInput): RunAuthorization {
   };
 }
 
-function describeNeed(request: RecoveryRequest, need: number): string {
+/**
+ * Separation of duties rests on who filed the request. Owners sign the requester's name
+ * (proof.ts), and a requester who signed (`nhi request --key`) proved it: that signature must
+ * still match the row. Under policy.requireSignedActors an unsigned request cannot run.
+ */
+function checkRequester(
+  request: TrustedRequest,
+  config: PolicyConfig,
+  registry: OwnerRegistry,
+  refuse: (rule: string, message: string) => never,
+): void {
+  const proof = request.requesterProof;
+  if (!proof) {
+    if (config.policy.requireSignedActors) {
+      refuse(
+        'unsigned-requester',
+        `request ${request.id} carries no requester signature, which policy.requireSignedActors requires; file a new request with --key`,
+      );
+    }
+    return;
+  }
+  const registered = registry.principal(request.requester);
+  const check = registered
+    ? verifyActorProofWithKey(
+        proof,
+        {
+          action: 'request',
+          principal: request.requester,
+          ref: request.ref,
+          runbookId: request.runbookId,
+          planDigest: request.planDigest,
+        },
+        registered.publicKey,
+      )
+    : { ok: false as const, reason: `"${request.requester}" is not a registered principal` };
+  if (!check.ok) {
+    refuse(
+      'bad-requester-signature',
+      `request ${request.id}: the requester's signature does not prove ${request.requester} filed it (${check.reason})`,
+    );
+  }
+}
+
+function describeNeed(request: Pick<RecoveryRequest, 'tier'>, need: number): string {
   return `needs approval by ${need} distinct owner${need === 1 ? '' : 's'} (${request.tier} tier)`;
 }

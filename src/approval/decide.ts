@@ -14,6 +14,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { PolicyError } from '../lib/errors.js';
+import { requireSignedPolicy } from '../policy/gate.js';
 import type { StoreTx } from '../store/store.js';
 import { type Refuse, toPrivateKey } from './decision-checks.js';
 import type { DecisionDeps, DecisionInput, DecisionOutcome, TxOutcome } from './decision-types.js';
@@ -22,12 +23,15 @@ import { recordPreRunDecision } from './pre-run-decision.js';
 import { REVIEW_PURPOSE } from './proof.js';
 import { recordRefusal } from './refusal.js';
 import { recordRetrospectiveReview, runToReview } from './retrospective-review.js';
+import { trustedRequest } from './signed-request.js';
 
 export type { DecisionDeps, DecisionInput, DecisionOutcome, TxOutcome } from './decision-types.js';
 
 export async function recordDecision(deps: DecisionDeps, input: DecisionInput): Promise<DecisionOutcome> {
   // A malformed key is a usage problem (exit 2), not a policy refusal; check it before anything else.
   const privateKey = 'privateKey' in input ? toPrivateKey(input.privateKey) : undefined;
+  // Under an unsigned policy (an owner or quorum edited in) nothing is decided: exit 2, not audited as a refusal.
+  deps = { ...deps, policyDigest: await requireSignedPolicy(deps) };
   let result: TxOutcome;
   try {
     result = await deps.store.transaction((tx) => decideInTx(deps, tx, input, privateKey));
@@ -84,8 +88,10 @@ async function decideInTx(
   const refuse: Refuse = (rule, message) => {
     throw new PolicyError(rule, message, { context: { requestId, principal, rule } });
   };
-  const request = await tx.requests.get(requestId);
-  if (!request) return refuse('unknown-request', `no request ${requestId}`);
+  const row = await tx.requests.get(requestId);
+  if (!row) return refuse('unknown-request', `no request ${requestId}`);
+  // Owners decide on the signed plan: a row whose plan no longer hashes to its digest is refused.
+  const request = trustedRequest(row);
   const breakGlassRun = await runToReview(tx, request);
   if (breakGlassRun) return recordRetrospectiveReview(deps, tx, input, privateKey, request, breakGlassRun);
   return recordPreRunDecision(deps, tx, input, privateKey, request);

@@ -9,7 +9,14 @@ import { UsageError } from '../lib/errors.js';
 import { SecretValue } from '../lib/secret.js';
 import type { ApprovalRecord, Decision, DecisionPurpose, RecoveryRequest } from '../store/types.js';
 import type { DecisionInput } from './decision-types.js';
-import { type ApprovalProof, approvalPayload, asProof, parseSignedPayload, signDecision } from './proof.js';
+import {
+  type ApprovalProof,
+  approvalPayload,
+  asProof,
+  parseSignedPayload,
+  requestFields,
+  signDecision,
+} from './proof.js';
 import type { OwnerRegistry, RegisteredPrincipal } from './registry.js';
 
 /** Throws the PolicyError for a broken rule; each caller adds its own context. */
@@ -84,6 +91,7 @@ export function proofFor(
     expiresAt,
     principal: input.principal,
     ...(purpose ? { purpose } : {}),
+    ...requestFields(request),
   });
   return { proof: signDecision(privateKey as KeyObject, payload), expiresAt };
 }
@@ -140,7 +148,7 @@ export function approvalRecord(fields: {
  */
 export function signedDecisionFields(
   approval: ApprovalRecord,
-  request: Pick<RecoveryRequest, 'ref' | 'tier'>,
+  request: Pick<RecoveryRequest, 'ref' | 'tier' | 'requester' | 'reason' | 'expiresAt'>,
   publicKey: string,
 ): Record<string, unknown> {
   return {
@@ -152,6 +160,10 @@ export function signedDecisionFields(
     decision: approval.decision,
     planDigest: approval.planDigest,
     expiresAt: approval.expiresAt,
+    // Signed with the decision (proof.ts): re-verified offline from the entry alone.
+    requester: request.requester,
+    reason: request.reason,
+    requestExpiresAt: request.expiresAt,
     ...(approval.comment ? { comment: approval.comment } : {}),
     proof: { ...approval.proof },
     publicKey,

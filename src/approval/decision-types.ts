@@ -20,9 +20,12 @@ import type { OwnerRegistry } from './registry.js';
 export interface DecisionDeps {
   store: Store;
   audit: AuditLog;
-  config: PolicyConfig & Pick<ParsedConfig, 'notify'>;
+  /** `tiers` and `baseDir` build the policy document every decision is gated on (src/policy). */
+  config: PolicyConfig & Pick<ParsedConfig, 'notify' | 'tiers'> & { baseDir?: string; sourcePath?: string };
   notifier: Notifier;
   registry: OwnerRegistry;
+  /** The signed policy this decision is made under (set by the policy gate in recordDecision). */
+  policyDigest?: string;
 }
 
 export type DecisionInput = {

@@ -6,7 +6,9 @@
  * ids, digests and names — never a secret value.
  */
 import type { ParsedConfig, Severity } from '../config/schema.js';
+import { own } from '../lib/own.js';
 import type { Notifier, NotifyOutcome } from '../notify/notifier.js';
+import type { Plan } from '../runbook/plan-types.js';
 import type { ApprovalRecord, RecoveryRequest, RunRecord } from '../store/types.js';
 import { tierPolicy } from './quorum.js';
 
@@ -37,7 +39,7 @@ function recipients(
   principals: readonly string[],
 ): { principal: string; email?: string }[] {
   return principals.map((p) => {
-    const email = config.owners.principals[p]?.email;
+    const email = own(config.owners.principals, p)?.email;
     return email ? { principal: p, email } : { principal: p };
   });
 }
@@ -46,29 +48,23 @@ function union(...lists: (readonly string[])[]): string[] {
   return [...new Set(lists.flat())];
 }
 
-/** The plan in a few safe words: step names, order and version ids to revoke, when the plan has them. */
-export function summarizePlan(plan: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The plan in a few safe words for a notification: the runbook and its order, the versions to
+ * revoke and how, what is created, the step types in order. Ids, labels and generator names only.
+ */
+export function summarizePlan(stored: Record<string, unknown>): Record<string, unknown> {
+  const plan = stored as Partial<Plan>;
   const out: Record<string, unknown> = {};
-  if (typeof plan.order === 'string') out.order = plan.order;
-  if (Array.isArray(plan.steps)) {
-    out.steps = plan.steps
-      .map((s) =>
-        typeof s === 'string' ? s : typeof s === 'object' && s && 'type' in s ? String(s.type) : undefined,
-      )
-      .filter((s): s is string => Boolean(s));
+  if (plan.runbook) {
+    out.runbook = plan.runbook.id;
+    out.order = plan.runbook.order;
   }
-  const revoke = plan.revoke ?? plan.revokeVersions;
-  if (Array.isArray(revoke)) {
-    out.revoke = revoke
-      .map((v) =>
-        typeof v === 'string'
-          ? v
-          : typeof v === 'object' && v && 'versionId' in v
-            ? String(v.versionId)
-            : undefined,
-      )
-      .filter((v): v is string => Boolean(v));
+  if (plan.revoke) {
+    out.revoke = plan.revoke.versions.map((v) => v.versionId);
+    if (plan.revoke.mode) out.revokeMode = plan.revoke.mode;
   }
+  if (plan.create) out.create = { count: plan.create.count, generator: plan.create.generator.type };
+  if (Array.isArray(plan.steps)) out.steps = plan.steps.map((s) => s.type);
   return out;
 }
 

@@ -5,8 +5,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { PolicyError } from '../lib/errors.js';
+import { policyDigestField } from '../policy/gate.js';
 import type { StoreTx } from '../store/store.js';
-import type { RecoveryRequest, RequestStatus } from '../store/types.js';
+import type { RequestStatus } from '../store/types.js';
 import {
   approvalRecord,
   checkDecider,
@@ -15,8 +16,9 @@ import {
   signedDecisionFields,
 } from './decision-checks.js';
 import type { DecisionDeps, DecisionInput, TxOutcome } from './decision-types.js';
-import { approvalPayload, verifyProof } from './proof.js';
-import { evaluateApprovals, tierPolicy } from './quorum.js';
+import { approvalPayload, requestFields, verifyProof } from './proof.js';
+import { evaluateApprovals } from './quorum.js';
+import { signedTierPolicy, type TrustedRequest } from './signed-request.js';
 
 const DECIDABLE: ReadonlySet<RequestStatus> = new Set(['pending', 'approved']);
 
@@ -25,7 +27,7 @@ export async function recordPreRunDecision(
   tx: StoreTx,
   input: DecisionInput,
   privateKey: KeyObject | undefined,
-  request: RecoveryRequest,
+  request: TrustedRequest,
 ): Promise<TxOutcome> {
   const { principal, decision, now, requestId } = input;
   const refuse: Refuse = (rule, message) => {
@@ -50,7 +52,7 @@ export async function recordPreRunDecision(
     `${request.ref} has no registered owner; it cannot be approved, only run by break-glass`,
   );
 
-  const policy = tierPolicy(deps.config, request.tier);
+  const policy = signedTierPolicy(deps.config, request);
   const { proof, expiresAt } = proofFor(
     input,
     request,
@@ -65,6 +67,7 @@ export async function recordPreRunDecision(
     decision,
     expiresAt,
     principal,
+    ...requestFields(request),
   });
   const check = verifyProof(proof, expected, deps.registry);
   if (!check.ok) refuse(check.rule, `the ${decision} by ${principal} does not verify: ${check.reason}`);
@@ -115,6 +118,7 @@ export async function recordPreRunDecision(
       ...signedDecisionFields(approval, request, check.ok ? check.publicKeyPem : registered.publicKeyPem),
       requestStatus: status,
       quorum,
+      ...policyDigestField(deps),
       ...(holdUntil ? { holdUntil } : {}),
     },
   });

@@ -16,7 +16,11 @@ import type { OwnerRegistry } from './registry.js';
  */
 export const REVIEW_PURPOSE: DecisionPurpose = 'retrospective-review';
 
-/** What an owner signs: the request, the exact plan (by digest), the decision and how long it stands. */
+/**
+ * What an owner signs: the request, the exact plan (by digest), the decision and how long it
+ * stands, and who filed the request, why, and until when it may run — so a request row whose
+ * requester, reason or expiry was edited after the owner signed no longer matches the signature.
+ */
 export interface ApprovalPayload {
   kind: 'nhi-approval';
   requestId: string;
@@ -26,6 +30,30 @@ export interface ApprovalPayload {
   principal: string;
   /** Absent for a pre-run approval (the payload of every approval signed so far); set for a review. */
   purpose?: DecisionPurpose;
+  /**
+   * The request's requester, reason and expiry. Absent only in decisions signed by nhi before
+   * 0.2 (still re-verifiable offline); the engine always expects them, so such a decision no
+   * longer counts towards a run.
+   */
+  requester?: string;
+  reason?: string;
+  requestExpiresAt?: string;
+}
+
+/** The request fields a decision binds besides its id and plan digest. */
+export interface SignedRequestFields {
+  requester: string;
+  reason: string;
+  requestExpiresAt: string;
+}
+
+/** The request-bound fields of a request row, for an expected payload. */
+export function requestFields(request: {
+  requester: string;
+  reason: string;
+  expiresAt: string;
+}): SignedRequestFields {
+  return { requester: request.requester, reason: request.reason, requestExpiresAt: request.expiresAt };
 }
 
 export interface Ed25519Proof {
@@ -56,6 +84,9 @@ export function approvalPayload(fields: Omit<ApprovalPayload, 'kind'>): Approval
     expiresAt: fields.expiresAt,
     principal: fields.principal,
     ...(fields.purpose === REVIEW_PURPOSE ? { purpose: REVIEW_PURPOSE } : {}),
+    ...(fields.requester !== undefined ? { requester: fields.requester } : {}),
+    ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
+    ...(fields.requestExpiresAt !== undefined ? { requestExpiresAt: fields.requestExpiresAt } : {}),
   };
 }
 
@@ -126,6 +157,9 @@ export function parseSignedPayload(text: string): ApprovalPayload | undefined {
   }
   if (p.decision !== 'approve' && p.decision !== 'deny') return undefined;
   if (p.purpose !== undefined && p.purpose !== REVIEW_PURPOSE) return undefined;
+  for (const f of ['requester', 'reason', 'requestExpiresAt'] as const) {
+    if (p[f] !== undefined && typeof p[f] !== 'string') return undefined;
+  }
   const payload = approvalPayload(p as unknown as ApprovalPayload);
   // Extra members or a non-canonical encoding: not something nhi produced.
   return payloadText(payload) === text ? payload : undefined;
@@ -228,6 +262,22 @@ function compareSigned(
       rule: 'bad-signature',
       reason: `the signed expiry ${signed.expiresAt} differs from ${expected.expiresAt}`,
     };
+  }
+  for (const [field, what] of [
+    ['requester', 'requester'],
+    ['reason', 'reason'],
+    ['requestExpiresAt', 'request expiry'],
+  ] as const) {
+    if (signed[field] !== expected[field]) {
+      return {
+        ok: false,
+        rule: 'bad-signature',
+        reason:
+          signed[field] === undefined
+            ? `the signature does not cover the request's ${what} (signed by an older nhi): sign again`
+            : `the signed ${what} ${JSON.stringify(signed[field])} differs from the request's ${JSON.stringify(expected[field])} (request edited after signing?)`,
+      };
+    }
   }
   if (signed.planDigest !== expected.planDigest) {
     return {

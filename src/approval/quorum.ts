@@ -6,8 +6,9 @@
  */
 import type { ParsedConfig, TierPolicy } from '../config/schema.js';
 import type { ApprovalRecord, RecoveryRequest } from '../store/types.js';
-import { approvalPayload, REVIEW_PURPOSE, verifyProof } from './proof.js';
+import { approvalPayload, REVIEW_PURPOSE, requestFields, verifyProof } from './proof.js';
 import type { OwnerRegistry } from './registry.js';
+import { signedTierPolicy, type TrustedRequest } from './signed-request.js';
 
 export type IgnoredRule =
   | 'bad-signature'
@@ -15,6 +16,7 @@ export type IgnoredRule =
   | 'approval-expired'
   | 'self-approval'
   | 'not-owner'
+  | 'same-key'
   | 'unknown-principal';
 
 /** When nothing counts, the refusal names the most serious reason found. */
@@ -24,6 +26,7 @@ export const IGNORED_RULE_PRIORITY: readonly IgnoredRule[] = [
   'approval-expired',
   'self-approval',
   'not-owner',
+  'same-key',
   'unknown-principal',
 ];
 
@@ -56,16 +59,19 @@ export function tierPolicy(config: Pick<ParsedConfig, 'policy'>, tier: RecoveryR
 }
 
 export function evaluateApprovals(input: {
-  request: RecoveryRequest;
+  /** Through trustedRequest: tier, owners and policy come from the signed plan. */
+  request: TrustedRequest;
   approvals: readonly ApprovalRecord[];
   now: Date;
   config: Pick<ParsedConfig, 'policy'>;
   registry: OwnerRegistry;
 }): QuorumState {
   const { request, now, registry } = input;
-  const policy = tierPolicy(input.config, request.tier);
+  const policy = signedTierPolicy(input.config, request);
   const owners = new Set(request.owners);
   const best = new Map<string, ApprovalRecord>();
+  /** Which principal each verified key id signed for: a quorum counts keys, not names. */
+  const principalOfKey = new Map<string, string>();
   const denies: ApprovalRecord[] = [];
   const ignored: IgnoredDecision[] = [];
 
@@ -81,6 +87,7 @@ export function evaluateApprovals(input: {
       expiresAt: a.expiresAt,
       principal: a.principal,
       ...(a.purpose ? { purpose: a.purpose } : {}),
+      ...requestFields(request),
     });
     const check = verifyProof(a.proof, expected, registry);
     if (!check.ok) {
@@ -115,6 +122,17 @@ export function evaluateApprovals(input: {
       ignore('approval-expired', `the approval by ${a.principal} expired at ${a.expiresAt}`);
       continue;
     }
+    // One key registered under two names must not meet a quorum of "2 distinct owners"
+    // (config check refuses it too; this holds even if the registry was edited around it).
+    const holder = principalOfKey.get(check.keyId);
+    if (holder !== undefined && holder !== a.principal) {
+      ignore(
+        'same-key',
+        `${a.principal} signed with the same key as ${holder} (${check.keyId}); a key counts once`,
+      );
+      continue;
+    }
+    principalOfKey.set(check.keyId, a.principal);
     const prev = best.get(a.principal);
     if (!prev || expires > Date.parse(prev.expiresAt)) best.set(a.principal, a);
   }

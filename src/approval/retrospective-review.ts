@@ -6,8 +6,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { PolicyError } from '../lib/errors.js';
+import { policyDigestField } from '../policy/gate.js';
 import type { StoreTx } from '../store/store.js';
-import type { RecoveryRequest, RequestStatus, RetrospectiveReview, RunRecord } from '../store/types.js';
+import type { RequestStatus, RetrospectiveReview, RunRecord } from '../store/types.js';
 import {
   approvalRecord,
   checkDecider,
@@ -16,8 +17,8 @@ import {
   signedDecisionFields,
 } from './decision-checks.js';
 import type { DecisionDeps, DecisionInput, TxOutcome } from './decision-types.js';
-import { approvalPayload, purposeLabel, REVIEW_PURPOSE, verifyProof } from './proof.js';
-import { tierPolicy } from './quorum.js';
+import { approvalPayload, purposeLabel, REVIEW_PURPOSE, requestFields, verifyProof } from './proof.js';
+import { signedTierPolicy, type TrustedRequest } from './signed-request.js';
 
 /** A request whose run has started or finished: decisions on it can only be retrospective reviews. */
 const REVIEWABLE: ReadonlySet<RequestStatus> = new Set(['running', 'completed', 'failed', 'needs-attention']);
@@ -26,7 +27,7 @@ const REVIEWABLE: ReadonlySet<RequestStatus> = new Set(['running', 'completed', 
  * The break-glass run a decision on this request would review, if any: the request was
  * flagged for review (or already reviewed) and a break-glass run of it has started.
  */
-export async function runToReview(tx: StoreTx, request: RecoveryRequest): Promise<RunRecord | undefined> {
+export async function runToReview(tx: StoreTx, request: TrustedRequest): Promise<RunRecord | undefined> {
   if (!(request.reviewRequired || request.review) || !REVIEWABLE.has(request.status)) return undefined;
   const runs = await tx.runs.forRequest(request.id);
   return runs.find((r) => r.breakGlass && r.status !== 'refused');
@@ -42,7 +43,7 @@ export async function recordRetrospectiveReview(
   tx: StoreTx,
   input: DecisionInput,
   privateKey: KeyObject | undefined,
-  request: RecoveryRequest,
+  request: TrustedRequest,
   run: RunRecord,
 ): Promise<TxOutcome> {
   const { principal, decision, now, requestId } = input;
@@ -60,7 +61,7 @@ export async function recordRetrospectiveReview(
     `${request.ref} has no registered owner, so no owner can review its break-glass run ${run.id}`,
     run.executor,
   );
-  const policy = tierPolicy(deps.config, request.tier);
+  const policy = signedTierPolicy(deps.config, request);
   const { proof, expiresAt } = proofFor(
     input,
     request,
@@ -76,6 +77,7 @@ export async function recordRetrospectiveReview(
     expiresAt,
     principal,
     purpose: REVIEW_PURPOSE,
+    ...requestFields(request),
   });
   const check = verifyProof(proof, expected, deps.registry);
   if (!check.ok) {
@@ -141,6 +143,7 @@ export async function recordRetrospectiveReview(
       ...(run.breakGlassReason ? { breakGlassReason: run.breakGlassReason } : {}),
       requestStatus: request.status,
       reviewRequired,
+      ...policyDigestField(deps),
       ...(prior ? { previousReview: { outcome: prior.outcome, principal: prior.principal } } : {}),
     },
   });

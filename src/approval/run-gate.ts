@@ -1,11 +1,11 @@
 import type { AuditLog } from '../audit/log.js';
 import { NotFoundError, PolicyError } from '../lib/errors.js';
 import type { Store, StoreTx } from '../store/store.js';
-import type { RecoveryRequest } from '../store/types.js';
 import { authorizeRun, type RunAuthorization } from './authorize.js';
 import type { PolicyConfig } from './quorum.js';
 import { recordRefusal } from './refusal.js';
 import type { OwnerRegistry } from './registry.js';
+import { type TrustedRequest, trustedRequest } from './signed-request.js';
 
 export interface RunGateInput {
   requestId: string;
@@ -22,9 +22,11 @@ export async function authorizeStoredRun(
   tx: Pick<StoreTx, 'requests' | 'approvals'>,
   deps: { config: PolicyConfig; registry: OwnerRegistry },
   input: RunGateInput,
-): Promise<{ request: RecoveryRequest; authorization: RunAuthorization }> {
-  const request = await tx.requests.get(input.requestId);
-  if (!request) throw new NotFoundError(`no request ${input.requestId}`);
+): Promise<{ request: TrustedRequest; authorization: RunAuthorization }> {
+  const row = await tx.requests.get(input.requestId);
+  if (!row) throw new NotFoundError(`no request ${input.requestId}`);
+  // The digest is recomputed here, inside the transaction that starts the run: what runs is what was signed.
+  const request = trustedRequest(row);
   const approvals = await tx.approvals.forRequest(request.id);
   const authorization = authorizeRun({
     request,
@@ -46,7 +48,7 @@ export async function authorizeStoredRun(
 export async function gateRun(
   deps: { store: Store; audit: AuditLog; config: PolicyConfig; registry: OwnerRegistry },
   input: RunGateInput,
-): Promise<{ request: RecoveryRequest; authorization: RunAuthorization }> {
+): Promise<{ request: TrustedRequest; authorization: RunAuthorization }> {
   try {
     return await authorizeStoredRun(deps.store, deps, input);
   } catch (error) {

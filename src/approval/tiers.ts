@@ -1,4 +1,5 @@
 import type { ParsedConfig } from '../config/schema.js';
+import { own } from '../lib/own.js';
 import type { IdentityRecord } from '../provider.js';
 
 export type Tier = 'standard' | 'privileged';
@@ -27,7 +28,7 @@ export function classifyTier(
 ): TierDecision {
   const p = tiers.privileged;
   for (const [key, value] of Object.entries(p.tags)) {
-    if (identity.tags[key] === value) return { tier: 'privileged', because: `tag ${key}=${value}` };
+    if (own(identity.tags, key) === value) return { tier: 'privileged', because: `tag ${key}=${value}` };
   }
   for (const pattern of p.refPatterns) {
     if (globToRegExp(pattern).test(identity.ref))

@@ -1,8 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { AuditError } from '../lib/errors.js';
 import type { AuditArea } from '../store/store.js';
-import type { AuditEntry } from '../store/types.js';
+import type { AuditCheckpoint, AuditEntry } from '../store/types.js';
 import { type AuditEvent, checkpointPayload, nextEntry } from './chain.js';
+import { DEFAULT_CHECKPOINT_EVERY, requiredCheckpoint } from './checkpoint-rules.js';
 import { keyIdOf, signBytes } from './keys.js';
 
 export interface AuditSigner {
@@ -10,20 +11,39 @@ export interface AuditSigner {
   publicKey: KeyObject;
 }
 
+export interface AuditLogOptions {
+  /** At most this many entries between two checkpoints (config `audit.checkpointEvery`). */
+  checkpointEvery?: number;
+  now?: () => Date;
+  /**
+   * Told about every checkpoint signed, before its transaction commits. The witness publisher
+   * queues it and delivers it only once it is confirmed committed (src/audit/witness/publisher.ts).
+   */
+  onSigned?: (checkpoint: AuditCheckpoint) => void;
+}
+
 /**
  * Appends hash-chained entries. Always called with the transaction's audit area, so the
- * entry commits (or not) together with the state change it describes. Every
- * `checkpointEvery` entries a checkpoint over the head is signed with the audit key.
+ * entry commits (or not) together with the state change it describes. A checkpoint over
+ * the entry is signed in the same call — hence the same transaction — wherever one is
+ * mandatory (src/audit/checkpoint-rules.ts: run ends, scan ends, decisions, refusals and
+ * every `checkpointEvery` entries), so a writer cannot forget it.
  */
 export class AuditLog {
   readonly #signer: AuditSigner;
   readonly #checkpointEvery: number;
   readonly #now: () => Date;
+  readonly #onSigned: ((checkpoint: AuditCheckpoint) => void) | undefined;
 
-  constructor(signer: AuditSigner, opts: { checkpointEvery?: number; now?: () => Date } = {}) {
+  constructor(signer: AuditSigner, opts: AuditLogOptions = {}) {
     this.#signer = signer;
-    this.#checkpointEvery = opts.checkpointEvery ?? 100;
+    this.#checkpointEvery = opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
     this.#now = opts.now ?? (() => new Date());
+    this.#onSigned = opts.onSigned;
+  }
+
+  get checkpointEvery(): number {
+    return this.#checkpointEvery;
   }
 
   async record(audit: AuditArea, event: AuditEvent): Promise<AuditEntry> {
@@ -31,14 +51,15 @@ export class AuditLog {
       const head = await audit.head();
       const entry = nextEntry(head, event, this.#now().toISOString());
       await audit.append(entry);
-      if (entry.seq % this.#checkpointEvery === 0) await this.#sign(audit, entry);
+      const lastSigned = (await audit.lastCheckpoint())?.seq ?? 0;
+      if (requiredCheckpoint(entry, lastSigned, this.#checkpointEvery)) await this.#sign(audit, entry);
       return entry;
     } catch (cause) {
       throw new AuditError(`could not write audit entry ${event.type} for ${event.subject}`, { cause });
     }
   }
 
-  /** Sign a checkpoint over the current head (end of every run, end of every scan). */
+  /** Sign a checkpoint over the current head, unless it is already signed. */
   async checkpoint(audit: AuditArea): Promise<void> {
     const head = await audit.head();
     if (!head) return;
@@ -48,12 +69,14 @@ export class AuditLog {
   }
 
   async #sign(audit: AuditArea, head: AuditEntry): Promise<void> {
-    await audit.addCheckpoint({
+    const checkpoint: AuditCheckpoint = {
       seq: head.seq,
       hash: head.hash,
       ts: this.#now().toISOString(),
       keyId: keyIdOf(this.#signer.publicKey),
       signature: signBytes(this.#signer.privateKey, checkpointPayload(head.seq, head.hash)),
-    });
+    };
+    await audit.addCheckpoint(checkpoint);
+    this.#onSigned?.(checkpoint);
   }
 }

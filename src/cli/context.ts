@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type App, createApp } from '../app.js';
 import { configPathFrom } from '../config/load.js';
-import { safeText } from '../lib/text.js';
+import { safeLine, safeText } from '../lib/text.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -43,6 +43,7 @@ export function contextFor(command: Command, io: CliIo): CliContext {
         verbose: globals.verbose ?? false,
         env: io.env,
         ...(opts.defaultLogLevel ? { defaultLogLevel: opts.defaultLogLevel } : {}),
+        onWarning: (message) => printWarning(io, message),
       });
       try {
         return await fn(app);
@@ -51,4 +52,9 @@ export function contextFor(command: Command, io: CliIo): CliContext {
       }
     },
   };
+}
+
+/** A warning for the person at the terminal: stderr, one line, never mixed into --json stdout. */
+export function printWarning(io: CliIo, message: string): void {
+  io.stderr.write(`warning: ${safeLine(message)}\n`);
 }

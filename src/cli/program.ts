@@ -4,6 +4,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerKeygenCommand } from './commands/keygen.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerRecoveryCommands } from './commands/recovery.js';
 import { registerScanCommands } from './commands/scan.js';
 import type { CliIo } from './context.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   registerApprovalCommands(program, io);
   registerAuditCommands(program, io);
   registerKeygenCommand(program, io);
+  registerPolicyCommands(program, io);
   // Subcommands inherit error handling and output settings.
   for (const cmd of program.commands) {
     cmd.exitOverride();

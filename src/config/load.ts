@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { publicKeyFrom } from '../audit/keys.js';
@@ -6,7 +6,7 @@ import { ConfigError, type ConfigProblem } from '../lib/errors.js';
 import { SECRET_REF_HINT, SECRET_REF_TYPE_MESSAGE } from '../lib/secret-ref.js';
 import { checkConfigRules } from './rules.js';
 import { type ParsedConfig, writtenConfigSchema } from './schema.js';
-import { resolveSecretRefs } from './secrets.js';
+import { octalMode, resolveSecretRefs } from './secrets.js';
 
 export const DEFAULT_CONFIG_PATH = './nhi.config.json';
 
@@ -14,6 +14,11 @@ export interface Config extends ParsedConfig {
   /** Absolute path of the file this came from; relative paths in it resolve against its directory. */
   sourcePath: string;
   baseDir: string;
+  /**
+   * Not errors, but worth a look (a public key file others can write). The CLI prints them on
+   * stderr (`warning: ...`); they never go to stdout.
+   */
+  warnings: ConfigProblem[];
 }
 
 /** --config beats NHI_CONFIG beats ./nhi.config.json. */
@@ -42,15 +47,26 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
 
 export function parseConfig(raw: unknown, opts: { sourcePath: string; env: NodeJS.ProcessEnv }): Config {
   const result = writtenConfigSchema.safeParse(raw);
+  const protoKeys = protoKeyProblems(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => toProblem(issue, raw));
+    const problems = [
+      ...protoKeys,
+      ...result.error.issues.flatMap((issue) => {
+        // A strict object already reports "__proto__" as an unknown field; say it once, in our words.
+        if (issue.code !== 'unrecognized_keys') return [toProblem(issue, raw)];
+        const keys = issue.keys.filter((k) => k !== '__proto__');
+        return keys.length > 0 ? [toProblem({ ...issue, keys }, raw)] : [];
+      }),
+    ];
     throw new ConfigError(`config ${opts.sourcePath} has ${problems.length} problem(s)`, problems);
   }
   const baseDir = dirname(opts.sourcePath);
+  const warnings: ConfigProblem[] = [];
   const problems = [
-    ...checkConfigRules(result.data),
+    ...protoKeys,
+    ...checkConfigRules(result.data, { baseDir }),
     ...resolveSecretRefs(result.data, { baseDir, env: opts.env }),
-    ...checkPublicKeys(result.data, baseDir),
+    ...checkPublicKeys(result.data, baseDir, warnings),
   ];
   if (problems.length > 0) {
     throw new ConfigError(`config ${opts.sourcePath} has ${problems.length} problem(s)`, problems);
@@ -59,7 +75,7 @@ export function parseConfig(raw: unknown, opts: { sourcePath: string; env: NodeJ
   for (const instance of Object.values(result.data.providers)) {
     if ('caFile' in instance && instance.caFile) instance.caFile = resolve(baseDir, instance.caFile);
   }
-  const config: Config = { ...result.data, sourcePath: opts.sourcePath, baseDir };
+  const config: Config = { ...result.data, sourcePath: opts.sourcePath, baseDir, warnings };
   return config;
 }
 
@@ -68,8 +84,12 @@ export function configRelative(config: Pick<Config, 'baseDir'>, path: string): s
   return isAbsolute(path) ? path : resolve(config.baseDir, path);
 }
 
-/** Every registered principal's key (and the audit public key) must load as Ed25519. */
-function checkPublicKeys(config: ParsedConfig, baseDir: string): ConfigProblem[] {
+/**
+ * Every registered principal's key (and the audit public key) must load as Ed25519. A `file:`
+ * key that group or others can write is a warning: whoever can write it can swap in their own
+ * key and approve as that principal.
+ */
+function checkPublicKeys(config: ParsedConfig, baseDir: string, warnings: ConfigProblem[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const check = (path: string, text: string) => {
     try {
@@ -80,11 +100,55 @@ function checkPublicKeys(config: ParsedConfig, baseDir: string): ConfigProblem[]
         message: (error as Error).message,
         expected: 'an Ed25519 public key (PEM) or file:PATH',
       });
+      return;
+    }
+    if (text.startsWith('file:') && process.platform !== 'win32') {
+      const file = resolve(baseDir, text.slice(5));
+      let mode = 0;
+      try {
+        mode = statSync(file).mode;
+      } catch {
+        // Read a moment ago; if it is gone now, the registry's own load will say so.
+      }
+      if ((mode & 0o022) !== 0) {
+        warnings.push({
+          path,
+          message: `public key file ${file} is writable by group or others (mode ${octalMode(mode)}); whoever can write it can replace the key: chmod 644 ${file}`,
+          expected: 'a file only its owner can write (mode 0644 or stricter)',
+          found: `mode ${octalMode(mode)}`,
+        });
+      }
     }
   };
   for (const [name, p] of Object.entries(config.owners.principals))
     check(`owners.principals.${name}.publicKey`, p.publicKey);
   if (config.keys.auditPublicKey) check('keys.auditPublicKey', config.keys.auditPublicKey);
+  return problems;
+}
+
+/**
+ * JSON.parse keeps a `"__proto__"` key as an ordinary entry, but zod drops it from records
+ * without a word (a principal, a team or a privileged tag would silently vanish). Refuse it.
+ */
+function protoKeyProblems(raw: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const visit = (node: unknown, path: PropertyKey[]): void => {
+    if (Array.isArray(node)) {
+      for (const [i, child] of node.entries()) visit(child, [...path, i]);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        if (key === '__proto__') {
+          problems.push({
+            path: formatPath([...path, key]),
+            message: '"__proto__" is not allowed as a name or field',
+            expected: 'another name',
+            found: '"__proto__"',
+          });
+        } else visit(child, [...path, key]);
+      }
+    }
+  };
+  visit(raw, []);
   return problems;
 }
 

@@ -1,9 +1,16 @@
+import { keyIdOf, publicKeyFrom } from '../audit/keys.js';
 import type { ConfigProblem } from '../lib/errors.js';
+import { checkAuditWitnessRules } from './audit-rules.js';
+import { checkControlOwnerRules } from './policy-rules.js';
 import type { ParsedConfig } from './schema.js';
 
-/** Cross-field rules the schema cannot express: every name used must be defined. */
-export function checkConfigRules(config: ParsedConfig): ConfigProblem[] {
+/**
+ * Cross-field rules the schema cannot express: every name used must be defined, and every
+ * principal has a key of its own. `baseDir` (the config file's directory) resolves `file:` keys.
+ */
+export function checkConfigRules(config: ParsedConfig, opts: { baseDir: string }): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  problems.push(...checkDistinctPrincipalKeys(config, opts.baseDir));
   const notifyNames = new Set(Object.keys(config.notify));
   const providerNames = new Set(Object.keys(config.providers));
   const principals = new Set(Object.keys(config.owners.principals));
@@ -61,6 +68,40 @@ export function checkConfigRules(config: ParsedConfig): ConfigProblem[] {
       }
     });
     if (schedule.alerts) needNotify(`schedules.${name}.alerts.notify`, schedule.alerts.notify);
+  }
+  problems.push(...checkAuditWitnessRules(config));
+  problems.push(...checkControlOwnerRules(config));
+  return problems;
+}
+
+/**
+ * One public key under two principal names would let one key holder count as two owners (a
+ * privileged quorum of 2 met by one person). Keys are compared by key id (sha256 of the SPKI
+ * DER), so the same key written inline, as another PEM file or with other whitespace is caught.
+ * A key that does not load is reported by the public-key check, not here.
+ */
+function checkDistinctPrincipalKeys(config: ParsedConfig, baseDir: string): ConfigProblem[] {
+  const byKey = new Map<string, string[]>();
+  for (const [name, p] of Object.entries(config.owners.principals)) {
+    let keyId: string;
+    try {
+      keyId = keyIdOf(publicKeyFrom(p.publicKey, baseDir, `owners.principals.${name}.publicKey`));
+    } catch {
+      continue;
+    }
+    byKey.set(keyId, [...(byKey.get(keyId) ?? []), name]);
+  }
+  const problems: ConfigProblem[] = [];
+  for (const [keyId, names] of byKey) {
+    if (names.length < 2) continue;
+    const quoted = names.map((n) => `"${n}"`);
+    const list = `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}`;
+    problems.push({
+      path: `owners.principals.${names[1]}.publicKey`,
+      message: `principals ${list} have the same public key; one key holder would count as ${names.length} distinct owners (a quorum counts keys, not names)`,
+      expected: 'a key pair of its own for every principal (nhi keygen --out PREFIX)',
+      found: `key ${keyId} under ${names.join(', ')}`,
+    });
   }
   return problems;
 }

@@ -105,6 +105,55 @@ const hookSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+const awsShape = PROVIDER_REGISTRY.aws.schema.shape;
+
+/**
+ * Where every signed audit checkpoint is also delivered, outside the state store
+ * (docs/security.md, docs/adr/005-audit-witnesses.md). `name` keys the delivery progress.
+ */
+const auditWitnessSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('file'),
+      name,
+      /** Append-only JSONL file, ideally on another mount (relative to the config file). */
+      path: z.string().min(1),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('webhook'),
+      name,
+      url: httpUrlSchema,
+      /** HMAC-SHA256 key for X-Nhi-Signature, as for notify targets. */
+      secret: secretRefSchema,
+      timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('s3'),
+      name,
+      /** A bucket created with Object Lock enabled. */
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
+      /** Key prefix; objects are `<prefix>/<seq, 12 digits>.json`. */
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9!_.*'()/-]*$/, 'expected a plain S3 key prefix')
+        .default('nhi-audit'),
+      /** Use this aws provider instance's region, endpoint and credentials... */
+      aws: name.optional(),
+      /** ...or these (credentials that may PutObject here and nothing else, ideally). */
+      region: awsShape.region.optional(),
+      endpoint: httpUrlSchema.optional(),
+      credentials: awsShape.credentials.optional(),
+      lockMode: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'),
+      /** Each object is locked until its upload time plus this many days. */
+      retainDays: z.number().int().min(1).max(36_500).default(365),
+    })
+    .strict(),
+]);
+
 const scheduleSchema = z
   .object({
     cron: z.string().min(1),
@@ -149,6 +198,18 @@ export const writtenConfigSchema = z
         auditPublicKey: publicKeySchema.optional(),
       })
       .strict(),
+    audit: z
+      .object({
+        /**
+         * At most this many entries between two signed checkpoints (others are mandatory at run
+         * ends, scan ends, decisions and refusals). Raise it freely; lowering it makes older
+         * stretches of the log fail `nhi audit verify`.
+         */
+        checkpointEvery: z.number().int().min(1).max(100_000).default(100),
+        witnesses: z.array(auditWitnessSchema).default([]),
+      })
+      .strict()
+      .default({ checkpointEvery: 100, witnesses: [] }),
     log: z
       .object({
         /** Unset: warn for interactive commands, info for `nhi serve`. */
@@ -214,6 +275,22 @@ export const writtenConfigSchema = z
          * production should turn it on.
          */
         requireSignedActors: z.boolean().default(false),
+        /**
+         * The policy's named control owners: registered principals who answer for the owner
+         * registry, tiers and this policy. Their keys are pinned in the audit log the first time
+         * a policy is adopted; every later change of the policy needs `quorum` of their
+         * signatures (`nhi policy sign`). Decisions are refused until this is set and signed.
+         */
+        controlOwners: z
+          .object({
+            principals: z.array(principalName).min(1).max(20),
+            /** Distinct control-owner keys that must sign a change. */
+            quorum: z.number().int().min(1).max(20).default(1),
+          })
+          .strict()
+          .optional(),
+        /** Control owners' signatures (relative to the config file); default nhi.policy.sig.json next to it. */
+        signaturesFile: z.string().min(1).optional(),
       })
       .strict()
       .default({
@@ -253,3 +330,4 @@ export type Thresholds = z.output<typeof thresholdsSchema>;
 export type WebhookTarget = z.output<typeof webhookTargetSchema>;
 export type HookConfig = z.output<typeof hookSchema>;
 export type ScheduleConfig = z.output<typeof scheduleSchema>;
+export type AuditWitnessConfig = z.output<typeof auditWitnessSchema>;

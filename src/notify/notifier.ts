@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SEVERITIES, type Severity, type WebhookTarget } from '../config/schema.js';
+import { own } from '../lib/own.js';
 import { sleep } from '../lib/rate-limit.js';
 import { backoffDelayMs } from '../lib/retry.js';
 import type { DeliveryArea } from '../store/store.js';
@@ -55,7 +56,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const wait = deps.sleep ?? ((ms: number) => sleep(ms));
 
   const deliver = async (record: DeliveryRecord): Promise<NotifyOutcome> => {
-    const target = deps.targets[record.target];
+    const target = own(deps.targets, record.target);
     if (!target) {
       await deps.deliveries.update(record.id, {
         status: 'failed',
@@ -120,7 +121,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     async notify(targets, event) {
       const outcomes: NotifyOutcome[] = [];
       for (const name of new Set(targets)) {
-        const target = deps.targets[name];
+        const target = own(deps.targets, name);
         if (!target) continue;
         if (
           target.events.length > 0 &&

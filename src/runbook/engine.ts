@@ -6,6 +6,7 @@ import type { RetryPolicy } from '../lib/retry.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { CredentialProvider } from '../provider.js';
 import type { Store } from '../store/store.js';
+import type { LeaseHolder } from './leases.js';
 import type { Runbook } from './schema.js';
 
 /** What the runbook engine needs, built by the composition root (src/app.ts). */
@@ -19,6 +20,12 @@ export interface EngineDeps {
   provider(instance: string): Promise<CredentialProvider>;
   runbooks: Map<string, Runbook>;
   fingerprint: Fingerprinter;
+  /** This process as a lease holder (run leases, identity locks). */
+  leaseHolder: LeaseHolder;
+  /** Run lease lifetime without a heartbeat; default RUN_LEASE_TTL_MS. */
+  leaseTtlMs?: number;
   retry?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
+  /** The signed policy a request, run or resume is decided under (set by the policy gate). */
+  policyDigest?: string;
 }

@@ -7,6 +7,7 @@
  * A run killed anywhere resumes from its step records: done steps are skipped, a step
  * with an intent but no outcome asks the provider what already happened.
  */
+import type { TrustedRequest } from '../approval/signed-request.js';
 import { NhiError, PolicyError, ProviderError } from '../lib/errors.js';
 import { failpoint, lostResponsePoint } from '../lib/failpoint.js';
 import { parseRef } from '../lib/ref.js';
@@ -15,20 +16,38 @@ import type { RunRecord, StepRecord } from '../store/types.js';
 import type { EngineDeps } from './engine.js';
 import type { RunFacts } from './facts.js';
 import { failStep, failVerify } from './failure.js';
+import { releaseIdentityAtEnd, renewRunLease, startHeartbeat } from './leases.js';
 import { completingStepIndex, lineageFor } from './lineage.js';
 import type { Plan, PlannedStep } from './plan.js';
 import { planTarget } from './planning.js';
 import { STEP_DEFINITIONS } from './steps/index.js';
 import type { StepRuntime } from './steps/types.js';
+import { trustedOrRefused } from './trusted-request.js';
 
 const STEP_RETRY = { ...DEFAULT_RETRY, attempts: 3, baseDelayMs: 500 };
 
+/** Execute under the run lease taken by startRun / resumeRun: renewed while it runs, released after. */
 export async function executeRun(deps: EngineDeps, runId: string): Promise<RunRecord> {
+  const heartbeat = startHeartbeat(deps, runId);
+  try {
+    return await executeLeased(deps, runId);
+  } finally {
+    await heartbeat.stop();
+  }
+}
+
+async function executeLeased(deps: EngineDeps, runId: string): Promise<RunRecord> {
   const run = await deps.store.runs.get(runId);
   if (!run) throw new NhiError('not-found', `no run ${runId}`);
-  const request = await deps.store.requests.get(run.requestId);
-  if (!request) throw new NhiError('not-found', `run ${runId} names missing request ${run.requestId}`);
-  const plan = request.plan as unknown as Plan;
+  const row = await deps.store.requests.get(run.requestId);
+  if (!row) throw new NhiError('not-found', `run ${runId} names missing request ${run.requestId}`);
+  // Execute what owners signed: the stored plan, its digest recomputed (not the row's columns).
+  const request = await trustedOrRefused(deps, row, {
+    type: 'run.refused',
+    actor: run.executor,
+    data: { runId, executor: run.executor },
+  });
+  const plan = request.signedPlan;
   const ref = parseRef(plan.ref);
   const provider = await deps.provider(ref.instance);
   const facts = run.facts as RunFacts;
@@ -53,7 +72,7 @@ export async function executeRun(deps: EngineDeps, runId: string): Promise<RunRe
     const def = STEP_DEFINITIONS[step.type];
     // Right before the first side effect of the run (not on a resume past it): re-plan live.
     if (def.sideEffect && !sideEffectStarted(plan, records))
-      await refuseOnDrift(deps, run, request.planDigest, step, index);
+      await refuseOnDrift(deps, run, request, step, index);
 
     let resumed = existing?.status === 'intent' || existing?.status === 'failed';
     if (def.sideEffect) {
@@ -66,6 +85,8 @@ export async function executeRun(deps: EngineDeps, runId: string): Promise<RunRe
         updatedAt: deps.now().toISOString(),
       };
       await deps.store.transaction(async (tx) => {
+        // Fencing: a process that lost the run lease (another took over) commits no intent and stops.
+        await renewRunLease(tx, deps.leaseHolder, runId, deps.now(), deps.leaseTtlMs);
         await tx.runs.upsertStep(intentRecord);
         await deps.audit.record(tx.audit, {
           type: 'step.intent',
@@ -166,6 +187,7 @@ export async function executeRun(deps: EngineDeps, runId: string): Promise<RunRe
     const finishedAt = deps.now().toISOString();
     await tx.runs.update(runId, { status: 'completed', finishedAt, facts: facts as Record<string, unknown> });
     await tx.requests.update(request.id, { status: 'completed', updatedAt: finishedAt });
+    await releaseIdentityAtEnd(tx, plan.ref, runId, 'completed');
     await deps.audit.record(tx.audit, {
       type: 'run.completed',
       actor: run.executor,
@@ -192,13 +214,13 @@ function sideEffectStarted(plan: Plan, records: Map<string, StepRecord>): boolea
 async function refuseOnDrift(
   deps: EngineDeps,
   run: RunRecord,
-  approvedDigest: string,
+  request: TrustedRequest,
   step: PlannedStep,
   index: number,
 ): Promise<void> {
-  const request = await deps.store.requests.get(run.requestId);
-  if (!request) return;
-  const fresh = await planTarget(deps, request.ref, request.runbookId);
+  const approvedDigest = request.planDigest;
+  // Target and runbook from the signed plan: a row re-pointed at another identity cannot steer this.
+  const fresh = await planTarget(deps, request.signedPlan.ref, request.signedPlan.runbook.id);
   if (fresh.digest === approvedDigest) return;
   const message =
     `the live state of ${request.ref} changed since the plan was approved (approved ${approvedDigest}, now ${fresh.digest}); ` +
@@ -217,6 +239,7 @@ async function refuseOnDrift(
       updatedAt: at,
     });
     await tx.runs.update(run.id, { status: 'refused', finishedAt: at, error: message });
+    await releaseIdentityAtEnd(tx, request.signedPlan.ref, run.id, 'refused');
     await tx.requests.update(request.id, { status: 'failed', updatedAt: at });
     await deps.audit.record(tx.audit, {
       type: 'run.refused',

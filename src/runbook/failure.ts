@@ -9,6 +9,7 @@ import { parseRef } from '../lib/ref.js';
 import type { RunRecord, StepRecord } from '../store/types.js';
 import type { EngineDeps } from './engine.js';
 import type { RunFacts } from './facts.js';
+import { releaseIdentityAtEnd } from './leases.js';
 import type { Plan } from './plan.js';
 
 /**
@@ -37,6 +38,7 @@ export async function failStep(
       updatedAt: at,
     });
     await tx.runs.update(run.id, { status, error: `step ${base.stepId} failed: ${message}` });
+    await releaseIdentityAtEnd(tx, plan.ref, run.id, status);
     await tx.requests.update(run.requestId, { status, updatedAt: at });
     await deps.audit.record(tx.audit, {
       type: `run.${status}`,
@@ -89,6 +91,7 @@ export async function failVerify(
       updatedAt: at,
     });
     await tx.runs.update(run.id, { status, error: note });
+    await releaseIdentityAtEnd(tx, plan.ref, run.id, status);
     await tx.requests.update(run.requestId, { status, updatedAt: at });
     await deps.audit.record(tx.audit, {
       type: `run.${status}`,

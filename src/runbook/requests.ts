@@ -3,6 +3,8 @@ import { type ActorCredential, actorProofData, authenticateActorAudited } from '
 import { notifyRequestCreated } from '../approval/notifications.js';
 import { ownerRegistryFromConfig } from '../approval/registry.js';
 import { PolicyError, UsageError } from '../lib/errors.js';
+import { hasOwnKey } from '../lib/own.js';
+import { policyDigestField, requireSignedPolicy } from '../policy/gate.js';
 import type { RecoveryRequest } from '../store/types.js';
 import type { EngineDeps } from './engine.js';
 import { planTarget } from './planning.js';
@@ -23,12 +25,14 @@ export interface NewRequest {
 export async function createRequest(deps: EngineDeps, input: NewRequest): Promise<RecoveryRequest> {
   const reason = input.reason.trim();
   if (!reason) throw new UsageError('--reason must say why (an incident id, what leaked)');
-  if (!deps.config.owners.principals[input.requester]) {
+  if (!hasOwnKey(deps.config.owners.principals, input.requester)) {
     throw new PolicyError(
       'unknown-principal',
       `requester "${input.requester}" is not a registered principal (owners.principals)`,
     );
   }
+  // Filed under a signed policy only (src/policy/gate.ts): a ConfigError naming what changed, else.
+  deps = { ...deps, policyDigest: await requireSignedPolicy(deps) };
   const { plan, digest, owners } = await planTarget(deps, input.ref, input.runbookId);
   const now = deps.now();
   // The requester signs the exact plan filed; refused (and audited) before anything is stored.
@@ -78,6 +82,7 @@ export async function createRequest(deps: EngineDeps, input: NewRequest): Promis
         expiresAt: request.expiresAt,
         revoke: plan.revoke.versions.map((v) => v.versionId),
         ...actorProofData(requesterProof),
+        ...policyDigestField(deps),
       },
     });
   });

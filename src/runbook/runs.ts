@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { type ActorCredential, actorProofData, authenticateActorAudited } from '../approval/actor.js';
 import { notifyBreakGlass } from '../approval/notifications.js';
+import { recordRefusal } from '../approval/refusal.js';
 import { ownerRegistryFromConfig } from '../approval/registry.js';
 import { authorizeStoredRun, gateRun } from '../approval/run-gate.js';
 import { NotFoundError, PolicyError } from '../lib/errors.js';
+import { policyDigestField, requireSignedPolicy } from '../policy/gate.js';
 import type { RunRecord } from '../store/types.js';
 import type { EngineDeps } from './engine.js';
 import { executeRun } from './executor.js';
 import type { RunFacts } from './facts.js';
+import { claimIdentity, liveRunLease, releaseRunLease, takeRunLease } from './leases.js';
+import { trustedOrRefused } from './trusted-request.js';
 
 export interface StartRun {
   requestId: string;
@@ -22,13 +26,25 @@ export interface StartRun {
  * break-glass), record the refusal or the start in the audit log, then execute.
  */
 export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRecord> {
-  const request = await deps.store.requests.get(input.requestId);
-  if (!request) throw new NotFoundError(`no request ${input.requestId} (see nhi status)`);
+  // Run (or break glass) under a signed policy only (src/policy/gate.ts).
+  deps = { ...deps, policyDigest: await requireSignedPolicy(deps) };
+  const row = await deps.store.requests.get(input.requestId);
+  if (!row) throw new NotFoundError(`no request ${input.requestId} (see nhi status)`);
+  const request = await trustedOrRefused(deps, row, {
+    type: 'run.refused',
+    actor: input.executor,
+    data: { executor: input.executor, breakGlass: input.breakGlass !== undefined },
+  });
   const active = (await deps.store.runs.forRequest(request.id)).find((r) => r.status !== 'refused');
   if (active) {
+    const executing = await liveRunLease(deps.store, deps.leaseHolder, active.id, deps.now());
     throw new PolicyError(
       'already-run',
-      `request ${request.id} already has run ${active.id} (${active.status}); use nhi resume ${active.id} to continue it`,
+      executing
+        ? `request ${request.id} already has run ${active.id}, being executed by ${executing.holder} (lease until ${executing.expiresAt}); let it finish (nhi status ${active.id})`
+        : active.status === 'completed'
+          ? `request ${request.id} already ran: run ${active.id} completed`
+          : `request ${request.id} already has run ${active.id} (${active.status}); use nhi resume ${active.id} to continue it`,
     );
   }
   const registry = ownerRegistryFromConfig(deps.config);
@@ -69,30 +85,36 @@ export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRe
     facts: facts as Record<string, unknown>,
     ...(executorProof ? { executorProof } : {}),
   };
-  await deps.store.transaction(async (tx) => {
-    await authorizeStoredRun(tx, { config: deps.config, registry }, gateInput);
-    await tx.runs.insert(run);
-    await tx.requests.update(request.id, {
-      status: 'running',
-      updatedAt: now,
-      ...(auth.mode === 'break-glass' ? { reviewRequired: true } : {}),
-    });
-    await deps.audit.record(tx.audit, {
-      type: auth.mode === 'break-glass' ? 'run.break-glass' : 'run.started',
-      actor: input.executor,
-      subject: run.id,
-      data: {
-        requestId: request.id,
-        ref: request.ref,
-        planDigest: request.planDigest,
-        approvers: auth.approvers,
-        approvalIds: auth.approvalIds,
-        ...(auth.breakGlassReason ? { reason: auth.breakGlassReason } : {}),
-        ignoredDecisions: auth.ignored.map((i) => ({ principal: i.principal, rule: i.rule })),
-        ...actorProofData(executorProof),
-      },
-    });
-  });
+  await auditedRefusal(deps, { type: 'run.refused', actor: input.executor, requestId: request.id }, () =>
+    deps.store.transaction(async (tx) => {
+      await authorizeStoredRun(tx, { config: deps.config, registry }, gateInput);
+      await tx.runs.insert(run);
+      // One run per identity: held from here (before the drift check) until the run ends.
+      await claimIdentity(tx, deps.leaseHolder, request.signedPlan.ref, run.id, deps.now());
+      await takeRunLease(tx, deps.leaseHolder, run.id, deps.now(), deps.leaseTtlMs);
+      await tx.requests.update(request.id, {
+        status: 'running',
+        updatedAt: now,
+        ...(auth.mode === 'break-glass' ? { reviewRequired: true } : {}),
+      });
+      await deps.audit.record(tx.audit, {
+        type: auth.mode === 'break-glass' ? 'run.break-glass' : 'run.started',
+        actor: input.executor,
+        subject: run.id,
+        data: {
+          requestId: request.id,
+          ref: request.ref,
+          planDigest: request.planDigest,
+          approvers: auth.approvers,
+          approvalIds: auth.approvalIds,
+          ...(auth.breakGlassReason ? { reason: auth.breakGlassReason } : {}),
+          ignoredDecisions: auth.ignored.map((i) => ({ principal: i.principal, rule: i.rule })),
+          ...actorProofData(executorProof),
+          ...policyDigestField(deps),
+        },
+      });
+    }),
+  );
   if (auth.mode === 'break-glass')
     await notifyBreakGlass(deps.notifier, deps.config, {
       request,
@@ -115,8 +137,10 @@ export async function resumeRun(
   if (run.status === 'completed') return run;
   if (run.status === 'refused')
     throw new PolicyError('refused', `run ${runId} was refused and cannot be resumed; file a new request`);
-  const request = await deps.store.requests.get(run.requestId);
-  if (!request) throw new NotFoundError(`run ${runId} names missing request ${run.requestId}`);
+  const row = await deps.store.requests.get(run.requestId);
+  if (!row) throw new NotFoundError(`run ${runId} names missing request ${run.requestId}`);
+  const request = await trustedOrRefused(deps, row, { type: 'resume.refused', actor, data: { runId } });
+  deps = { ...deps, policyDigest: await requireSignedPolicy(deps) };
   const now = deps.now();
   const proof = await authenticateActorAudited(
     { ...deps, registry: ownerRegistryFromConfig(deps.config) },
@@ -132,23 +156,62 @@ export async function resumeRun(
     now,
     { type: 'resume.refused', data: { runId } },
   );
-  await deps.store.transaction(async (tx) => {
-    const current = (await tx.runs.get(runId)) ?? run;
-    const resume = { actor, at: now.toISOString(), ...(proof ? { proof } : {}) };
-    await tx.runs.update(runId, { status: 'running', resumes: [...(current.resumes ?? []), resume] });
-    await tx.requests.update(run.requestId, { status: 'running', updatedAt: now.toISOString() });
-    await deps.audit.record(tx.audit, {
-      type: 'run.resumed',
-      actor,
-      subject: runId,
-      data: {
-        previousStatus: run.status,
-        requestId: request.id,
-        ref: request.ref,
-        planDigest: request.planDigest,
-        ...actorProofData(proof),
-      },
-    });
-  });
+  const resumed = await auditedRefusal(
+    deps,
+    { type: 'resume.refused', actor, requestId: request.id, data: { runId } },
+    () =>
+      deps.store.transaction(async (tx) => {
+        const current = (await tx.runs.get(runId)) ?? run;
+        // Decided under the lease, not from the read above: the run may have finished meanwhile.
+        await takeRunLease(tx, deps.leaseHolder, runId, now, deps.leaseTtlMs);
+        if (current.status === 'completed') {
+          await releaseRunLease(tx, deps.leaseHolder, runId);
+          return false;
+        }
+        if (current.status === 'refused')
+          throw new PolicyError(
+            'refused',
+            `run ${runId} was refused and cannot be resumed; file a new request`,
+          );
+        await claimIdentity(tx, deps.leaseHolder, request.signedPlan.ref, runId, now);
+        const resume = { actor, at: now.toISOString(), ...(proof ? { proof } : {}) };
+        await tx.runs.update(runId, { status: 'running', resumes: [...(current.resumes ?? []), resume] });
+        await tx.requests.update(run.requestId, { status: 'running', updatedAt: now.toISOString() });
+        await deps.audit.record(tx.audit, {
+          type: 'run.resumed',
+          actor,
+          subject: runId,
+          data: {
+            previousStatus: current.status,
+            requestId: request.id,
+            ref: request.ref,
+            planDigest: request.planDigest,
+            ...actorProofData(proof),
+            ...policyDigestField(deps),
+          },
+        });
+        return true;
+      }),
+  );
+  if (!resumed) return (await deps.store.runs.get(runId)) as RunRecord;
   return executeRun(deps, runId);
+}
+
+/**
+ * Run `fn`; a PolicyError it throws (identity busy, run in progress, a deny recorded meanwhile)
+ * is recorded as `event.type` in its own transaction before it propagates.
+ */
+async function auditedRefusal<T>(
+  deps: EngineDeps,
+  event: { type: string; actor: string; requestId: string; data?: Record<string, unknown> },
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof PolicyError && !error.context.audited) {
+      await recordRefusal(deps, error, event, deps.now());
+    }
+    throw error;
+  }
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { resolveOwners } from '../approval/owners.js';
 import { classifyTier } from '../approval/tiers.js';
 import type { FindingType, ParsedConfig } from '../config/schema.js';
+import { own } from '../lib/own.js';
 import type { CredentialProvider, IdentityRecord } from '../provider.js';
 import type { FindingRecord, ScanRecord } from '../store/types.js';
 import { AlertQueue } from './alerts.js';
@@ -55,7 +56,7 @@ export interface ScanResult {
 
 export function breakGlassContacts(owners: ParsedConfig['owners']): string[] {
   const out = new Set<string>();
-  for (const n of owners.breakGlass) for (const p of owners.teams[n] ?? [n]) out.add(p);
+  for (const n of owners.breakGlass) for (const p of own(owners.teams, n) ?? [n]) out.add(p);
   return [...out].sort();
 }
 

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { App } from '../app.js';
 import type { Severity } from '../config/schema.js';
 import { UsageError } from '../lib/errors.js';
+import { hasOwnKey } from '../lib/own.js';
 import type { NotifyOutcome } from '../notify/notifier.js';
 import { type AlertFilter, sendScanAlerts } from './alerts.js';
 import { buildReport, type ReportFormat, type ReportSink, renderReport } from './report/index.js';
@@ -69,7 +70,7 @@ export function hasOpenAtLeast(bySeverity: Record<string, number>, min: Severity
 export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobResult> {
   const names = job.providers.length > 0 ? [...job.providers] : app.providerNames();
   for (const n of names) {
-    if (!app.config.providers[n])
+    if (!hasOwnKey(app.config.providers, n))
       throw new UsageError(`unknown provider instance "${n}" (have: ${app.providerNames().join(', ')})`);
   }
   const providers = await Promise.all(names.map((n) => app.provider(n)));
@@ -125,7 +126,8 @@ export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobRes
         ...(out.reportPath ? { report: out.reportPath } : {}),
       },
     });
+    // The scan.<status> entry is a mandatory checkpoint point: AuditLog.record signs it in this
+    // transaction (src/audit/checkpoint-rules.ts).
   });
-  await app.audit.checkpoint(app.store.audit);
   return out;
 }

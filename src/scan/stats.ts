@@ -2,6 +2,7 @@
  * What a scan keeps in memory: counters and per-provider histogram buckets, never the
  * identities themselves. Memory is O(providers x buckets) whatever the estate's size.
  */
+import { own } from '../lib/own.js';
 import type { IdentityRecord } from '../provider.js';
 import { DAY_MS } from './rules.js';
 
@@ -59,7 +60,7 @@ export function countIdentity(c: ScanCounters, rec: IdentityRecord, tier: string
   c.identities++;
   c.byState[rec.state] = (c.byState[rec.state] ?? 0) + 1;
   c.byTier[tier] = (c.byTier[tier] ?? 0) + 1;
-  let p = c.providers[rec.instance];
+  let p = own(c.providers, rec.instance);
   if (!p) {
     p = { identities: 0, age: AGE_BUCKET_LABELS.map(() => 0), lastUse: LAST_USE_BUCKET_LABELS.map(() => 0) };
     c.providers[rec.instance] = p;

@@ -8,6 +8,7 @@ import { CronJob, CronTime, validateCronExpression } from 'cron';
 import type { Logger } from 'pino';
 import type { ScheduleConfig } from '../config/schema.js';
 import { ConfigError } from '../lib/errors.js';
+import { own } from '../lib/own.js';
 import type { ScheduleArea } from '../store/store.js';
 
 export interface ScheduleRunResult {
@@ -111,7 +112,7 @@ export class Scheduler {
 
   /** Run a schedule now unless it is already running (single-flight) or the scheduler is stopping. */
   async trigger(name: string, reason: TriggerReason): Promise<'ran' | 'skipped'> {
-    const schedule = this.#deps.schedules[name];
+    const schedule = own(this.#deps.schedules, name);
     const log = this.#deps.logger.child({ schedule: name, reason });
     if (!schedule || this.#stopping) return 'skipped';
     if (this.#running.has(name)) {

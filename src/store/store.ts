@@ -11,6 +11,7 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
   FindingRecord,
+  LeaseRecord,
   LineageRecord,
   RecoveryRequest,
   RequestStatus,
@@ -19,6 +20,7 @@ import type {
   ScheduleState,
   SnapshotRecord,
   StepRecord,
+  WitnessDeliveryState,
 } from './types.js';
 
 export interface AuditArea {
@@ -29,6 +31,10 @@ export interface AuditArea {
   addCheckpoint(cp: AuditCheckpoint): Promise<void>;
   checkpoints(): Promise<AuditCheckpoint[]>;
   lastCheckpoint(): Promise<AuditCheckpoint | undefined>;
+  /** Checkpoints in seq order from `fromSeq` (inclusive), streamed like `entries`. */
+  checkpointsFrom(fromSeq?: number): AsyncIterable<AuditCheckpoint>;
+  witnessState(name: string): Promise<WitnessDeliveryState | undefined>;
+  putWitnessState(state: WitnessDeliveryState): Promise<void>;
 }
 
 export interface RequestArea {
@@ -36,11 +42,15 @@ export interface RequestArea {
   get(id: string): Promise<RecoveryRequest | undefined>;
   update(id: string, patch: Partial<Omit<RecoveryRequest, 'id'>>): Promise<void>;
   list(filter?: { status?: RequestStatus; ref?: string }): Promise<RecoveryRequest[]>;
+  /** Every request, in insertion order, streamed in pages (`nhi audit verify` cross-checks each). */
+  all(): AsyncIterable<RecoveryRequest>;
 }
 
 export interface ApprovalArea {
   insert(approval: ApprovalRecord): Promise<void>;
   forRequest(requestId: string): Promise<ApprovalRecord[]>;
+  /** Every approval and review row, in insertion order, streamed in pages. */
+  all(): AsyncIterable<ApprovalRecord>;
 }
 
 export interface RunArea {
@@ -49,6 +59,8 @@ export interface RunArea {
   update(id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<void>;
   forRequest(requestId: string): Promise<RunRecord[]>;
   list(filter?: { status?: RunRecord['status'] }): Promise<RunRecord[]>;
+  /** Every run, in insertion order, streamed in pages. */
+  all(): AsyncIterable<RunRecord>;
   upsertStep(step: StepRecord): Promise<void>;
   steps(runId: string): Promise<StepRecord[]>;
 }
@@ -98,6 +110,14 @@ export interface DeliveryArea {
   list(filter?: { status?: DeliveryStatus; subject?: string }): Promise<DeliveryRecord[]>;
 }
 
+/** Named leases (run leases, identity locks). Read-modify-write them inside a transaction. */
+export interface LeaseArea {
+  get(name: string): Promise<LeaseRecord | undefined>;
+  put(lease: LeaseRecord): Promise<void>;
+  /** Remove the lease if `owner` holds it; another owner's lease is left alone. */
+  release(name: string, owner: string): Promise<void>;
+}
+
 export interface ScheduleArea {
   get(name: string): Promise<ScheduleState | undefined>;
   put(state: ScheduleState): Promise<void>;
@@ -113,11 +133,18 @@ export interface StoreTx {
   findings: FindingArea;
   deliveries: DeliveryArea;
   schedules: ScheduleArea;
+  leases: LeaseArea;
 }
 
 export interface Store extends StoreTx {
   /** Run `fn` atomically. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Run read-only `fn` against one consistent snapshot, while other processes keep writing
+   * (so audit verify's cross-check never sees a row committed after it read the entries).
+   * Nothing written inside persists.
+   */
+  snapshot<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   schemaVersion(): Promise<number>;
   close(): Promise<void>;
 }

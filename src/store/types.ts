@@ -20,6 +20,24 @@ export interface AuditCheckpoint {
   signature: string;
 }
 
+/**
+ * How far one configured audit witness has been sent the signed checkpoints
+ * (src/audit/witness/publisher.ts). Operational memory only: a forged row can delay a
+ * delivery, never fake one — `nhi audit verify --witness` reads the witness itself.
+ */
+export interface WitnessDeliveryState {
+  /** The witness name from config `audit.witnesses[].name`. */
+  name: string;
+  /** Every checkpoint up to this seq was delivered (0: none yet). */
+  deliveredSeq: number;
+  deliveredAt?: string;
+  /** Consecutive failed attempts since the last success. */
+  failures: number;
+  /** Redacted: an error name, code or HTTP status, never a body, URL query or credential. */
+  lastError?: string;
+  lastAttemptAt?: string;
+}
+
 export type RequestStatus =
   | 'pending'
   | 'approved'
@@ -227,4 +245,25 @@ export interface ScheduleState {
   lastStatus?: string;
   lastScanId?: string;
   runningSince?: string;
+}
+
+/**
+ * A named lease: who holds it, until when, and a fencing token that grows with every new
+ * holder. `run:<runId>` is the executing process's hold on a run (renewed by heartbeat);
+ * `identity:<ref>` is the run that owns an identity from its drift check to its end.
+ */
+export interface LeaseRecord {
+  name: string;
+  /** Who may renew and release it: the holder process for a run lease, the run for an identity lock. */
+  owner: string;
+  /** Process that holds it: `<host>:<pid>:<random>`. */
+  holder: string;
+  host: string;
+  pid: number;
+  /** The run it is for. */
+  runId: string;
+  token: number;
+  acquiredAt: string;
+  /** null: held until released (identity locks end with their run, not with time). */
+  expiresAt: string | null;
 }

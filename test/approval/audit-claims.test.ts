@@ -52,7 +52,10 @@ async function reopenAndVerify(config = w.config) {
   }
 }
 
-/** Leaves: approval.refused (seq 1), approval.recorded alice (2), approval.recorded bob (3). */
+/** The first decision adopts the signed policy: policy.pinned (seq 1) and policy.adopted (2) open the log. */
+const P = 2;
+
+/** Leaves: approval.refused (seq P+1), approval.recorded alice (P+2), approval.recorded bob (P+3). */
 async function approvedPrivileged() {
   const req = await w.insertRequest({ tier: 'privileged' });
   await w.decide('dave', 'approve', req.id).catch(() => undefined);
@@ -65,13 +68,14 @@ describe('offline re-verification of approval entries (nhi audit verify)', () =>
   it('passes on an untouched log and counts every approval signature', async () => {
     await approvedPrivileged();
     const verdict = await verifyAudit(w.store.audit, w.auditKeys.publicKey, auditClaimCheckers(w.config));
-    expect(verdict).toMatchObject({ ok: true, entries: 3, checkedClaims: 2 });
+    // Two approvals and the policy adoption (the first pin is trusted on first use: no claim).
+    expect(verdict).toMatchObject({ ok: true, entries: P + 3, checkedClaims: 3 });
   });
 
   it('fails when an approval entry’s signature is tampered, even with the row re-hashed', async () => {
     await approvedPrivileged();
     await editEntry(
-      3,
+      P + 3,
       (d) => {
         const proof = d.proof as Record<string, string>;
         const sig = Buffer.from(proof.signature as string, 'base64');
@@ -82,22 +86,22 @@ describe('offline re-verification of approval entries (nhi audit verify)', () =>
     );
     const verdict = await reopenAndVerify();
     expect(verdict.ok).toBe(false);
-    expect(verdict.firstBad).toMatchObject({ seq: 3 });
+    expect(verdict.firstBad).toMatchObject({ seq: P + 3 });
     expect(verdict.firstBad?.reason).toMatch(/signature does not verify/);
   });
 
   it('fails when the edit is not re-hashed (the chain catches it first)', async () => {
     await approvedPrivileged();
-    await editEntry(2, (d) => Object.assign(d, { decision: 'deny' }), false);
+    await editEntry(P + 2, (d) => Object.assign(d, { decision: 'deny' }), false);
     const verdict = await reopenAndVerify();
-    expect(verdict.firstBad).toMatchObject({ seq: 2, reason: expect.stringMatching(/entry edited/) });
+    expect(verdict.firstBad).toMatchObject({ seq: P + 2, reason: expect.stringMatching(/entry edited/) });
   });
 
   it('fails when an entry claims a different plan than its signature covers', async () => {
     await approvedPrivileged();
-    await editEntry(2, (d) => Object.assign(d, { planDigest: 'sha256:another-plan' }), true);
+    await editEntry(P + 2, (d) => Object.assign(d, { planDigest: 'sha256:another-plan' }), true);
     const verdict = await reopenAndVerify();
-    expect(verdict.firstBad?.seq).toBe(2);
+    expect(verdict.firstBad?.seq).toBe(P + 2);
     expect(verdict.firstBad?.reason).toMatch(/another-plan/);
   });
 
@@ -105,7 +109,7 @@ describe('offline re-verification of approval entries (nhi audit verify)', () =>
     const req = await approvedPrivileged();
     const mallory = w.keys.mallory!;
     await editEntry(
-      3,
+      P + 3,
       (d) => {
         const proof = d.proof as Record<string, string>;
         d.publicKey = mallory.publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -114,7 +118,7 @@ describe('offline re-verification of approval entries (nhi audit verify)', () =>
       true,
     );
     const verdict = await reopenAndVerify();
-    expect(verdict.firstBad?.seq).toBe(3);
+    expect(verdict.firstBad?.seq).toBe(P + 3);
     expect(verdict.firstBad?.reason).toMatch(/not bob's registered key/);
     expect(req.id).toBeTruthy();
   });
@@ -130,6 +134,6 @@ describe('offline re-verification of approval entries (nhi audit verify)', () =>
     expect(Object.keys(without.owners.principals)).not.toContain('bob');
     await w.store.close();
     const verdict = await reopenAndVerify(without);
-    expect(verdict).toMatchObject({ ok: true, checkedClaims: 2 });
+    expect(verdict).toMatchObject({ ok: true, checkedClaims: 3 });
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AuthorizeRunInput, authorizeRun } from '../../src/approval/authorize.js';
+import { createOwnerRegistry } from '../../src/approval/registry.js';
+import { trustedRequest } from '../../src/approval/signed-request.js';
 import { PolicyError } from '../../src/lib/errors.js';
 import type { ApprovalRecord, RecoveryRequest } from '../../src/store/types.js';
 import { approvalFor, hours, makePolicyWorld, minutes, requestFixture, T0 } from './fixture.js';
@@ -16,7 +18,7 @@ function run(
   over: Partial<Omit<AuthorizeRunInput, 'request' | 'approvals'>> = {},
 ) {
   return authorizeRun({
-    request,
+    request: trustedRequest(request),
     approvals,
     executor: 'dave',
     now: T0,
@@ -104,6 +106,24 @@ describe('authorizeRun refuses', () => {
     );
     expect(e.rule).toBe('quorum');
     expect(e.message).toMatch(/needs approval by 2 distinct owners/);
+  });
+
+  it('one key registered under two names meets no quorum of two (issue 10: keys count, not names)', () => {
+    // A registry config check would refuse; the quorum holds even if it is edited around that check.
+    const owners = w.config.owners;
+    const registry = createOwnerRegistry(
+      {
+        ...owners,
+        principals: { ...owners.principals, alice2: { ...owners.principals.alice! } },
+        teams: { ...owners.teams, payments: ['alice', 'alice2', 'bob'] },
+      },
+      w.dir,
+    );
+    const req = requestFixture({ tier: 'privileged', owners: ['alice', 'alice2', 'bob'] });
+    const twice = [approve(req, 'alice'), { ...approve(req, 'alice2', { key: 'alice' }) }];
+    const e = refusal(() => run(req, twice, { now: hours(2), registry }));
+    expect(e.rule).toBe('quorum');
+    expect(e.message).toMatch(/alice2 \(same-key\)/);
   });
 
   it('a quorum short because one approval has expired names it (quorum)', () => {

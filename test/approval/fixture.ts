@@ -7,13 +7,22 @@ import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createVaultProvider } from '../../providers/vault/index.js';
 import { type DecisionInput, type DecisionOutcome, recordDecision } from '../../src/approval/decide.js';
-import { signDecision } from '../../src/approval/proof.js';
+import { requestFields, signDecision } from '../../src/approval/proof.js';
 import { type OwnerRegistry, ownerRegistryFromConfig } from '../../src/approval/registry.js';
 import { AuditLog } from '../../src/audit/log.js';
 import { type Config, parseConfig } from '../../src/config/load.js';
-import { canonicalDigest } from '../../src/lib/canonical.js';
+import type { TierPolicy } from '../../src/config/schema.js';
+import { resolveSecretRefs } from '../../src/config/secrets.js';
+import { createFingerprinter } from '../../src/lib/fingerprint.js';
+import { SecretValue } from '../../src/lib/secret.js';
+import { createMemoryLogger } from '../../src/log.js';
 import type { Notifier, NotifyEvent, NotifyOutcome } from '../../src/notify/notifier.js';
+import type { IdentityRecord } from '../../src/provider.js';
+import { PROVIDER_REGISTRY } from '../../src/registry.js';
+import { findRunbook, loadRunbooksFrom, shippedRunbookDir } from '../../src/runbook/load.js';
+import { type Plan, planDigest, planRecovery } from '../../src/runbook/plan.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
 import type {
@@ -23,6 +32,7 @@ import type {
   DecisionPurpose,
   RecoveryRequest,
 } from '../../src/store/types.js';
+import { signTestPolicy, withControlOwners } from '../policy/sign.js';
 
 export const T0 = new Date('2030-01-01T00:00:00.000Z');
 export const minutes = (n: number, from: Date = T0) => new Date(from.getTime() + n * 60_000);
@@ -115,9 +125,34 @@ export function writeWorldFiles(over: Record<string, unknown> = {}): {
     },
     ...over,
   };
+  // sec is the policy's control owner and signs it, so decisions in this world are allowed.
+  withControlOwners(rawConfig, ['sec']);
   const configPath = join(dir, 'nhi.config.json');
   writeFileSync(configPath, JSON.stringify(rawConfig, null, 2));
-  return { dir, configPath, rawConfig, keys, auditKeys, env: { NHI_TEST_VAULT_TOKEN: 'test-token' } };
+  const env = { NHI_TEST_VAULT_TOKEN: 'test-token' };
+  signWorldPolicy(rawConfig, configPath, env, keys);
+  return { dir, configPath, rawConfig, keys, auditKeys, env };
+}
+
+/** Sign the world's policy as its control owners (a config a test made invalid on purpose is left unsigned). */
+export function signWorldPolicy(
+  rawConfig: Record<string, unknown>,
+  configPath: string,
+  env: NodeJS.ProcessEnv,
+  keys: Record<string, OwnerKey>,
+): void {
+  let config: Config;
+  try {
+    config = parseConfig(rawConfig, { sourcePath: configPath, env });
+  } catch {
+    return;
+  }
+  const signers = Object.fromEntries(
+    (config.policy.controlOwners?.principals ?? []).flatMap((p) =>
+      keys[p] ? [[p, (keys[p] as OwnerKey).privateKey]] : [],
+    ),
+  );
+  signTestPolicy(config, signers);
 }
 
 export function recordingNotifier(): World['notifier'] {
@@ -145,7 +180,7 @@ export function makePolicyWorld(over: Record<string, unknown> = {}) {
 /** An approval as recordDecision would store it, signed with `key` (default: the principal's own). */
 export function approvalFor(
   keys: Record<string, OwnerKey>,
-  request: Pick<RecoveryRequest, 'id' | 'planDigest'>,
+  request: Pick<RecoveryRequest, 'id' | 'planDigest' | 'requester' | 'reason' | 'expiresAt'>,
   principal: string,
   opts: { at?: Date; ttlHours?: number; decision?: Decision; key?: string; planDigest?: string } = {},
 ): ApprovalRecord {
@@ -161,6 +196,7 @@ export function approvalFor(
     decision,
     expiresAt,
     principal,
+    ...requestFields(request),
   });
   return {
     id: `apr_${randomUUID()}`,
@@ -174,22 +210,95 @@ export function approvalFor(
   };
 }
 
-export function requestFixture(o: Partial<RecoveryRequest> = {}): RecoveryRequest {
-  const plan = o.plan ?? {
-    order: 'revoke-then-reissue',
-    steps: ['snapshot', 'approval', 'hold', 'revoke', 'reissue', 'verify'],
-    nonce: randomUUID(),
+/** The world config's tier policies (writeWorldFiles), as the planner takes them. */
+const WORLD_POLICY: Record<'standard' | 'privileged', TierPolicy> = {
+  standard: { quorum: 1, approvalTtlHours: 24, holdMinutes: 0, alert: [], executorNotApprover: false },
+  privileged: { quorum: 2, approvalTtlHours: 4, holdMinutes: 60, alert: [], executorNotApprover: true },
+};
+
+const kvCapabilities = createVaultProvider(
+  (() => {
+    const c = PROVIDER_REGISTRY.vault.schema.parse({
+      type: 'vault',
+      address: 'http://127.0.0.1:8200',
+      auth: { method: 'token', token: 'env:X' },
+    });
+    resolveSecretRefs(c, { baseDir: '/', env: { X: 'token' } });
+    return c;
+  })(),
+  'vault-test',
+  {
+    logger: createMemoryLogger().logger,
+    fingerprint: createFingerprinter(new SecretValue('k')),
+    ownerTagKeys: ['owner'],
+  },
+).capabilities.kv;
+
+/**
+ * A real plan: the shipped vault-kv-recovery runbook planned by the pure planner on a KV
+ * snapshot as the Vault adapter describes one (versions 1..n, the newest current). Each call
+ * gets its own secret path, so two requests never share a digest unless a test makes them.
+ */
+export function realPlan(
+  o: { tier?: 'standard' | 'privileged'; owners?: string[]; path?: string } = {},
+): Plan {
+  const tier = o.tier ?? 'standard';
+  const owners = o.owners ?? ['alice', 'bob'];
+  const locator = o.path ?? `secret/payments/db-${randomUUID().slice(0, 8)}`;
+  const snapshot: IdentityRecord = {
+    ref: `vault-test:kv:${locator}`,
+    provider: 'vault',
+    instance: 'vault-test',
+    kind: 'kv',
+    name: locator,
+    owners,
+    state: 'enabled',
+    createdAt: '2029-06-01T00:00:00.000Z',
+    lastUsedConfidence: 'none',
+    lastRotatedAt: '2029-12-01T00:00:00.000Z',
+    tags:
+      tier === 'privileged' ? { owner: owners.join(','), tier: 'privileged' } : { owner: owners.join(',') },
+    currentVersion: '3',
+    versions: [
+      {
+        id: '3',
+        state: 'enabled',
+        current: true,
+        createdAt: '2029-12-01T00:00:00.000Z',
+        fingerprint: createFingerprinter(new SecretValue('fixture-key'))(`value-of-${locator}`),
+      },
+      { id: '2', state: 'destroyed', current: false, createdAt: '2029-09-01T00:00:00.000Z' },
+    ],
   };
+  return planRecovery({
+    runbook: findRunbook(loadRunbooksFrom([shippedRunbookDir()]), 'vault-kv-recovery'),
+    snapshot,
+    capabilities: kvCapabilities,
+    owners,
+    tier: tier === 'privileged' ? { tier, because: 'tag tier=privileged' } : { tier },
+    policy: WORLD_POLICY[tier],
+  });
+}
+
+/** A request row as createRequest stores it, over a real plan (tier and owners are the plan's). */
+export function requestFixture(o: Partial<RecoveryRequest> = {}): RecoveryRequest {
+  const plan =
+    o.plan ??
+    (realPlan({
+      ...(o.tier ? { tier: o.tier } : {}),
+      ...(o.owners ? { owners: o.owners } : {}),
+    }) as unknown as Record<string, unknown>);
+  const p = plan as unknown as Plan;
   return {
     id: `req_${randomUUID()}`,
-    ref: 'vault-test:kv:secret/payments/db',
-    runbookId: 'vault-kv-recovery',
+    ref: p.ref ?? 'vault-test:kv:secret/payments/db',
+    runbookId: p.runbook?.id ?? 'vault-kv-recovery',
     reason: 'INC-42: leaked in a CI log',
     requester: 'carol',
-    tier: 'standard',
-    owners: ['alice', 'bob'],
+    tier: p.policy?.tier ?? 'standard',
+    owners: p.target?.owners ?? ['alice', 'bob'],
     plan,
-    planDigest: canonicalDigest(plan),
+    planDigest: planDigest(p),
     status: 'pending',
     createdAt: T0.toISOString(),
     expiresAt: hours(24).toISOString(),
@@ -260,6 +369,9 @@ export function signedProof(
     expiresAt: string;
     principal: string;
     purpose?: DecisionPurpose;
+    requester?: string;
+    reason?: string;
+    requestExpiresAt?: string;
   },
 ) {
   return signDecision(key, { kind: 'nhi-approval', ...fields });

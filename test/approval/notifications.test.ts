@@ -89,7 +89,11 @@ describe('approval notifications', () => {
       { principal: 'bob', email: 'bob@example.com' },
     ]);
     expect(body?.data.plan).toEqual({
+      runbook: 'vault-kv-recovery',
       order: 'revoke-then-reissue',
+      revoke: ['3'],
+      revokeMode: 'destroy',
+      create: { count: 1, generator: 'password' },
       steps: expect.arrayContaining(['revoke', 'reissue']),
     });
     expect(body?.summary).toContain(`nhi approve ${req.id} --as <owner> --key <private-key-file>`);

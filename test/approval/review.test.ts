@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditClaimCheckers } from '../../src/approval/audit-claims.js';
 import { recordDecision } from '../../src/approval/decide.js';
-import { asProof, REVIEW_PURPOSE } from '../../src/approval/proof.js';
+import { asProof, REVIEW_PURPOSE, requestFields } from '../../src/approval/proof.js';
 import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
 import { gateRun } from '../../src/approval/run-gate.js';
 import { verifyAudit } from '../../src/audit/verify.js';
@@ -152,7 +152,8 @@ describe('an owner endorses a break-glass run', () => {
 
     const verdict = await verifyLog();
     expect(verdict.ok).toBe(true);
-    expect(verdict.checkedClaims).toBe(1);
+    // the review and the policy adoption
+    expect(verdict.checkedClaims).toBe(2);
   });
 
   it('a second endorsement is refused (duplicate by the same owner, already reviewed by another)', async () => {
@@ -220,7 +221,8 @@ describe('an owner disputes a break-glass run', () => {
     });
     const entries = await w.entries('review.recorded');
     expect(entries.at(-1)?.data.previousReview).toEqual({ outcome: 'endorsed', principal: 'alice' });
-    expect((await verifyLog()).checkedClaims).toBe(2);
+    // two reviews and the policy adoption
+    expect((await verifyLog()).checkedClaims).toBe(3);
   });
 });
 
@@ -319,7 +321,13 @@ describe('a review and a pre-run approval never stand in for each other', () => 
   it('a review proof is refused as a pre-run decision, and does not count at run time', async () => {
     const request = await w.insertRequest();
     const expiresAt = hours(24).toISOString();
-    const fields = { requestId: request.id, planDigest: request.planDigest, expiresAt, principal: 'alice' };
+    const fields = {
+      requestId: request.id,
+      planDigest: request.planDigest,
+      expiresAt,
+      principal: 'alice',
+      ...requestFields(request),
+    };
     const review = signedProof(w.keys.alice!.privateKey, {
       ...fields,
       decision: 'approve',
@@ -486,7 +494,8 @@ describe('end to end through the runbook engine', () => {
       review: { principal: 'bob' },
     });
     const verdict = await verifyAudit(h.store.audit, h.auditPublicKey, auditClaimCheckers(h.config));
-    expect(verdict).toMatchObject({ ok: true, checkedClaims: 1 });
+    // the review and the policy adoption
+    expect(verdict).toMatchObject({ ok: true, checkedClaims: 2 });
     await h.store.close();
   });
 });

@@ -9,9 +9,11 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { runCli } from '../../src/cli/program.js';
+import { exampleCopy } from '../example-config.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const EXAMPLE = join(ROOT, 'config.example.json');
+/** config.example.json with examples/ beside it, private keys at 0600 (git keeps no modes). */
+const EXAMPLE = exampleCopy().config;
 
 class Capture extends Writable {
   text = '';

@@ -1,15 +1,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Config, loadConfig, parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/lib/errors.js';
+import { exampleCopy } from '../example-config.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const EXAMPLE_PATH = join(ROOT, 'config.example.json');
+/** A verbatim copy of config.example.json and examples/, private keys at 0600 (git keeps no modes). */
+const { dir: ROOT, config: EXAMPLE_PATH } = exampleCopy();
 const CANARY = 'hunter2-canary-7f3a9c';
 
 type Json = Record<string, unknown>;

@@ -42,7 +42,8 @@ describe('revoke-then-reissue execution', () => {
     expect(lineage[0]?.oldVersions.map((v) => v.versionId)).toEqual(['v1']);
     expect(lineage[0]?.newVersion?.versionId).toBe(live[0]?.id);
     const verdict = await verifyAudit(h.store.audit, h.auditPublicKey, auditClaimCheckers(h.config));
-    expect(verdict).toMatchObject({ ok: true, checkedClaims: 1 });
+    // the approval and the policy adoption
+    expect(verdict).toMatchObject({ ok: true, checkedClaims: 2 });
     expect(h.logs()).not.toContain('CANARY-old-value');
   });
 

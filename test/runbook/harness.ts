@@ -11,10 +11,12 @@ import { SecretValue } from '../../src/lib/secret.js';
 import { createMemoryLogger } from '../../src/log.js';
 import { createNotifier } from '../../src/notify/notifier.js';
 import type { EngineDeps } from '../../src/runbook/engine.js';
+import { processLeaseHolder } from '../../src/runbook/leases.js';
 import { loadRunbooksFrom, shippedRunbookDir } from '../../src/runbook/load.js';
 import { createRequest } from '../../src/runbook/requests.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
+import { signTestPolicy, withControlOwners } from '../policy/sign.js';
 import { FakeProvider } from './fake-provider.js';
 
 export interface Harness {
@@ -48,34 +50,38 @@ export function createHarness(
     principals[name] = { publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
   }
   const audit = generateKeyPairSync('ed25519');
-  writeFileSync(join(dir, 'audit.key'), audit.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  writeFileSync(join(dir, 'fp.key'), 'engine-test-fingerprint-key');
-  const config = parseConfig(
-    {
-      state: { path: join(dir, 'state.db') },
-      keys: { fingerprint: 'file:fp.key', auditSigning: 'file:audit.key' },
-      providers: {
-        fake: {
-          type: 'aws',
-          region: 'us-east-1',
-          endpoint: 'http://127.0.0.1:9',
-          credentials: { method: 'default' },
-        },
+  // Private to their owner (0600): nhi refuses signing and fingerprint keys others can read.
+  writeFileSync(join(dir, 'audit.key'), audit.privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    mode: 0o600,
+  });
+  writeFileSync(join(dir, 'fp.key'), 'engine-test-fingerprint-key', { mode: 0o600 });
+  const raw: Record<string, unknown> = {
+    state: { path: join(dir, 'state.db') },
+    keys: { fingerprint: 'file:fp.key', auditSigning: 'file:audit.key' },
+    providers: {
+      fake: {
+        type: 'aws',
+        region: 'us-east-1',
+        endpoint: 'http://127.0.0.1:9',
+        credentials: { method: 'default' },
       },
-      owners: { principals, teams: { payments: ['alice', 'bob'] }, breakGlass: ['sec'] },
-      policy: {
-        privileged: {
-          quorum: 2,
-          approvalTtlHours: 4,
-          holdMinutes: opts.holdMinutes ?? 0,
-          alert: [],
-          executorNotApprover: true,
-        },
-      },
-      ...opts.config,
     },
-    { sourcePath: join(dir, 'nhi.config.json'), env: opts.env ?? {} },
-  );
+    owners: { principals, teams: { payments: ['alice', 'bob'] }, breakGlass: ['sec'] },
+    policy: {
+      privileged: {
+        quorum: 2,
+        approvalTtlHours: 4,
+        holdMinutes: opts.holdMinutes ?? 0,
+        alert: [],
+        executorNotApprover: true,
+      },
+    },
+    ...opts.config,
+  };
+  // sec is the control owner; the policy is signed so every decision here is allowed.
+  withControlOwners(raw, ['sec']);
+  const config = parseConfig(raw, { sourcePath: join(dir, 'nhi.config.json'), env: opts.env ?? {} });
+  signTestPolicy(config, { sec: keys.sec as KeyObject });
   const store = openSqliteStore(join(dir, 'state.db'));
   const auditLog = new AuditLog(
     { privateKey: audit.privateKey, publicKey: audit.publicKey },
@@ -98,6 +104,7 @@ export function createHarness(
     provider: async () => provider,
     runbooks: loadRunbooksFrom([shippedRunbookDir(), ...(opts.runbookDirs ?? [])]),
     fingerprint: createFingerprinter(new SecretValue('engine-test-fingerprint-key')),
+    leaseHolder: processLeaseHolder(),
     retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
     sleep: async () => undefined,
   };

@@ -1,12 +1,15 @@
+import { createPrivateKey } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../../src/app.js';
 import { recordDecision } from '../../src/approval/decide.js';
 import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
+import { loadConfig } from '../../src/config/load.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import { createRequest } from '../../src/runbook/requests.js';
+import { signTestPolicy, withControlOwners } from '../policy/sign.js';
 import { AZURE_KEYVAULT_URL } from '../servers/endpoints.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -58,17 +61,37 @@ export function localConfig(
       { publicKey: abs(v.publicKey) },
     ]),
   );
+  // The audit signing and fingerprint keys must be private (0600); git keeps no modes, so copy them.
+  const privateCopy = (ref: string) => {
+    const from = resolve(base, ref.slice('file:'.length));
+    const to = join(dir, `nhi-${basename(from)}`);
+    copyFileSync(from, to);
+    chmodSync(to, 0o600);
+    return `file:${to}`;
+  };
   const config = {
     state: { path: join(dir, `${name}.db`) },
-    keys: { fingerprint: abs(local.keys.fingerprint), auditSigning: abs(local.keys.auditSigning) },
+    keys: {
+      fingerprint: privateCopy(local.keys.fingerprint),
+      auditSigning: privateCopy(local.keys.auditSigning),
+    },
     log: { level: 'warn' },
     providers,
     owners: { ...local.owners, principals },
     ...extra,
   };
+  // sec-oncall is the control owner and signs the policy (examples/keys/sec-oncall.key).
+  withControlOwners(config, ['sec-oncall']);
   const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify(config));
+  signLocalPolicy(path);
   return path;
+}
+
+/** Sign the policy of the config at `path` as sec-oncall, e.g. after a test edited the config. */
+export function signLocalPolicy(path: string, previousDigest: string | null = null): string {
+  const key = createPrivateKey(readFileSync(join(ROOT, 'examples/keys/sec-oncall.key'), 'utf8'));
+  return signTestPolicy(loadConfig(path, process.env), { 'sec-oncall': key }, { previousDigest });
 }
 
 /** File a request as carol and approve it with the owners' keys, through the approval module's API. */

@@ -85,7 +85,11 @@ describe('nhi request / run with policy.requireSignedActors', () => {
     expect(status.stdout).toMatch(/run \S+: completed by bob \(signed\)/);
     const verify = await nhi('--json', 'audit', 'verify');
     expect(verify.code, verify.stdout).toBe(0);
-    // request.created, approval.recorded, run.started
-    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checkedClaims: 3 });
+    // request.created, approval.recorded, run.started, policy.adopted; the run under the signed policy
+    expect(JSON.parse(verify.stdout)).toMatchObject({
+      ok: true,
+      checkedClaims: 4,
+      policies: [{ signers: ['sec-oncall'], runs: 1 }],
+    });
   });
 });

@@ -106,8 +106,8 @@ describe('signed actors (policy.requireSignedActors)', () => {
     expect(created?.data.actorProof).toEqual(request?.requesterProof);
     expect(started?.data.actorProof).toEqual(run.executorProof);
     const verdict = await verifyAudit(h.store.audit, h.auditPublicKey, auditClaimCheckers(h.config));
-    // request.created, approval.recorded, run.started
-    expect(verdict).toMatchObject({ ok: true, checkedClaims: 3 });
+    // request.created, approval.recorded, run.started, policy.adopted
+    expect(verdict).toMatchObject({ ok: true, checkedClaims: 4 });
   });
 
   it('signs a break-glass run and a resume; a run proof does not stand in for a break-glass one', async () => {
@@ -143,8 +143,8 @@ describe('signed actors (policy.requireSignedActors)', () => {
     expect(resumed.status).toBe('completed');
     expect(resumed.resumes?.map((r) => [r.actor, r.proof?.method])).toEqual([['sec', 'ed25519']]);
     const verdict = await verifyAudit(h.store.audit, h.auditPublicKey, auditClaimCheckers(h.config));
-    // request.created, run.break-glass, run.resumed
-    expect(verdict).toMatchObject({ ok: true, checkedClaims: 3 });
+    // request.created, run.break-glass, run.resumed, policy.adopted
+    expect(verdict).toMatchObject({ ok: true, checkedClaims: 4 });
   });
 
   it('an actor proof replayed as an approval is refused', async () => {

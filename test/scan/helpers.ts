@@ -39,8 +39,9 @@ export function testConfig(input: TestConfigInput = {}): {
     NHI_AWS_SECRET: 'not-a-real-secret-key',
     NHI_WEBHOOK_KEY: 'webhook-hmac-key-for-tests',
   };
-  const { publicKey } = generateKeyPairSync('ed25519');
-  const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  // A key pair per principal: one key under two names is refused (a quorum counts keys).
+  const pub = () =>
+    generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const providers = Object.fromEntries(
     (input.providers ?? ['fake']).map((n) => [
       n,
@@ -63,7 +64,11 @@ export function testConfig(input: TestConfigInput = {}): {
     providers,
     owners: {
       tagKeys: ['owner'],
-      principals: { alice: { publicKey: pub }, bob: { publicKey: pub }, 'sec-oncall': { publicKey: pub } },
+      principals: {
+        alice: { publicKey: pub() },
+        bob: { publicKey: pub() },
+        'sec-oncall': { publicKey: pub() },
+      },
       teams: { payments: ['alice', 'bob'], security: ['sec-oncall'] },
       breakGlass: ['security'],
     },

@@ -56,7 +56,9 @@ describe('nhi scan against moto (real AWS adapter)', () => {
   it('finds an orphaned secret and a secret restored from deletion between two scans', async () => {
     const { config, env, dir } = testConfig();
     // Rewrite the test config as a file the CLI loads: one aws instance on moto, this suite's prefix only.
-    const raw = JSON.parse(JSON.stringify({ ...config, sourcePath: undefined, baseDir: undefined }));
+    const raw = JSON.parse(
+      JSON.stringify({ ...config, sourcePath: undefined, baseDir: undefined, warnings: undefined }),
+    );
     raw.keys = { fingerprint: 'env:NHI_FP_KEY', auditSigning: 'env:NHI_AUDIT_KEY' };
     raw.providers = {
       moto: {

@@ -59,7 +59,9 @@ describe('nhi serve (child process)', () => {
   it('exits 0 on SIGTERM during a scan, leaving the scan interrupted and audited', async () => {
     const { config, env, dir } = testConfig();
     const port = (blackHole.address() as AddressInfo).port;
-    const raw = JSON.parse(JSON.stringify({ ...config, sourcePath: undefined, baseDir: undefined }));
+    const raw = JSON.parse(
+      JSON.stringify({ ...config, sourcePath: undefined, baseDir: undefined, warnings: undefined }),
+    );
     raw.keys = { fingerprint: 'env:NHI_FP_KEY', auditSigning: 'env:NHI_AUDIT_KEY' };
     raw.log = { level: 'info' };
     raw.providers = {

@@ -72,6 +72,19 @@ export function lineage(id: string, ref: string, n: number): LineageRecord {
   };
 }
 
+export function approvalRow(id: string, requestId: string): ApprovalRecord {
+  return {
+    id,
+    requestId,
+    principal: 'alice',
+    decision: 'approve',
+    planDigest: 'sha256:abc',
+    createdAt: T0,
+    expiresAt: '2026-01-03T00:00:00.000Z',
+    proof: { method: 'ed25519', signature: 'c2ln', keyId: 'ed25519:abc' },
+  };
+}
+
 function signer() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   return { privateKey, publicKey };
@@ -118,6 +131,30 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(await store.audit.lastCheckpoint()).toBeUndefined();
       });
 
+      it('audit checkpoints stream from a seq; witness delivery state round-trips and is replaced', async () => {
+        const log = new AuditLog(signer(), { checkpointEvery: 1 });
+        for (let i = 1; i <= 3; i++)
+          await log.record(store.audit, { type: 't', actor: 'a', subject: `s${i}` });
+        expect((await collect(store.audit.checkpointsFrom())).map((c) => c.seq)).toEqual([1, 2, 3]);
+        expect(await collect(store.audit.checkpointsFrom(2))).toEqual(
+          (await store.audit.checkpoints()).slice(1),
+        );
+        expect(await store.audit.witnessState('offsite')).toBeUndefined();
+        await store.audit.putWitnessState({ name: 'offsite', deliveredSeq: 2, failures: 0, deliveredAt: T0 });
+        await store.audit.putWitnessState({
+          name: 'offsite',
+          deliveredSeq: 2,
+          failures: 1,
+          lastError: 'HTTP 503',
+        });
+        expect(await store.audit.witnessState('offsite')).toEqual({
+          name: 'offsite',
+          deliveredSeq: 2,
+          failures: 1,
+          lastError: 'HTTP 503',
+        });
+      });
+
       it('requests: insert, get, update (patch), list by status and ref', async () => {
         await store.requests.insert(request('req-1'));
         await store.requests.insert(
@@ -155,6 +192,26 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         await store.approvals.insert(a1);
         expect(await store.approvals.forRequest('req-1')).toEqual([a1, a2]);
         expect(await store.approvals.forRequest('req-2')).toEqual([]);
+      });
+
+      it('requests, approvals and runs: all() streams every row as stored, in insertion order', async () => {
+        expect(await collect(store.requests.all())).toEqual([]);
+        expect(await collect(store.approvals.all())).toEqual([]);
+        expect(await collect(store.runs.all())).toEqual([]);
+        await store.requests.insert(request('req-b'));
+        await store.requests.insert(request('req-a', { ref: 'vault-prod:kv:secret/app' }));
+        await store.requests.update('req-b', { status: 'running' });
+        const a = { ...approvalRow('apr-z', 'req-b'), comment: 'ok' };
+        await store.approvals.insert(a);
+        await store.approvals.insert(approvalRow('apr-a', 'req-a'));
+        await store.runs.insert(run('run-z', 'req-b'));
+        await store.runs.update('run-z', { status: 'completed' });
+        expect(await collect(store.requests.all())).toEqual([
+          request('req-b', { status: 'running' }),
+          request('req-a', { ref: 'vault-prod:kv:secret/app' }),
+        ]);
+        expect(await collect(store.approvals.all())).toEqual([a, approvalRow('apr-a', 'req-a')]);
+        expect(await collect(store.runs.all())).toEqual([run('run-z', 'req-b', { status: 'completed' })]);
       });
 
       it('runs and steps: insert, get, update, list, upsert steps in index order', async () => {
@@ -372,6 +429,20 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(await store.requests.list()).toEqual([]);
       });
 
+      it('snapshot: reads through the areas, returns the value, and keeps nothing written inside', async () => {
+        await store.requests.insert(request('req-1'));
+        const ids = await store.snapshot(async (tx) => {
+          const seen = (await tx.requests.list()).map((r) => r.id);
+          await tx.requests.insert(request('req-in-snapshot')).catch(() => undefined);
+          return seen;
+        });
+        expect(ids).toEqual(['req-1']);
+        expect(await store.requests.get('req-in-snapshot')).toBeUndefined();
+        // The store still takes writes afterwards.
+        await store.requests.insert(request('req-2'));
+        expect((await store.requests.list()).map((r) => r.id)).toEqual(['req-1', 'req-2']);
+      });
+
       it('returns the value of the transaction function', async () => {
         expect(await store.transaction(async () => 42)).toBe(42);
       });
@@ -430,6 +501,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect((await collect(store.audit.entries(1001))).map((e) => e.seq)).toEqual(
           Array.from({ length: N - 1000 }, (_, i) => i + 1001),
         );
+      });
+
+      it('requests.all, approvals.all, runs.all (insertion order)', async () => {
+        await store.transaction(async (tx) => {
+          for (let i = 0; i < N; i++) {
+            // Ids sort differently from insertion order: the stream must follow insertion.
+            const id = String(N - i).padStart(5, '0');
+            await tx.requests.insert(request(`req-${id}`));
+            await tx.approvals.insert(approvalRow(`apr-${id}`, `req-${id}`));
+            await tx.runs.insert(run(`run-${id}`, `req-${id}`));
+          }
+        });
+        const expected = (prefix: string) =>
+          Array.from({ length: N }, (_, i) => `${prefix}-${String(N - i).padStart(5, '0')}`);
+        expect((await collect(store.requests.all())).map((r) => r.id)).toEqual(expected('req'));
+        expect((await collect(store.approvals.all())).map((a) => a.id)).toEqual(expected('apr'));
+        expect((await collect(store.runs.all())).map((r) => r.id)).toEqual(expected('run'));
       });
 
       it('lineage.all', async () => {

@@ -38,6 +38,30 @@ describe('SQLite store', () => {
     }
   });
 
+  it('a snapshot does not see, nor block, what another connection commits meanwhile', async () => {
+    const path = tempDb();
+    const store = openSqliteStore(path);
+    await store.requests.insert(request('req-1'));
+    const other = new Database(path);
+    try {
+      const seen = await store.snapshot(async (tx) => {
+        const before = (await tx.requests.list()).map((r) => r.id);
+        // Another process files a request while the snapshot is open: WAL lets it commit.
+        other
+          .prepare('INSERT INTO requests (id, ref, status, created_at, body) VALUES (?, ?, ?, ?, ?)')
+          .run('req-2', 'a:kv:x', 'pending', '2026-01-02T00:00:00.000Z', JSON.stringify(request('req-2')));
+        const after = [];
+        for await (const r of tx.requests.all()) after.push(r.id);
+        return { before, after };
+      });
+      expect(seen).toEqual({ before: ['req-1'], after: ['req-1'] });
+      expect((await store.requests.list()).map((r) => r.id).sort()).toEqual(['req-1', 'req-2']);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
   it('runs every migration on open and reopening is idempotent', async () => {
     const path = tempDb();
     const first = openSqliteStore(path);

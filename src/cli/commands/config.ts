@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { type CliIo, contextFor } from '../context.js';
+import { type CliIo, contextFor, printWarning } from '../context.js';
 
 export function registerConfigCommands(program: Command, io: CliIo): void {
   const config = program
@@ -15,6 +15,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .action((_opts, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       const cfg = loadConfig(ctx.configPath, io.env);
+      for (const w of cfg.warnings) printWarning(io, `${w.path}: ${w.message}`);
       const summary = {
         ok: true,
         config: cfg.sourcePath,
@@ -22,6 +23,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
         principals: Object.keys(cfg.owners.principals).length,
         schedules: Object.keys(cfg.schedules).length,
         notify: Object.keys(cfg.notify).length,
+        warnings: cfg.warnings.map((w) => ({ path: w.path, message: w.message })),
       };
       if (ctx.globals.json) ctx.printJson(summary);
       else {

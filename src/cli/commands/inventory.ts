@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { classifyTier } from '../../approval/tiers.js';
 import { UsageError } from '../../lib/errors.js';
+import { hasOwnKey } from '../../lib/own.js';
 import { renderTable } from '../../lib/text.js';
 import { type CliIo, contextFor } from '../context.js';
 
@@ -23,7 +24,7 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
       await ctx.withApp(async (app) => {
         const names = opts.provider ?? app.providerNames();
         for (const n of names) {
-          if (!app.config.providers[n])
+          if (!hasOwnKey(app.config.providers, n))
             throw new UsageError(
               `unknown provider instance "${n}" (have: ${app.providerNames().join(', ')})`,
             );

@@ -1,6 +1,8 @@
 import type { App } from '../../app.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { trustedRequest } from '../../approval/signed-request.js';
+import { NotFoundError, PolicyError } from '../../lib/errors.js';
 import { renderTable } from '../../lib/text.js';
+import { liveRunLease } from '../../runbook/leases.js';
 import type { ActorProof, RecoveryRequest } from '../../store/types.js';
 import type { CliContext } from '../context.js';
 
@@ -73,10 +75,18 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
     return ctx.printJson({ request: req, approvals, runs, steps, failedDeliveries: deliveries });
   const note = reviewNote(req, true);
   ctx.print(`request ${req.id}: ${req.status}${note ? `  [${note}]` : ''}`);
-  ctx.print(`  ref ${req.ref}  runbook ${req.runbookId}  tier ${req.tier}`);
+  // Show what owners signed; a row whose plan no longer matches its digest is shown as such.
+  let shown: RecoveryRequest = req;
+  try {
+    shown = trustedRequest(req);
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    ctx.print(`  WARNING (${error.rule}): ${error.message}`);
+  }
+  ctx.print(`  ref ${shown.ref}  runbook ${shown.runbookId}  tier ${shown.tier}`);
   ctx.print(`  requested by ${signedName(req.requester, req.requesterProof)}: ${req.reason}`);
   ctx.print(
-    `  owners ${req.owners.join(', ') || '(none registered)'}; created ${req.createdAt}; expires ${req.expiresAt}`,
+    `  owners ${shown.owners.join(', ') || '(none registered)'}; created ${req.createdAt}; expires ${req.expiresAt}`,
   );
   ctx.print(`  plan digest ${req.planDigest}`);
   for (const a of approvals)
@@ -90,6 +100,14 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
       `run ${r.id}: ${r.status} by ${signedName(r.executor, r.executorProof)}${r.breakGlass ? ` (BREAK-GLASS: ${r.breakGlassReason ?? ''})` : ''}${r.error ? ` — ${r.error}` : ''}`,
     );
     for (const x of r.resumes ?? []) ctx.print(`  resumed by ${signedName(x.actor, x.proof)} at ${x.at}`);
+    if (r.status === 'running') {
+      const lease = await liveRunLease(store, app.engine().leaseHolder, r.id, new Date());
+      ctx.print(
+        lease
+          ? `  executing now on ${lease.holder} (lease until ${lease.expiresAt}); do not resume it`
+          : `  interrupted: no process holds it; continue with nhi resume ${r.id}`,
+      );
+    }
     for (const s of steps[r.id] ?? [])
       ctx.print(
         `  ${String(s.index + 1).padStart(2)}. ${s.stepId.padEnd(16)} ${s.status}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`,

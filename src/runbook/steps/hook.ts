@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { NhiError, ProviderError } from '../../lib/errors.js';
+import { own } from '../../lib/own.js';
 import { postWebhook } from '../../notify/webhook.js';
 import type { StepDefinition } from './types.js';
 
@@ -15,7 +16,7 @@ export const hookStep: StepDefinition<z.ZodObject<{ hook: z.ZodString }>> = {
   params: z.object({ hook: z.string().min(1) }).strict(),
   sideEffect: true,
   async execute(rt) {
-    const hook = rt.config.hooks[rt.params.hook];
+    const hook = own(rt.config.hooks, rt.params.hook);
     if (!hook)
       throw new NhiError('config', `hook "${rt.params.hook}" is not defined under "hooks" in the config`);
     const payload = {

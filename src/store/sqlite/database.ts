@@ -1,11 +1,61 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { NhiError } from '../../lib/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
+
+export interface SqliteOpenOptions {
+  /** Told when an existing state file had group/other permission bits (and what was done). */
+  onWarning?: (message: string) => void;
+}
+
+/** The database file and the files SQLite keeps next to it in WAL mode. */
+export function stateFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`];
+}
+
+/**
+ * The state store is readable only by its owner: its directory is created 0700, the database
+ * file 0600 before SQLite opens it (SQLite gives the -wal and -shm files the database file's
+ * mode). A file from before, with group or other bits set, is tightened to owner-only and the
+ * caller warned; if that fails (not the file's owner), the warning carries the fix.
+ */
+function prepareStateFile(path: string, warn: (message: string) => void): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return; // SQLite's open reports it
+  }
+  for (const file of stateFiles(path)) {
+    let mode: number;
+    try {
+      mode = statSync(file).mode;
+    } catch {
+      continue;
+    }
+    if ((mode & 0o077) === 0) continue;
+    const octal = (m: number) => (m & 0o777).toString(8).padStart(4, '0');
+    const was = octal(mode);
+    try {
+      chmodSync(file, mode & 0o700);
+      warn(
+        `state file ${file} was mode ${was} (group or others had access); nhi set it to ${octal(mode & 0o700)}`,
+      );
+    } catch (error) {
+      warn(
+        `state file ${file} is mode ${was}: group or others can access the state store ` +
+          `(${(error as NodeJS.ErrnoException).code ?? 'chmod failed'}); fix: chmod 600 ${file}`,
+      );
+    }
+  }
+}
 
 /**
  * One connection, one writer at a time. Every store call runs under `exclusive`: outside a
@@ -17,8 +67,8 @@ export class SqliteGate {
   readonly #inTx = new AsyncLocalStorage<boolean>();
   #lock: Promise<void> = Promise.resolve();
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  constructor(path: string, opts: SqliteOpenOptions = {}) {
+    if (path !== ':memory:' && path !== '') prepareStateFile(path, opts.onWarning ?? (() => {}));
     try {
       this.db = new Database(path);
     } catch (cause) {
@@ -60,6 +110,24 @@ export class SqliteGate {
         } catch (error) {
           if (this.db.inTransaction) this.db.exec('ROLLBACK');
           throw error;
+        }
+      }),
+    );
+  }
+
+  /**
+   * A read transaction: in WAL mode its snapshot is fixed at the first read and other
+   * processes' writers are not blocked. Always rolled back, so it stays read-only.
+   */
+  async snapshot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#inTx.getStore()) return fn();
+    return this.exclusive(() =>
+      this.#inTx.run(true, async () => {
+        this.db.exec('BEGIN DEFERRED');
+        try {
+          return await fn();
+        } finally {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
         }
       }),
     );

@@ -8,6 +8,7 @@ import type {
   RunRecord,
   StepRecord,
 } from '../types.js';
+import { auditWitnessMethods } from './audit-witness-areas.js';
 import { json, type SqliteGate } from './database.js';
 
 const PAGE = 500;
@@ -99,10 +100,27 @@ export function auditArea(g: SqliteGate): AuditArea {
           | undefined;
         return row && toCheckpoint(row);
       }),
+    ...auditWitnessMethods(g),
   };
 }
 
 type BodyRow = { body: string };
+
+/**
+ * Every row of a body table in insertion (rowid) order, in keyset pages, so a caller walking
+ * a large table (audit verify's cross-check) never holds it in memory and the connection is
+ * free between pages. `table` is one of this file's constants, never user input.
+ */
+async function* pagedBodies<T>(g: SqliteGate, table: 'requests' | 'approvals' | 'runs'): AsyncIterable<T> {
+  const sql = `SELECT rowid AS rn, body FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`;
+  let after = 0;
+  for (;;) {
+    const rows = await g.exclusive(() => g.db.prepare(sql).all(after, PAGE) as (BodyRow & { rn: number })[]);
+    for (const row of rows) yield json<T>(row.body);
+    if (rows.length < PAGE) return;
+    after = (rows.at(-1) as { rn: number }).rn;
+  }
+}
 
 export function requestArea(g: SqliteGate): RequestArea {
   const db = g.db;
@@ -143,6 +161,7 @@ export function requestArea(g: SqliteGate): RequestArea {
           .all({ status: filter.status ?? null, ref: filter.ref ?? null }) as BodyRow[];
         return rows.map((r) => json<RecoveryRequest>(r.body));
       }),
+    all: () => pagedBodies<RecoveryRequest>(g, 'requests'),
   };
 }
 
@@ -166,6 +185,7 @@ export function approvalArea(g: SqliteGate): ApprovalArea {
             .all(requestId) as BodyRow[]
         ).map((r) => json<ApprovalRecord>(r.body)),
       ),
+    all: () => pagedBodies<ApprovalRecord>(g, 'approvals'),
   };
 }
 
@@ -216,6 +236,7 @@ export function runArea(g: SqliteGate): RunArea {
             .all({ status: filter.status ?? null }) as BodyRow[]
         ).map((r) => json<RunRecord>(r.body)),
       ),
+    all: () => pagedBodies<RunRecord>(g, 'runs'),
     upsertStep: (s) =>
       g.exclusive(() => {
         db.prepare(

@@ -1,12 +1,13 @@
 import type { Store } from '../store.js';
-import { SqliteGate } from './database.js';
+import { SqliteGate, type SqliteOpenOptions } from './database.js';
 import { approvalArea, auditArea, lineageArea, requestArea, runArea } from './engine-areas.js';
+import { leaseArea } from './lease-areas.js';
 import { MIGRATIONS } from './migrations.js';
 import { deliveryArea, findingArea, scanArea, scheduleArea } from './scan-areas.js';
 
 /** The embedded store: SQLite in WAL mode with synchronous=FULL, migrated on open. */
-export function openSqliteStore(path: string): Store {
-  const gate = new SqliteGate(path);
+export function openSqliteStore(path: string, opts: SqliteOpenOptions = {}): Store {
+  const gate = new SqliteGate(path, opts);
   const areas = {
     audit: auditArea(gate),
     requests: requestArea(gate),
@@ -17,11 +18,13 @@ export function openSqliteStore(path: string): Store {
     findings: findingArea(gate),
     deliveries: deliveryArea(gate),
     schedules: scheduleArea(gate),
+    leases: leaseArea(gate),
   };
   return {
     ...areas,
     // One connection: inside the transaction the same areas join it (see SqliteGate).
     transaction: (fn) => gate.transaction(() => fn(areas)),
+    snapshot: (fn) => gate.snapshot(() => fn(areas)),
     schemaVersion: async () => Number(gate.db.pragma('user_version', { simple: true })),
     close: async () => {
       await gate.exclusive(() => gate.db.close());

@@ -64,4 +64,16 @@ export const MIGRATIONS: readonly Migration[] = [
     // every page sorts the whole table (quadratic over a large estate).
     sql: `CREATE INDEX findings_status_ref ON findings(status, ref, id);`,
   },
+  {
+    version: 3,
+    name: 'audit-witness-state',
+    // How far each audit witness has been sent the signed checkpoints (docs/adr/005-audit-witnesses.md).
+    sql: `CREATE TABLE audit_witnesses (name TEXT PRIMARY KEY, body TEXT NOT NULL);`,
+  },
+  {
+    version: 4,
+    name: 'leases',
+    // Run leases and per-identity locks: one run per identity, one executor per run.
+    sql: `CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, body TEXT NOT NULL);`,
+  },
 ];
