@@ -46,6 +46,11 @@ export class AuditLog {
     return this.#checkpointEvery;
   }
 
+  /** The key checkpoints are verified with. */
+  get publicKey(): KeyObject {
+    return this.#signer.publicKey;
+  }
+
   async record(audit: AuditArea, event: AuditEvent): Promise<AuditEntry> {
     try {
       const head = await audit.head();

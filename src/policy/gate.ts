@@ -43,7 +43,7 @@ export interface PolicyStatus {
 export async function policyStatus(deps: PolicyGateDeps): Promise<PolicyStatus> {
   const document = policyDocument(deps.config);
   const digest = policyDigestOf(document);
-  const state = await readPolicyState(deps.store.audit);
+  const state = await readPolicyState(deps.store.audit, deps.audit.publicKey);
   return statusOf(deps.config, document, digest, state);
 }
 
@@ -81,7 +81,12 @@ export async function requireSignedPolicy(deps: PolicyGateDeps): Promise<string>
   if (!first.count.met) throw unsignedPolicyError(first);
   await deps.store.transaction(async (tx) => {
     // Decided again under the transaction: another process may have adopted it meanwhile.
-    const status = statusOf(deps.config, first.document, first.digest, await readPolicyState(tx.audit));
+    const status = statusOf(
+      deps.config,
+      first.document,
+      first.digest,
+      await readPolicyState(tx.audit, deps.audit.publicKey),
+    );
     if (status.adopted) return;
     if (!status.count.met) throw unsignedPolicyError(status);
     if (!status.state.pinned) await pin(deps.audit, tx.audit, status.controlOwners, status.digest);

@@ -31,6 +31,9 @@ export interface AuditArea {
   addCheckpoint(cp: AuditCheckpoint): Promise<void>;
   checkpoints(): Promise<AuditCheckpoint[]>;
   lastCheckpoint(): Promise<AuditCheckpoint | undefined>;
+  /** The newest entry of `type` (indexed): for rare entries a decision must find, e.g. `policy.adopted`. */
+  latestOfType(type: string): Promise<AuditEntry | undefined>;
+  checkpointAt(seq: number): Promise<AuditCheckpoint | undefined>;
   /** Checkpoints in seq order from `fromSeq` (inclusive), streamed like `entries`. */
   checkpointsFrom(fromSeq?: number): AsyncIterable<AuditCheckpoint>;
   witnessState(name: string): Promise<WitnessDeliveryState | undefined>;

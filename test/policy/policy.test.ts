@@ -10,10 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditClaimCheckers } from '../../src/approval/audit-claims.js';
 import { recordDecision } from '../../src/approval/decide.js';
 import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
-import { entryHash } from '../../src/audit/chain.js';
+import { entryHash, nextEntry } from '../../src/audit/chain.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { type Config, parseConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/lib/errors.js';
+import { AuditError, ConfigError } from '../../src/lib/errors.js';
 import { policyDigestOf, policyDocument } from '../../src/policy/document.js';
 import { requireSignedPolicy } from '../../src/policy/gate.js';
 import { signaturesPath, signPolicy } from '../../src/policy/signatures.js';
@@ -93,6 +93,37 @@ describe('adoption and pinning', () => {
     const digest = policyDigestOf(policyDocument(w.config));
     expect(adopted?.data.policyDigest).toBe(digest);
     expect(approval).toMatchObject({ type: 'approval.recorded', data: { policyDigest: digest } });
+  });
+
+  it('a policy.pinned entry written into the database by hand (chained, but no signed checkpoint) is not believed', async () => {
+    const req = await w.insertRequest();
+    await w.decide('alice', 'approve', req.id);
+    // Pin mallory as the only control owner: a valid chain link, as a database writer can append.
+    const head = (await w.entries()).at(-1) as AuditEntry;
+    const mallory = w.keys.mallory?.publicKey.export({ type: 'spki', format: 'pem' }).toString() ?? '';
+    const forged = nextEntry(
+      head,
+      {
+        type: 'policy.pinned',
+        actor: 'nhi',
+        subject: 'sha256:forged',
+        data: {
+          policyDigest: 'sha256:forged',
+          controlOwners: { quorum: 1, principals: { mallory: { keyId: 'x', publicKey: mallory } } },
+        },
+      },
+      T0.toISOString(),
+    );
+    await w.store.audit.append(forged);
+    const error = await gate(w.config).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuditError);
+    expect((error as AuditError).message).toMatch(
+      new RegExp(
+        `policy.pinned entry at audit seq ${forged.seq} is not covered by a checkpoint signed by the audit key`,
+      ),
+    );
+    const second = await w.insertRequest();
+    await expect(w.decide('alice', 'approve', second.id)).rejects.toBeInstanceOf(AuditError);
   });
 
   it('refuses an unsigned first policy, and a missing controlOwners, with a ConfigError', async () => {

@@ -125,6 +125,43 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(await store.audit.lastCheckpoint()).toEqual(cps[0]);
       });
 
+      it('latestOfType finds the newest entry of a type; checkpointAt the checkpoint at a seq', async () => {
+        const log = new AuditLog(signer(), { checkpointEvery: 100 });
+        await log.record(store.audit, { type: 'policy.adopted', actor: 'sec', subject: 'd1' });
+        await log.record(store.audit, { type: 't', actor: 'a', subject: 's' });
+        const second = await log.record(store.audit, { type: 'policy.adopted', actor: 'sec', subject: 'd2' });
+        await log.record(store.audit, { type: 't', actor: 'a', subject: 's' });
+        expect(await store.audit.latestOfType('policy.adopted')).toEqual(second);
+        expect(await store.audit.latestOfType('nothing.like.it')).toBeUndefined();
+        expect(await store.audit.checkpointAt(second.seq)).toMatchObject({
+          seq: second.seq,
+          hash: second.hash,
+        });
+        expect(await store.audit.checkpointAt(2)).toBeUndefined();
+      });
+
+      it("leases: put replaces, release removes only the named owner's lease", async () => {
+        const lease = {
+          name: 'identity:v:kv:secret/a',
+          owner: 'run_1',
+          holder: 'host:1:abc',
+          host: 'host',
+          pid: 1,
+          runId: 'run_1',
+          token: 1,
+          acquiredAt: T0,
+          expiresAt: null,
+        };
+        expect(await store.leases.get(lease.name)).toBeUndefined();
+        await store.leases.put(lease);
+        await store.leases.put({ ...lease, token: 2 });
+        expect(await store.leases.get(lease.name)).toEqual({ ...lease, token: 2 });
+        await store.leases.release(lease.name, 'run_2');
+        expect(await store.leases.get(lease.name)).toEqual({ ...lease, token: 2 });
+        await store.leases.release(lease.name, 'run_1');
+        expect(await store.leases.get(lease.name)).toBeUndefined();
+      });
+
       it('an empty audit area has no head and no checkpoints', async () => {
         expect(await store.audit.head()).toBeUndefined();
         expect(await collect(store.audit.entries())).toEqual([]);

@@ -100,6 +100,20 @@ export function auditArea(g: SqliteGate): AuditArea {
           | undefined;
         return row && toCheckpoint(row);
       }),
+    latestOfType: (type) =>
+      g.exclusive(() => {
+        const row = db
+          .prepare('SELECT * FROM audit_entries WHERE type = ? ORDER BY seq DESC LIMIT 1')
+          .get(type) as AuditRow | undefined;
+        return row && toEntry(row);
+      }),
+    checkpointAt: (seq) =>
+      g.exclusive(() => {
+        const row = db.prepare('SELECT * FROM audit_checkpoints WHERE seq = ?').get(seq) as
+          | CheckpointRow
+          | undefined;
+        return row && toCheckpoint(row);
+      }),
     ...auditWitnessMethods(g),
   };
 }

@@ -76,4 +76,10 @@ export const MIGRATIONS: readonly Migration[] = [
     // Run leases and per-identity locks: one run per identity, one executor per run.
     sql: `CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, body TEXT NOT NULL);`,
   },
+  {
+    version: 5,
+    name: 'audit-entries-by-type',
+    // Every decision finds the adopted policy (src/policy/state.ts) without walking the log.
+    sql: `CREATE INDEX audit_entries_type ON audit_entries(type, seq);`,
+  },
 ];
