@@ -69,6 +69,34 @@ export interface IdentityRecord {
   /** Facts that make an identity privileged by built-in rules, e.g. "policy:root", "policy:sudo", "iam:admin". */
   privilegeHints?: string[];
   reenableEvidence?: ReenableEvidence[];
+  /** Provider limits a recovery of this identity must respect (describe fills them; inventory may not). */
+  limits?: ProviderLimit[];
+  /** Credentials minted from this one (sessions, child tokens, copies), and what recovery does about each. */
+  derived?: DerivedCredential[];
+}
+
+/**
+ * A provider limit that bounds what a recovery may do, e.g. IAM's 2 access keys per user. The
+ * planner copies it into the plan, so owners see it and a run never discovers it after revoking.
+ */
+export interface ProviderLimit {
+  /** Stable id, e.g. "iam.access-keys-per-user". */
+  name: string;
+  limit: number;
+  current: number;
+  /** One line for the plan, e.g. "ci-deployer holds 2 of 2 access keys (AKIA…7 Inactive, AKIA…8 Active)". */
+  detail: string;
+}
+
+/**
+ * Something the credential minted or that holds its value: tokens logged in with an AppRole
+ * secret-id, a token's children, AWS sessions from an access key, consumers' copies of a value.
+ * `revoke`: the run revokes it (how is in `detail`); `out-of-reach`: nhi cannot, and says why.
+ */
+export interface DerivedCredential {
+  kind: string;
+  action: 'revoke' | 'out-of-reach';
+  detail: string;
 }
 
 /** What a provider can do for one kind. The engine checks these before a run starts. */

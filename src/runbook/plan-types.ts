@@ -1,5 +1,6 @@
 /** The shape of a recovery plan: what approvals sign (through its canonical digest). */
 import type { GeneratorSpec } from '../lib/generator.js';
+import type { DerivedCredential, ProviderLimit } from '../provider.js';
 import type { RunbookOrder, StepType } from './schema.js';
 
 export interface PlannedStep {
@@ -30,6 +31,10 @@ export interface Plan {
     mode: string | null;
   };
   create: { generator: GeneratorSpec; count: 1 };
+  /** Provider limits that bound this recovery, as the provider reported them at plan time. */
+  limits: ProviderLimit[];
+  /** What the old credential minted (or where its value lives) and what the run does about each. */
+  derived: DerivedCredential[];
   steps: PlannedStep[];
   policy: {
     tier: 'standard' | 'privileged';

@@ -59,6 +59,8 @@ export function planRecovery(input: PlanInput): Plan {
     },
     revoke: { versions, mode },
     create: { generator: runbook.generator, count: 1 },
+    limits: (snapshot.limits ?? []).map((l) => ({ ...l })),
+    derived: (snapshot.derived ?? []).map((d) => ({ ...d })),
     steps: runbook.steps.map((s) => ({
       id: s.id,
       type: s.type,
