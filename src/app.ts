@@ -15,6 +15,7 @@ import {
 } from './audit/witness/publisher.js';
 import { type Config, configRelative, loadConfig } from './config/load.js';
 import { NotFoundError } from './lib/errors.js';
+import { faultPointsFromEnv } from './lib/failpoint.js';
 import { createFingerprinter, type Fingerprinter } from './lib/fingerprint.js';
 import { own } from './lib/own.js';
 import { createLogger, type Logger } from './log.js';
@@ -91,6 +92,8 @@ export function createApp(opts: AppOptions): App {
     { now, checkpointEvery: config.audit.checkpointEvery, onSigned: (cp) => witnesses.enqueue(cp) },
   );
   const fingerprint = createFingerprinter(config.keys.fingerprint);
+  // Crash-test switches, read here only (docs/adr/003-failpoints.md); inert unless set.
+  const faults = faultPointsFromEnv(opts.env ?? process.env);
   const providers = new Map<string, Promise<CredentialProvider>>();
   let engine: EngineDeps | undefined;
   const notifier = createNotifier({ targets: config.notify, deliveries: store.deliveries, logger, now });
@@ -121,6 +124,7 @@ export function createApp(opts: AppOptions): App {
           fingerprint,
           ownerTagKeys: config.owners.tagKeys,
           now,
+          faults,
         });
         providers.set(instance, p);
       }
@@ -138,11 +142,12 @@ export function createApp(opts: AppOptions): App {
           now,
           fingerprint,
           leaseHolder: processLeaseHolder(),
+          faults,
           provider: (instance) => this.provider(instance),
-          runbooks: loadRunbooksFrom([
-            shippedRunbookDir(),
-            ...config.runbooks.dirs.map((d) => configRelative(config, d)),
-          ]),
+          runbooks: loadRunbooksFrom(
+            [shippedRunbookDir(), ...config.runbooks.dirs.map((d) => configRelative(config, d))],
+            { config },
+          ),
         };
       }
       return engine;

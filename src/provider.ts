@@ -4,9 +4,11 @@
  * directly: it goes through src/registry.ts.
  */
 import type { Logger } from 'pino';
+import type { FaultPoints } from './lib/failpoint.js';
 import type { Fingerprinter } from './lib/fingerprint.js';
 import type { GeneratorSpec } from './lib/generator.js';
 import type { CredentialRef } from './lib/ref.js';
+import type { InFlightSecrets } from './lib/scrub.js';
 
 export type { CredentialRef } from './lib/ref.js';
 
@@ -73,6 +75,28 @@ export interface IdentityRecord {
   limits?: ProviderLimit[];
   /** Credentials minted from this one (sessions, child tokens, copies), and what recovery does about each. */
   derived?: DerivedCredential[];
+  /** Multi-field secrets (Vault KV): which fields reissue regenerates and which it keeps (describe with a runbook). */
+  fields?: FieldPlan;
+}
+
+/**
+ * What reissue does with each field of a multi-field secret. Field names and generators only,
+ * never values. The planner copies it into `plan.create.fields`; the executor hands it back to
+ * the provider (`StepContext.fields`), so revoke and reissue follow what the owners signed.
+ */
+export interface FieldPlan {
+  regenerate: { name: string; generator: GeneratorSpec }[];
+  /** Non-secret fields carried over unchanged. */
+  keep: string[];
+}
+
+/** What the planner tells `describe`, so the snapshot can say what this runbook would do (or refuse). */
+export interface DescribeOptions {
+  runbook?: {
+    id: string;
+    generator: GeneratorSpec;
+    steps: readonly { type: string; params: Record<string, unknown> }[];
+  };
 }
 
 /**
@@ -86,6 +110,13 @@ export interface ProviderLimit {
   current: number;
   /** One line for the plan, e.g. "ci-deployer holds 2 of 2 access keys (AKIA…7 Inactive, AKIA…8 Active)". */
   detail: string;
+  /**
+   * Already-unusable versions the runbook's `make-room` step deletes first so the recovery
+   * fits the limit. Set by describe only when it was given the runbook; the owners sign it.
+   */
+  makeRoom?: string[];
+  /** Set when this runbook would exceed the limit: what to do first. The planner refuses with it. */
+  fix?: string;
 }
 
 /**
@@ -111,6 +142,8 @@ export interface KindCapabilities {
   discard: boolean;
   /** Revoke modes this kind supports (e.g. "destroy", "soft-delete", "disable"). */
   revokeModes: readonly string[];
+  /** Can delete already-unusable versions named by a plan's limits (`make-room` step, method `makeRoom`). */
+  makeRoom?: boolean;
 }
 
 export type ProviderCapabilities = Partial<Record<CredentialKind, KindCapabilities>>;
@@ -125,6 +158,10 @@ export interface StepContext {
   signal?: AbortSignal;
   /** Step parameters from the runbook, validated by the step's schema (e.g. { mode: 'destroy' }). */
   params: Record<string, unknown>;
+  /** The approved plan's per-field decisions (plan.create.fields), when the plan has them. */
+  fields?: FieldPlan;
+  /** Secret values this step sends (generated values, tokens): the executor scrubs step errors of them. */
+  inFlight?: InFlightSecrets;
 }
 
 export interface ReissueContext extends StepContext {
@@ -136,6 +173,18 @@ export interface RevokedVersion {
   status: 'revoked' | 'already-revoked';
   revokedAt: string;
   fingerprint?: string;
+  /** What the revoke also shut off that the credential minted (e.g. AWS sessions); copied into lineage. */
+  derived?: DerivedRevocation[];
+}
+
+/** One derived-credential revocation a revoke made, e.g. the AWS deny policy on old sessions. */
+export interface DerivedRevocation {
+  kind: string;
+  /** Provider-side name of what was written or revoked (a policy name, a token accessor). */
+  name: string;
+  /** Everything minted before this instant is cut off. */
+  before: string;
+  detail: string;
 }
 
 /** The result of a reissue. Never carries the secret value. */
@@ -170,7 +219,7 @@ export interface CredentialProvider {
   /** Every credential of the configured kinds, streamed page by page. */
   inventory(opts?: { signal?: AbortSignal }): AsyncIterable<IdentityRecord>;
   /** The full current state of one credential, including all versions. Throws NotFoundError. */
-  describe(ref: CredentialRef): Promise<IdentityRecord>;
+  describe(ref: CredentialRef, opts?: DescribeOptions): Promise<IdentityRecord>;
   /** Make the given versions unusable. Revoking an already-revoked version reports 'already-revoked'. */
   revoke(ref: CredentialRef, versionIds: readonly string[], ctx: StepContext): Promise<RevokedVersion[]>;
   /** Generate and write a new value; idempotent on ctx.idempotencyKey. */
@@ -183,6 +232,8 @@ export interface CredentialProvider {
   promote?(ref: CredentialRef, issued: IssuedCredential, ctx: StepContext): Promise<void>;
   /** Remove an unverified new version (capability `discard`). */
   discard?(ref: CredentialRef, issued: IssuedCredential, ctx: StepContext): Promise<void>;
+  /** Delete already-unusable versions a plan's limits name (capability `makeRoom`). Never an enabled one. */
+  makeRoom?(ref: CredentialRef, versionIds: readonly string[], ctx: StepContext): Promise<RevokedVersion[]>;
   /** Evidence of use since a date (capability `activity`). */
   activitySince?(
     ref: CredentialRef,
@@ -199,4 +250,6 @@ export interface ProviderDeps {
   /** Tag / custom-metadata keys that name an identity's owner, in priority order. */
   ownerTagKeys: readonly string[];
   now?: () => Date;
+  /** Crash-test fault points inside a provider call (e.g. between CreateAccessKey and delivery). */
+  faults?: FaultPoints;
 }

@@ -2,12 +2,15 @@
  * The AWS plumbing every kind shares: narrow client shapes, one call wrapper (rate limit +
  * retry + error mapping), a pagination guard, and the idempotency-token derivation.
  */
+
 import { createHash } from 'node:crypto';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
 import { ConfigError, NhiError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
+import type { FaultPoints } from '../../src/lib/failpoint.js';
 import type { Fingerprinter } from '../../src/lib/fingerprint.js';
+import { instanceLabel, networkCause } from '../../src/lib/network-cause.js';
 import { own, recordFrom } from '../../src/lib/own.js';
 import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
 import { isRetryable, parseRetryAfter, withRetry } from '../../src/lib/retry.js';
@@ -94,6 +97,18 @@ export function createSdkClients(config: AwsInstanceConfig): AwsClients {
 
 const NOT_FOUND = new Set(['ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity']);
 
+/** Errors that mean "these credentials do not work here", not "this call is not allowed". */
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'IncompleteSignature',
+]);
+
 interface AwsErrorShape {
   name?: unknown;
   code?: unknown;
@@ -112,7 +127,7 @@ export function awsErrorName(err: unknown): string | undefined {
  * Map an SDK error to the project's error set. Only the error name, HTTP status and request
  * id are kept: AWS messages (and a hostile endpoint's bodies) stay out of messages and logs.
  */
-export function mapAwsError(err: unknown, operation: string, target: string): NhiError {
+export function mapAwsError(err: unknown, operation: string, target: string, where?: string): NhiError {
   if (err instanceof NhiError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as AwsErrorShape;
   // A network failure reaches us as a plain Error with a Node code (ECONNREFUSED, ...): name that.
@@ -122,14 +137,20 @@ export function mapAwsError(err: unknown, operation: string, target: string): Nh
   ).slice(0, 80);
   const status = e.$metadata?.httpStatusCode;
   const context = { awsError: name, status, requestId: e.$metadata?.requestId, operation };
-  const where = `aws ${operation} ${JSON.stringify(target)}`;
+  const call = `aws ${operation} ${JSON.stringify(target)}`;
   if (NOT_FOUND.has(name) || e.Code === 'NoSuchEntity') {
-    return new NotFoundError(`${where}: not found`, { context });
+    return new NotFoundError(`${call}: not found`, { context });
   }
   const retryable = isRetryable(err);
   const retryAfterSeconds = parseRetryAfter(e.$response?.headers?.['retry-after']);
-  return new ProviderError(`${where} failed: ${name}${status ? ` (HTTP ${status})` : ''}`, {
+  // A connection or credential failure is about the instance, not the call: name it and where
+  // it points, and keep Node's own facts of a network error (never the SDK error, which holds
+  // the request) as the cause.
+  const cause = networkCause(err);
+  const at = where && (cause || CREDENTIAL_ERRORS.has(name)) ? ` (${where})` : '';
+  return new ProviderError(`${call} failed: ${name}${status ? ` (HTTP ${status})` : ''}${at}`, {
     retryable,
+    ...(cause ? { cause } : {}),
     ...(status ? { status } : {}),
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     context,
@@ -147,7 +168,12 @@ export interface AwsCaller {
   ): Promise<T>;
 }
 
-export function createCaller(limiters: Record<Budget, RateLimiter>, logger: Logger): AwsCaller {
+/** `where`: who the calls go to (`aws instance "x" at URL`), named in connection and credential errors. */
+export function createCaller(
+  limiters: Record<Budget, RateLimiter>,
+  logger: Logger,
+  where?: string,
+): AwsCaller {
   return {
     async call<T>(
       budget: Budget,
@@ -163,7 +189,7 @@ export function createCaller(limiters: Record<Budget, RateLimiter>, logger: Logg
           try {
             return (await client.send(command)) as T;
           } catch (err) {
-            throw mapAwsError(err, operation, target);
+            throw mapAwsError(err, operation, target, where);
           }
         },
         {
@@ -278,4 +304,14 @@ export interface AwsKindContext {
   ownerTagKeys: readonly string[];
   concurrency: number;
   now: () => Date;
+  /** Crash-test points inside multi-call operations (IAM reissue); inert outside tests. */
+  faults: FaultPoints;
+}
+
+/** The instance and where it points: the endpoint if set, else the region's AWS endpoints. */
+export function awsInstanceLabel(
+  instance: string,
+  config: Pick<AwsInstanceConfig, 'endpoint' | 'region'>,
+): string {
+  return instanceLabel('aws', instance, config.endpoint ?? `region ${config.region}`);
 }

@@ -58,6 +58,34 @@ export async function findIssuedIamKey(
   };
 }
 
+async function clearPending(kc: AwsKindContext, user: string): Promise<void> {
+  await kc.caller.call(
+    'iamWrite',
+    kc.clients.iam,
+    new UntagUserCommand({ UserName: user, TagKeys: [PENDING_TAG] }),
+    user,
+  );
+}
+
+/**
+ * findIssued for the engine (a resumed reissue step): a delivered key pair means the reissue
+ * took effect, so it also finishes what that reissue left — its own pending tag — exactly as
+ * the first-time path does; otherwise the next recovery of the user would stop on the tag.
+ */
+export async function settleIssuedIamKey(
+  kc: AwsKindContext,
+  ref: CredentialRef,
+  idempotencyKey: string,
+): Promise<IssuedCredential | undefined> {
+  const issued = await findIssuedIamKey(kc, ref, idempotencyKey);
+  if (!issued) return undefined;
+  const { user } = parseKeyLocator(ref.locator);
+  const tag = (await userTags(kc, user))[PENDING_TAG];
+  if (tag !== undefined && parsePending(tag).mark === pendingMark(idempotencyKey))
+    await clearPending(kc, user);
+  return issued;
+}
+
 async function removeKey(kc: AwsKindContext, user: string, keyId: string): Promise<void> {
   const iam = kc.clients.iam;
   await kc.caller.call(
@@ -88,13 +116,7 @@ export async function reissueIamKey(
 
   const earlier = await findIssuedIamKey(kc, ref, ctx.idempotencyKey);
   if (earlier) {
-    if (pending?.mark === mark)
-      await kc.caller.call(
-        'iamWrite',
-        iam,
-        new UntagUserCommand({ UserName: user, TagKeys: [PENDING_TAG] }),
-        user,
-      );
+    if (pending?.mark === mark) await clearPending(kc, user);
     return earlier;
   }
   if (pending && pending.mark !== mark) {
@@ -144,6 +166,7 @@ export async function reissueIamKey(
   if (created.AccessKey) created.AccessKey.SecretAccessKey = undefined;
   if (!keyId || secret.reveal() === '')
     throw new ProviderError(`aws CreateAccessKey ${JSON.stringify(user)}: no key in the response`);
+  kc.faults.crashAt('aws.iam-key:after-create');
 
   const pair = new SecretValue(JSON.stringify({ AccessKeyId: keyId, SecretAccessKey: secret.reveal() }));
   try {
@@ -153,12 +176,8 @@ export async function reissueIamKey(
     await removeKey(kc, user, keyId).catch(() => undefined);
     throw err;
   }
-  await kc.caller.call(
-    'iamWrite',
-    iam,
-    new UntagUserCommand({ UserName: user, TagKeys: [PENDING_TAG] }),
-    user,
-  );
+  kc.faults.crashAt('aws.iam-key:after-delivery');
+  await clearPending(kc, user);
   return {
     versionId: keyId,
     fingerprint: ctx.fingerprint(secret),

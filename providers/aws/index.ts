@@ -4,10 +4,13 @@
  * kind; the kind modules hold the behaviour.
  */
 import { UsageError } from '../../src/lib/errors.js';
+import { NO_FAULTS } from '../../src/lib/failpoint.js';
 import type {
   CredentialKind,
   CredentialProvider,
   CredentialRef,
+  DerivedCredential,
+  DescribeOptions,
   KindCapabilities,
   ProviderCapabilities,
   ProviderDeps,
@@ -15,13 +18,15 @@ import type {
 import {
   type AwsClients,
   type AwsKindContext,
+  awsInstanceLabel,
   createCaller,
   createLimiters,
   createSdkClients,
   DEFAULT_RATES,
 } from './client.js';
-import { describeIamKey, iamKeyActivitySince, iamKeyInventory, revokeIamKeys } from './iam-keys.js';
-import { discardIamKey, findIssuedIamKey, reissueIamKey, verifyIamKey } from './iam-reissue.js';
+import { iamKeyActivitySince, iamKeyInventory } from './iam-keys.js';
+import { describeIamKeyPlanned, makeRoomIamKeys, revokeIamKeysAndSessions } from './iam-limits.js';
+import { discardIamKey, reissueIamKey, settleIssuedIamKey, verifyIamKey } from './iam-reissue.js';
 import type { AwsInstanceConfig } from './schema.js';
 import {
   discardSecret,
@@ -53,8 +58,26 @@ export const AWS_CAPABILITIES: { readonly secret: KindCapabilities; readonly 'ia
     activity: true,
     discard: true,
     revokeModes: ['deactivate', 'delete'],
+    makeRoom: true,
   },
 };
+
+/**
+ * A Secrets Manager value is copied by its consumers (caches, env vars, files): nhi cannot
+ * reach those copies, so the plan says so and points at the hook step that tells consumers.
+ */
+function secretDerived(opts: DescribeOptions | undefined): DerivedCredential[] {
+  const hook = opts?.runbook?.steps.find((s) => s.type === 'hook');
+  return [
+    {
+      kind: 'consumer-copies',
+      action: 'out-of-reach',
+      detail: hook
+        ? `copies of the old value held by consumers are out of reach: the hook step (${String(hook.params.hook)}) tells them to re-read the secret`
+        : 'copies of the old value held by consumers are out of reach: add a hook step to the runbook so consumers re-read the secret',
+    },
+  ];
+}
 
 export function createAwsProvider(
   config: AwsInstanceConfig,
@@ -76,12 +99,13 @@ export function createAwsProviderWithClients(
     instance,
     config,
     clients,
-    caller: createCaller(createLimiters(config), logger),
+    caller: createCaller(createLimiters(config), logger, awsInstanceLabel(instance, config)),
     logger,
     fingerprint: deps.fingerprint,
     ownerTagKeys: deps.ownerTagKeys,
     concurrency: config.rateLimit.concurrency ?? DEFAULT_RATES.concurrency,
     now: deps.now ?? (() => new Date()),
+    faults: deps.faults ?? NO_FAULTS,
   };
   const kinds = new Set<CredentialKind>(config.kinds);
   const capabilities: ProviderCapabilities = {};
@@ -102,15 +126,18 @@ export function createAwsProviderWithClients(
       if (kinds.has('secret')) yield* secretInventory(kc, opts?.signal);
       if (kinds.has('iam-key')) yield* iamKeyInventory(kc, opts?.signal);
     },
-    describe: (ref) => (kindOf(ref) === 'secret' ? describeSecret(kc, ref) : describeIamKey(kc, ref)),
+    describe: async (ref, opts) =>
+      kindOf(ref) === 'secret'
+        ? { ...(await describeSecret(kc, ref)), derived: secretDerived(opts) }
+        : describeIamKeyPlanned(kc, ref, opts),
     revoke: (ref, versionIds, ctx) =>
       kindOf(ref) === 'secret'
         ? revokeSecretVersions(kc, ref, versionIds, ctx)
-        : revokeIamKeys(kc, ref, versionIds, ctx),
+        : revokeIamKeysAndSessions(kc, ref, versionIds, ctx),
     reissue: (ref, ctx) =>
       kindOf(ref) === 'secret' ? reissueSecret(kc, ref, ctx) : reissueIamKey(kc, ref, ctx),
     findIssued: (ref, key) =>
-      kindOf(ref) === 'secret' ? findIssuedSecret(kc, ref, key) : findIssuedIamKey(kc, ref, key),
+      kindOf(ref) === 'secret' ? findIssuedSecret(kc, ref, key) : settleIssuedIamKey(kc, ref, key),
     verify: (ref, issued) =>
       kindOf(ref) === 'secret' ? verifySecret(kc, ref, issued) : verifyIamKey(kc, ref, issued),
     // A new access key is live as soon as it exists: promote is a no-op for iam-key.
@@ -119,6 +146,12 @@ export function createAwsProviderWithClients(
     },
     discard: (ref, issued, ctx) =>
       kindOf(ref) === 'secret' ? discardSecret(kc, ref, issued, ctx) : discardIamKey(kc, ref, issued),
+    // Only iam-key has a limit to make room under (2 keys per user).
+    makeRoom: (ref, versionIds, ctx) => {
+      if (kindOf(ref) !== 'iam-key')
+        throw new UsageError(`aws ${ref.kind} has no provider limit to make room under`);
+      return makeRoomIamKeys(kc, ref, versionIds, ctx);
+    },
     activitySince: (ref, since, versionIds) =>
       kindOf(ref) === 'secret'
         ? secretActivitySince(kc, ref, since, versionIds)

@@ -14,6 +14,7 @@ import {
 import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { generateSecret } from '../../src/lib/generator.js';
+import { scrubError } from '../../src/lib/scrub.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import type {
   CredentialRef,
@@ -234,14 +235,15 @@ export async function reissueSecret(
   }
   const token = requestToken('reissue', ctx.idempotencyKey);
   const value = generateSecret(ctx.generator);
+  ctx.inFlight?.add(value);
   try {
     await putVersion(kc, ref.locator, token, value, stage === 'pending' ? [PENDING_STAGE] : undefined);
   } catch (err) {
     // Same token, different value: an earlier call took effect after all (lost response).
-    if (awsErrorName(err) !== 'ResourceExistsException') throw err;
+    if (awsErrorName(err) !== 'ResourceExistsException') throw scrubError(err, [value]);
     const found = await findIssuedSecret(kc, ref, ctx.idempotencyKey);
     if (found) return found;
-    throw err;
+    throw scrubError(err, [value]);
   }
   if (stage === 'current') await retireTombstones(kc, ref.locator, tombstones);
   return {

@@ -10,6 +10,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
 import { ConfigError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
+import { networkCause } from '../../src/lib/network-cause.js';
 import { parseRetryAfter } from '../../src/lib/retry.js';
 import type { SecretValue } from '../../src/lib/secret.js';
 import { nextLinkCapturePolicy } from './paging.js';
@@ -116,6 +117,11 @@ interface RestErrorShape {
   response?: { headers?: { get(name: string): string | undefined } };
 }
 
+/** The @azure/identity error class names that mean "no usable credential". */
+function credentialName(e: RestErrorShape | undefined): string | undefined {
+  return e?.name === 'AuthenticationError' || e?.name === 'CredentialUnavailableError' ? e.name : undefined;
+}
+
 function restError(err: unknown): RestErrorShape | undefined {
   return typeof err === 'object' && err !== null ? (err as RestErrorShape) : undefined;
 }
@@ -138,7 +144,7 @@ const NETWORK_CODES = new Set([
  * HTTP status and Key Vault error code: never the SDK's message or body, and never the RestError
  * as `cause` (its request can hold the value we were writing).
  */
-export function toNhiError(err: unknown, op: string, what: string): Error {
+export function toNhiError(err: unknown, op: string, what: string, where?: string): Error {
   if (err instanceof ProviderError || err instanceof NotFoundError) return err;
   if (err instanceof ForeignHostError) {
     return new ProviderError(`azure ${op} ${what}: ${err.message}`, { retryable: false });
@@ -146,16 +152,29 @@ export function toNhiError(err: unknown, op: string, what: string): Error {
   const e = restError(err);
   const status = e?.statusCode;
   const code = typeof e?.code === 'string' ? e.code : undefined;
-  const label = [status === undefined ? undefined : `HTTP ${status}`, code].filter(Boolean).join(' ');
-  const message = `azure ${op} ${what} failed${label ? `: ${label}` : ''}`;
+  // A connection or credential failure is about the instance: name it and its vault URL. The
+  // cause kept is Node's own facts of a network error (NetworkCause), never the RestError.
+  const cause = status === undefined ? networkCause(err) : undefined;
+  const credential =
+    status === 401 || e?.name === 'AuthenticationError' || e?.name === 'CredentialUnavailableError';
+  const label = [
+    status === undefined ? undefined : `HTTP ${status}`,
+    code ?? cause?.code ?? credentialName(e),
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const at = where && (cause || credential || (code && NETWORK_CODES.has(code))) ? ` (${where})` : '';
+  const message = `azure ${op} ${what} failed${label ? `: ${label}` : ''}${at}`;
   if (status === 404) return new NotFoundError(message, { context: { status, code } });
   const retryAfterSeconds = parseRetryAfter(e?.response?.headers?.get('retry-after'));
+  const netCode = code ?? cause?.code;
   const retryable =
     status === undefined
-      ? code !== undefined && NETWORK_CODES.has(code)
+      ? netCode !== undefined && NETWORK_CODES.has(netCode)
       : status === 408 || status === 429 || status >= 500;
   return new ProviderError(message, {
     retryable,
+    ...(cause ? { cause } : {}),
     ...(status === undefined ? {} : { status }),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     context: { status, code },

@@ -4,6 +4,7 @@
  * pipeline (client.ts). Decisions: docs/adr/030-033.
  */
 import { UsageError } from '../../src/lib/errors.js';
+import { instanceLabel } from '../../src/lib/network-cause.js';
 import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
 import { formatRef } from '../../src/lib/ref.js';
 import { withRetry } from '../../src/lib/retry.js';
@@ -55,6 +56,7 @@ export function createAzureProvider(
   const readLimiter = createRateLimiter({ ratePerSecond: rate.readsPerSecond });
   const writeLimiter = createRateLimiter({ ratePerSecond: rate.writesPerSecond });
   const now = deps.now ?? (() => new Date());
+  const where = instanceLabel('azure', instance, config.vaultUrl);
 
   const callWith =
     (limiter: RateLimiter): ReadCall =>
@@ -65,7 +67,7 @@ export function createAzureProvider(
           try {
             return await fn();
           } catch (error) {
-            throw toNhiError(error, op, what);
+            throw toNhiError(error, op, what, where);
           }
         },
         {

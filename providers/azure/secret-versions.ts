@@ -8,6 +8,7 @@ import type { SecretProperties } from '@azure/keyvault-secrets';
 import { NotFoundError, ProviderError, UsageError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { generateSecret } from '../../src/lib/generator.js';
+import { scrubError } from '../../src/lib/scrub.js';
 import type {
   IdentityRecord,
   IssuedCredential,
@@ -67,10 +68,24 @@ export function createSecretVersionOps(d: SecretKindDeps, reads: SecretReads) {
     return out;
   }
 
+  /**
+   * Listing the versions of a soft-deleted (or absent) secret answers 404: like loadLive, that
+   * is "no versions", so nothing was issued with this key. Reissue then gets loadLive's own
+   * answer (soft-deleted: recover it first; absent: not found) instead of a bare 404.
+   */
+  async function versionsOrNone(name: string): Promise<SecretProperties[]> {
+    try {
+      return await listVersions(name);
+    } catch (error) {
+      if (error instanceof NotFoundError) return [];
+      throw error;
+    }
+  }
+
   async function findIssued(name: string, key: string): Promise<IssuedCredential | undefined> {
     checkSecretName(name);
     const ref = refOf(d.instance, name);
-    const match = (await listVersions(name)).find((p) => p.tags?.[IDEMPOTENCY_TAG] === key);
+    const match = (await versionsOrNone(name)).find((p) => p.tags?.[IDEMPOTENCY_TAG] === key);
     if (!match?.version) return undefined;
     const version = match.version;
     let value: string | undefined;
@@ -117,9 +132,10 @@ export function createSecretVersionOps(d: SecretKindDeps, reads: SecretReads) {
     }
     const contentType = latest?.contentType;
     const value = generateSecret(ctx.generator);
+    ctx.inFlight?.add(value);
     const fingerprint = ctx.fingerprint(value);
     let attempt = 0;
-    const result = await d.write('setSecret', ref, async () => {
+    const written = d.write('setSecret', ref, async () => {
       // A retried write may follow a lost response: look for our key before writing again.
       if (attempt++ > 0) {
         const found = await findIssued(name, ctx.idempotencyKey);
@@ -135,6 +151,10 @@ export function createSecretVersionOps(d: SecretKindDeps, reads: SecretReads) {
         createdOn: iso(set.properties.createdOn),
         status: 'issued' as const,
       };
+    });
+    // Nothing of the value written may leave in an error text.
+    const result = await written.catch((error: unknown) => {
+      throw scrubError(error, [value]);
     });
     if (!result.version) throw new ProviderError(`azure setSecret ${ref}: response carried no version id`);
     ctx.logger.info({ ref, versionId: result.version }, 'azure secret version written');

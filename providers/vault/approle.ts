@@ -7,8 +7,14 @@
 
 import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { NotFoundError, UsageError } from '../../src/lib/errors.js';
-import type { CredentialVersion, IdentityRecord, RevokedVersion } from '../../src/provider.js';
+import type {
+  CredentialVersion,
+  DerivedCredential,
+  IdentityRecord,
+  RevokedVersion,
+} from '../../src/provider.js';
 import { createAppRoleApi, type SecretIdInfo } from './approle-api.js';
+import { parseSelectors, revokeMintedTokens, selectorOf } from './approle-minted.js';
 import {
   baseRecord,
   ownerEntries,
@@ -16,6 +22,7 @@ import {
   pathSegment,
   refusesName,
   runIdOf,
+  str,
   stringList,
   stringMap,
   visibleTags,
@@ -64,15 +71,23 @@ export function createAppRoleKind(ctx: VaultKindContext): VaultKind {
       if (newest.createdAt) rec.lastRotatedAt = newest.createdAt;
       if (newest.expiresAt) rec.expiresAt = newest.expiresAt;
     }
+    // The identity exists since its oldest live secret-id: a never-used one ages into dormancy.
+    const created = ids
+      .map((s) => s.createdAt)
+      .filter((t): t is string => !!t)
+      .sort();
+    if (created[0]) rec.createdAt = created[0];
     const used = ids
       .map((s) => s.lastUpdatedAt)
       .filter((t): t is string => !!t)
       .sort();
-    if (used.length > 0) {
-      rec.lastUsedAt = used[used.length - 1];
+    if (used.length > 0) rec.lastUsedAt = used[used.length - 1];
+    if (ids.length > 0) {
+      // last_updated_time moves on login (and on other writes): weak, but "never moved" is a signal too.
       rec.lastUsedSignal = 'secret_id.last_updated_time';
       rec.lastUsedConfidence = 'weak';
     }
+    rec.derived = approleDerived(ctx.config.approle.mount, role, str(roleData.token_type));
     const policies = [...stringList(roleData.token_policies), ...stringList(roleData.policies)];
     const hints = await ctx.policies.hintsFor([...new Set(policies)]);
     if (hints.length > 0) rec.privilegeHints = hints;
@@ -116,17 +131,42 @@ export function createAppRoleKind(ctx: VaultKindContext): VaultKind {
           `approle revoke: ${locator} names one secret-id; versions must be [${accessor}]`,
         );
       }
-      const out: RevokedVersion[] = [];
+      const where = deliveryPath(ctx, location(role, step.runId));
+      const infos = new Map<string, SecretIdInfo>();
       for (const id of versionIds) {
         const info = await lookup(role, id);
-        if (info) {
-          // Keep the owners for the reissue that follows: the metadata goes with the secret-id.
-          const owners = ownerEntries(info.metadata, ctx.ownerTagKeys);
-          await prepareDelivery(ctx, deliveryPath(ctx, location(role, step.runId)), { owners }, owners);
-        }
-        const status = info ? await destroy(role, id) : 'already-revoked';
+        if (info) infos.set(id, info);
+      }
+      // Before anything is destroyed, keep what the reissue and the token sweep need: owners (the
+      // metadata goes with the secret-id) and how to find each secret-id's login tokens. Written
+      // once per run (check-and-set 0), so a resumed revoke reads the first attempt's record.
+      const first = [...infos.values()][0];
+      if (first) {
+        const owners = ownerEntries(first.metadata, ctx.ownerTagKeys);
+        const minted = [...infos.values()].map(selectorOf);
+        await prepareDelivery(ctx, where, { owners, minted }, owners);
+      }
+      const out: RevokedVersion[] = [];
+      for (const id of versionIds) {
+        const status = infos.has(id) ? await destroy(role, id) : 'already-revoked';
         out.push({ versionId: id, status, revokedAt: ctx.now().toISOString() });
       }
+      // Destroyed first, so no new login can slip in behind the sweep.
+      const stashed = parseSelectors((await readDelivery(ctx, where))?.data.minted);
+      const selectors = [...stashed, ...[...infos.values()].map(selectorOf)].filter((s) =>
+        versionIds.includes(s.accessor),
+      );
+      const revoking = new Set(versionIds);
+      const keepKeys = new Set(
+        (await secretIds(role))
+          .filter((s) => !revoking.has(s.accessor))
+          .flatMap((s) => (s.metadata.nhi_idempotency_key ? [s.metadata.nhi_idempotency_key] : [])),
+      );
+      const tokens = await revokeMintedTokens(ctx, role, selectors, keepKeys);
+      ctx.logger.info(
+        { role, tokens },
+        'vault approle: revoked login tokens minted from the revoked secret-ids',
+      );
       return out;
     },
 
@@ -171,6 +211,35 @@ export function createAppRoleKind(ctx: VaultKindContext): VaultKind {
   async function* filterNames(names: AsyncIterable<string>): AsyncGenerator<string> {
     for await (const n of names) if (!refusesName(ctx.logger, 'approle', n) && !n.includes('/')) yield n;
   }
+}
+
+/** What recovery does about the tokens the secret-ids minted (approle-minted.ts, ADR 016). */
+function approleDerived(mount: string, role: string, tokenType: string | undefined): DerivedCredential[] {
+  const out: DerivedCredential[] = [
+    {
+      kind: 'approle-login-tokens',
+      action: 'revoke',
+      detail:
+        `service tokens logged in at auth/${mount}/login with the revoked secret-id(s), and their children, are ` +
+        'revoked by accessor after the secret-ids are destroyed: for secret-ids nhi issued, those carrying ' +
+        `their nhi_idempotency_key; for others, every token of role ${role} created since the secret-id was ` +
+        "(this can include tokens of the role's other non-nhi secret-ids)",
+    },
+  ];
+  if (tokenType === 'batch' || tokenType === 'default-batch') {
+    out.push({
+      kind: 'approle-batch-tokens',
+      action: 'out-of-reach',
+      detail: `role ${role} issues batch tokens: Vault cannot list or revoke them; they live until their TTL ends`,
+    });
+  }
+  out.push({
+    kind: 'orphan-tokens',
+    action: 'out-of-reach',
+    detail:
+      'orphan tokens created with a login token (create-orphan) and wrapped responses already unwrapped survive; review-activity and scans look for their use',
+  });
+  return out;
 }
 
 export function issuedLocation(issued: { delivery?: { location: string } }): string {

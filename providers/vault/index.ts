@@ -3,6 +3,7 @@
  * and one module per kind (kv, approle, token, entity). Refs are dispatched by kind.
  */
 import { NotFoundError, UsageError } from '../../src/lib/errors.js';
+import { instanceLabel } from '../../src/lib/network-cause.js';
 import type { CredentialRef } from '../../src/lib/ref.js';
 import type {
   CredentialKind,
@@ -55,6 +56,7 @@ export function createVaultProvider(
     });
   const session = new VaultSession({
     http,
+    where: instanceLabel('vault', instance, config.address),
     auth: config.auth,
     logger,
     readsPerSecond: config.rateLimit.readsPerSecond ?? VAULT_DEFAULT_LIMITS.readsPerSecond,
@@ -108,7 +110,7 @@ export function createVaultProvider(
       }
     },
 
-    describe: (ref) => kindOf(ref).describe(ref.locator),
+    describe: (ref, opts) => kindOf(ref).describe(ref.locator, opts),
 
     revoke(ref, versionIds, ctxStep) {
       const impl = kindOf(ref);

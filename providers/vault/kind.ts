@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Fingerprinter } from '../../src/lib/fingerprint.js';
 import type {
+  DescribeOptions,
   IdentityRecord,
   IssuedCredential,
   KindCapabilities,
@@ -29,7 +30,7 @@ export interface VaultKindContext {
 export interface VaultKind {
   readonly capabilities: KindCapabilities;
   inventory(signal?: AbortSignal): AsyncIterable<IdentityRecord>;
-  describe(locator: string): Promise<IdentityRecord>;
+  describe(locator: string, opts?: DescribeOptions): Promise<IdentityRecord>;
   revoke?(locator: string, versionIds: readonly string[], ctx: StepContext): Promise<RevokedVersion[]>;
   reissue?(locator: string, ctx: ReissueContext): Promise<IssuedCredential>;
   findIssued?(locator: string, idempotencyKey: string): Promise<IssuedCredential | undefined>;

@@ -1,12 +1,13 @@
 /**
- * Which KV fields are secret, and the "carry": before revoke makes the newest readable version
- * unreadable, its NON-secret fields (and the names of the secret ones) are kept in the secret's
- * custom_metadata, so a reissue after revoke-then-reissue keeps the secret's shape
- * (docs/adr/015-vault-kv-carry.md). Secret values never go there.
+ * The "carry": before revoke makes the newest readable version unreadable, the fields named
+ * NON-secret (and the names of the secret ones) are kept in the secret's custom_metadata, so a
+ * reissue after revoke-then-reissue keeps the secret's shape (docs/adr/015-vault-kv-carry.md).
+ * Secret values never go there. Which fields are secret: kv-fields.ts.
  */
 import type { Logger } from 'pino';
 import { ConflictError, UsageError } from '../../src/lib/errors.js';
 import { hasOwnKey } from '../../src/lib/own.js';
+import type { FieldPlan } from '../../src/provider.js';
 import { asObj, stringList } from './common.js';
 import { isDeleted, type KvMetadata, type KvPath, patchKvCustomMetadata, readKvData } from './kv-api.js';
 import type { VaultSession } from './session.js';
@@ -86,6 +87,8 @@ export function parseCarry(text: string | undefined): Carry | undefined {
  * The carry to record before revoking `versionIds`, or undefined when none is needed: nothing
  * readable (a resumed revoke after the destroy keeps the carry it wrote), the newest readable
  * version is not being revoked, or a carry from that version or a newer one is already there.
+ * Only the fields named non-secret are carried (the plan's `keep`, else the instance's
+ * kv.nonSecretFields): every other field is secret, is regenerated, and only its NAME is kept.
  * Throws ConflictError, before anything is revoked, when the carry cannot be recorded safely.
  */
 export async function carryToRecord(opts: {
@@ -94,7 +97,9 @@ export async function carryToRecord(opts: {
   locator: string;
   meta: KvMetadata;
   versionIds: readonly string[];
-  params: Record<string, unknown>;
+  /** The approved plan's field decisions; absent for plans made before they existed. */
+  fields: FieldPlan | undefined;
+  configNonSecret: readonly string[];
   now: Date;
 }): Promise<string | undefined> {
   const { meta, locator } = opts;
@@ -103,17 +108,20 @@ export async function carryToRecord(opts: {
   const existing = parseCarry(meta.custom[CARRY_KEY]);
   if (existing && existing.version >= newest.version) return undefined;
 
-  const fields = fieldsParam(opts.params, 'revoke') ?? knownSecretFields(newest.data, meta);
-  if (!fields) {
-    throw new ConflictError(
-      `vault kv ${locator}: cannot tell which fields of version ${newest.version} are secret (none of ` +
-        `${DEFAULT_SECRET_FIELDS.join(', ')} and no fields recorded by an earlier reissue), so its other ` +
-        'fields cannot be kept for the reissue without risking a secret in metadata; nothing was revoked. ' +
-        'Use a reissue-then-revoke runbook with reissue params.fields.',
-    );
+  const names = Object.keys(newest.data);
+  if (opts.fields) {
+    const planned = new Set([...opts.fields.regenerate.map((f) => f.name), ...opts.fields.keep]);
+    const unplanned = names.filter((n) => !planned.has(n));
+    if (unplanned.length > 0) {
+      throw new ConflictError(
+        `vault kv ${locator}: version ${newest.version} has fields the approved plan does not name ` +
+          `(${unplanned.join(', ')}); nothing was revoked. Make a new plan.`,
+      );
+    }
   }
-  const secret = new Set(fields);
-  const data = Object.fromEntries(Object.entries(newest.data).filter(([k]) => !secret.has(k)));
+  const keep = new Set(opts.fields?.keep ?? opts.configNonSecret);
+  const fields = names.filter((n) => !keep.has(n));
+  const data = Object.fromEntries(Object.entries(newest.data).filter(([k]) => keep.has(k)));
   const value = asciiJson({ v: newest.version, f: fields, d: data });
   const limit = KV_METADATA_LIMITS.maxValueBytes;
   if (value.length > limit) {
@@ -134,18 +142,6 @@ export async function carryToRecord(opts: {
     );
   }
   return value;
-}
-
-/**
- * Secret fields by the default rule plus those an earlier reissue recorded, when present in the
- * data. Undefined when the data has fields but none of them is known to be secret: the default
- * rule's fallback (`value`, absent) would put every field, secrets included, into metadata.
- */
-function knownSecretFields(data: Record<string, unknown>, meta: KvMetadata): string[] | undefined {
-  const recorded = (meta.custom[ISSUE_FIELDS] ?? '').split(',').filter((f) => hasOwnKey(data, f));
-  const known = [...new Set([...DEFAULT_SECRET_FIELDS.filter((f) => hasOwnKey(data, f)), ...recorded])];
-  if (known.length > 0) return known;
-  return Object.keys(data).length === 0 ? secretFieldsOf(data) : undefined;
 }
 
 /**

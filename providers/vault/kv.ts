@@ -1,6 +1,6 @@
 /**
  * kind `kv`: KV v2 secrets, locator `mount/path`. Versions are KV versions. Reissue keeps the
- * non-secret fields and regenerates the secret ones, written with check-and-set; the
+ * fields named non-secret and regenerates every other one (kv-fields.ts), written with check-and-set; the
  * idempotency key and the version it will create are recorded in custom_metadata first, so a
  * lost response cannot produce a second version (docs/adr/011-vault-kv-idempotency.md). Revoke
  * first keeps the non-secret fields in custom_metadata for that reissue (kv-carry.ts, ADR 015).
@@ -12,7 +12,15 @@ import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { generateSecret } from '../../src/lib/generator.js';
 import { own } from '../../src/lib/own.js';
 import type { SecretValue } from '../../src/lib/secret.js';
-import type { IdentityRecord, IssuedCredential, RevokedVersion, VersionState } from '../../src/provider.js';
+import type {
+  DerivedCredential,
+  DescribeOptions,
+  FieldPlan,
+  IdentityRecord,
+  IssuedCredential,
+  RevokedVersion,
+  VersionState,
+} from '../../src/provider.js';
 import { baseRecord, ownersFrom, refusesName, visibleTags } from './common.js';
 import type { VaultKind, VaultKindContext } from './kind.js';
 import {
@@ -31,12 +39,12 @@ import {
   CARRY_KEY,
   carryToRecord,
   dropCarry,
-  fieldsParam,
   ISSUE_FIELDS,
   ISSUE_KEY,
   keptForReissue,
   secretFieldsOf,
 } from './kv-carry.js';
+import { kvFieldParams, planKvFields, plannedFields } from './kv-fields.js';
 import { encodePath } from './session.js';
 
 /** One secret field: HMAC of its value. Several: HMAC of the canonical JSON of those fields. */
@@ -115,6 +123,44 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
     };
   }
 
+  /**
+   * What this reissue regenerates and keeps: the approved plan's decisions; for plans made before
+   * they existed, the runbook's `fields`, else the carry's secret field names (an older carry may
+   * hold values the plan of its run kept: they are written to the new version, never back into
+   * metadata), else every field not named non-secret.
+   */
+  function reissuePlan(
+    locator: string,
+    kept: Awaited<ReturnType<typeof keptForReissue>>,
+    step: Parameters<NonNullable<VaultKind['reissue']>>[1],
+  ): FieldPlan {
+    const planned = plannedFields(step.fields);
+    if (planned) {
+      const names = new Set([...planned.regenerate.map((f) => f.name), ...planned.keep]);
+      const unplanned = Object.keys(kept.data).filter((k) => !names.has(k));
+      if (unplanned.length > 0) {
+        throw new ConflictError(
+          `vault kv ${locator}: fields the approved plan does not name appeared (${unplanned.join(', ')}); nothing was written`,
+        );
+      }
+      return planned;
+    }
+    const params = kvFieldParams(step.params);
+    const names = params.fields ?? kept.fields;
+    if (names) {
+      const regenerate = names.map((name) => ({
+        name,
+        generator: params.generators[name] ?? step.generator,
+      }));
+      return { regenerate, keep: Object.keys(kept.data).filter((k) => !names.includes(k)) };
+    }
+    return planKvFields(locator, kept.data, {
+      configNonSecret: ctx.config.kv.nonSecretFields,
+      params,
+      generator: step.generator,
+    });
+  }
+
   return {
     capabilities: {
       inventory: true,
@@ -132,7 +178,7 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       });
     },
 
-    async describe(locator) {
+    async describe(locator, opts?: DescribeOptions) {
       const p = locate(locator);
       const meta = await readKvMetadata(session, p).catch((error: unknown) => {
         throw error instanceof NotFoundError ? new NotFoundError(`vault kv ${locator} not found`) : error;
@@ -146,7 +192,17 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
           const cur = rec.versions.find((v) => v.current);
           if (cur) cur.fingerprint = fp;
         }
+        // Planning: say which fields this runbook regenerates and keeps, or refuse (kv-fields.ts).
+        const reissueStep = opts?.runbook?.steps.find((s) => s.type === 'reissue');
+        if (data && opts?.runbook && reissueStep) {
+          rec.fields = planKvFields(locator, data, {
+            configNonSecret: ctx.config.kv.nonSecretFields,
+            params: kvFieldParams(reissueStep.params),
+            generator: opts.runbook.generator,
+          });
+        }
       }
+      rec.derived = kvDerived(opts);
       return rec;
     },
 
@@ -170,7 +226,8 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
         locator,
         meta,
         versionIds,
-        params: step.params,
+        fields: plannedFields(step.fields),
+        configNonSecret: ctx.config.kv.nonSecretFields,
         now: ctx.now(),
       });
       if (carry) await patchKvCustomMetadata(session, p, { [CARRY_KEY]: carry });
@@ -210,8 +267,14 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       }
 
       const kept = await keptForReissue(session, p, meta, ctx.now());
-      const fields = fieldsParam(step.params, 'reissue') ?? kept.fields ?? secretFieldsOf(kept.data);
-      const fresh = new Map<string, SecretValue>(fields.map((f) => [f, generateSecret(step.generator)]));
+      const plan = reissuePlan(locator, kept, step);
+      const fields = plan.regenerate.map((f) => f.name);
+      const fresh = new Map<string, SecretValue>(
+        plan.regenerate.map((f) => [f.name, generateSecret(f.generator)]),
+      );
+      const keptData = Object.fromEntries(
+        Object.entries(kept.data).filter(([k]) => plan.keep.includes(k) || !fresh.has(k)),
+      );
       const cas = meta.currentVersion;
       const expected = cas + 1;
       await patchKvCustomMetadata(session, p, {
@@ -220,7 +283,7 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       });
 
       const plain = (): Record<string, unknown> => {
-        const data: Record<string, unknown> = { ...kept.data };
+        const data: Record<string, unknown> = { ...keptData };
         for (const [f, secret] of fresh) data[f] = secret.reveal();
         return data;
       };
@@ -286,4 +349,18 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       await kvVersionsAction(session, locate(locator), 'destroy', [Number(issued.versionId)]);
     },
   };
+}
+
+/** Copies of a KV value live wherever consumers put them: Vault cannot reach them (ADR 016). */
+function kvDerived(opts: DescribeOptions | undefined): DerivedCredential[] {
+  const hook = opts?.runbook?.steps.find((s) => s.type === 'hook');
+  return [
+    {
+      kind: 'consumer-copies',
+      action: 'out-of-reach',
+      detail: hook
+        ? "copies of the old value read by consumers (processes, caches, CI variables, config files) stay valid until the consumer re-reads; the runbook's hook step is where they are refreshed"
+        : 'copies of the old value read by consumers (processes, caches, CI variables, config files) stay valid until the consumer re-reads; add a hook step to the runbook to refresh them',
+    },
+  ];
 }

@@ -24,9 +24,13 @@ export const vaultInstanceSchema = z
       .min(1)
       .default(['kv', 'approle', 'token', 'entity']),
     kv: z
-      .object({ mounts: z.array(z.string().min(1)).default(['secret']) })
+      .object({
+        mounts: z.array(z.string().min(1)).default(['secret']),
+        /** Field names that are not secret anywhere in this vault (kept by reissue); all others are regenerated. */
+        nonSecretFields: z.array(z.string().min(1)).default([]),
+      })
       .strict()
-      .default({ mounts: ['secret'] }),
+      .default({ mounts: ['secret'], nonSecretFields: [] }),
     approle: z
       .object({
         mount: z.string().default('approle'),

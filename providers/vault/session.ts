@@ -5,8 +5,10 @@
  */
 import type { Logger } from 'pino';
 import { NotFoundError, ProviderError } from '../../src/lib/errors.js';
+import { networkCause } from '../../src/lib/network-cause.js';
 import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
 import { RETRYABLE_ERROR_CODES, type RetryPolicy, withRetry } from '../../src/lib/retry.js';
+import { scrubError, stringsIn } from '../../src/lib/scrub.js';
 import type { SecretValue } from '../../src/lib/secret.js';
 import { type VaultHttp, type VaultRequest, VaultResponseError } from './client.js';
 import { asObj, dataOf, escapeText } from './common.js';
@@ -23,6 +25,8 @@ export interface SessionOptions {
   writesPerSecond: number;
   retry?: RetryPolicy;
   now?: () => number;
+  /** Who this session talks to (`vault instance "x" at URL`), named in connection and credential errors. */
+  where?: string;
 }
 
 export interface CallOptions {
@@ -34,8 +38,9 @@ export interface CallOptions {
 /** Vault statuses that mean "not applied, try again": rate limit quota, sealed/standby, gateways. */
 const RETRYABLE_VAULT_STATUSES = new Set([429, 502, 503, 504]);
 
-export function toProviderError(error: unknown, operation: string): Error {
+export function toProviderError(error: unknown, operation: string, where?: string): Error {
   if (error instanceof NotFoundError || error instanceof ProviderError) return error;
+  const at = where ? ` (${where})` : '';
   if (error instanceof VaultResponseError) {
     const first = error.messages[0];
     // Vault error strings are server-authored; they are escaped and cut so nothing long or
@@ -43,18 +48,29 @@ export function toProviderError(error: unknown, operation: string): Error {
     const said = first ? `: ${escapeText(first.replace(/\s+/g, ' ').trim()).slice(0, 200)}` : '';
     if (error.status === 404) return new NotFoundError(`vault ${operation}: not found`, { cause: undefined });
     const sealed = error.status === 500 && error.messages.some((m) => /sealed/i.test(m));
-    return new ProviderError(`vault ${operation} failed with HTTP ${error.status}${said}`, {
-      status: error.status,
-      retryable: RETRYABLE_VAULT_STATUSES.has(error.status) || sealed,
-      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    // A refused token or login is a credential problem of this instance: say which one.
+    const credential = error.status === 401 || error.status === 403 || operation === 'approle login';
+    return new ProviderError(
+      `vault ${operation} failed with HTTP ${error.status}${said}${credential ? at : ''}`,
+      {
+        status: error.status,
+        retryable: RETRYABLE_VAULT_STATUSES.has(error.status) || sealed,
+        ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+      },
+    );
+  }
+  // Only Node's own facts (code, address) are kept as the cause: the request error from the
+  // HTTP client can hold the request, and with it a token or the value being written.
+  const cause = networkCause(error);
+  if (cause) {
+    const word = RETRYABLE_ERROR_CODES.has(cause.code) ? 'network error' : 'cannot connect:';
+    return new ProviderError(`vault ${operation} failed: ${word} ${cause.code}${at}`, {
+      retryable: RETRYABLE_ERROR_CODES.has(cause.code),
+      cause,
     });
   }
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && RETRYABLE_ERROR_CODES.has(code)) {
-    return new ProviderError(`vault ${operation} failed: network error ${code}`, { retryable: true });
-  }
   const name = error instanceof Error ? error.name : typeof error;
-  return new ProviderError(`vault ${operation} failed: ${escapeText(name)}`, { cause: undefined });
+  return new ProviderError(`vault ${operation} failed: ${escapeText(name)}${at}`, { cause: undefined });
 }
 
 export class VaultSession {
@@ -91,7 +107,11 @@ export class VaultSession {
       try {
         return await this.#opts.http.request({ ...req, headers: { ...req.headers, 'X-Vault-Token': token } });
       } catch (error) {
-        const mapped = toProviderError(error, operation);
+        // A server error text may echo the request: nothing sent (body, token) leaves in it.
+        const mapped = scrubError(toProviderError(error, operation, this.#opts.where), [
+          token,
+          ...stringsIn(req.json),
+        ]);
         if (
           this.#opts.auth.method === 'approle' &&
           !relogged &&
@@ -106,7 +126,9 @@ export class VaultSession {
         if (!opts.replayable && mapped instanceof ProviderError && mapped.status === undefined) {
           // A network failure after sending: the write may have happened. Surface it; the
           // caller's idempotency check (findIssued) decides on the next call.
-          throw new ProviderError(`${mapped.message} (not replayed: the write may have taken effect)`);
+          throw new ProviderError(`${mapped.message} (not replayed: the write may have taken effect)`, {
+            cause: mapped.cause,
+          });
         }
         throw mapped;
       }
@@ -147,7 +169,7 @@ export class VaultSession {
             json: { role_id: auth.roleId, secret_id: auth.secretId.reveal() },
           });
         } catch (error) {
-          throw toProviderError(error, 'approle login');
+          throw scrubError(toProviderError(error, 'approle login', this.#opts.where), [auth.secretId]);
         }
       },
       signal ? { signal } : {},

@@ -7,7 +7,7 @@
 
 import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { NotFoundError, ProviderError, UsageError } from '../../src/lib/errors.js';
-import type { IdentityRecord } from '../../src/provider.js';
+import type { DerivedCredential, IdentityRecord } from '../../src/provider.js';
 import { issuedLocation } from './approle.js';
 import {
   asObj,
@@ -80,6 +80,21 @@ function parseTemplate(raw: unknown): TokenTemplate | undefined {
   return Array.isArray(t.policies) ? (t as unknown as TokenTemplate) : undefined;
 }
 
+/** revoke-accessor revokes the whole token tree below this token (ADR 016). */
+const TOKEN_DERIVED: DerivedCredential[] = [
+  {
+    kind: 'child-tokens',
+    action: 'revoke',
+    detail: 'revoke-accessor also revokes every child token this token created, and their children',
+  },
+  {
+    kind: 'orphan-tokens',
+    action: 'out-of-reach',
+    detail:
+      'orphan tokens this token created (create-orphan, or token roles with orphan=true) and batch tokens are not in its tree and survive; review-activity and scans look for their use',
+  },
+];
+
 export function createTokenKind(ctx: VaultKindContext): VaultKind {
   const { session } = ctx;
   const base =
@@ -129,6 +144,7 @@ export function createTokenKind(ctx: VaultKindContext): VaultKind {
     }
     const hints = await ctx.policies.hintsFor(stringList(d.policies));
     if (hints.length > 0) rec.privilegeHints = hints;
+    rec.derived = TOKEN_DERIVED;
     return rec;
   }
 

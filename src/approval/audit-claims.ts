@@ -3,6 +3,7 @@ import { keyIdOf } from '../audit/keys.js';
 import type { EntryChecker } from '../audit/verify.js';
 import type { ParsedConfig } from '../config/schema.js';
 import { policyClaimCheckers } from '../policy/audit-claims.js';
+import { ackEntryChecker } from '../scan/ack-proof.js';
 import type { AuditEntry, DecisionPurpose } from '../store/types.js';
 import { type ActorClaim, verifyActorProofWithKey } from './actor-proof.js';
 import { approvalPayload, REVIEW_PURPOSE, verifyProofWithKey } from './proof.js';
@@ -31,6 +32,7 @@ export function auditClaimCheckers(
     'run.started': (entry) => checkActorEntry(entry, registry),
     'run.break-glass': (entry) => checkActorEntry(entry, registry),
     'run.resumed': (entry) => checkActorEntry(entry, registry),
+    'finding.acknowledged': ackEntryChecker(registry),
     // policy.pinned / policy.adopted: adoptions signed by the control owners pinned at that point.
     ...policyClaimCheckers(),
   };

@@ -18,7 +18,14 @@ const SCAN_ENDS = new Set(['scan.completed', 'scan.interrupted', 'scan.failed'])
  * Signed decisions: an owner's approval (or deny), a retrospective break-glass review, and the
  * control owners' adoption of a policy with the pin of who may sign the next one (src/policy/).
  */
-const DECISIONS = new Set(['approval.recorded', 'review.recorded', 'policy.adopted', 'policy.pinned']);
+const DECISIONS = new Set([
+  'approval.recorded',
+  'review.recorded',
+  'policy.adopted',
+  'policy.pinned',
+  // A person closing an incident finding (src/scan/ack.ts): rolling the log back must not hide it.
+  'finding.acknowledged',
+]);
 
 export type CheckpointPoint = 'run end' | 'scan end' | 'decision' | 'refusal' | 'interval';
 

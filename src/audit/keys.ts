@@ -6,8 +6,8 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { sha256Hex } from '../lib/canonical.js';
 import { ConfigError, UsageError } from '../lib/errors.js';
 import type { SecretValue } from '../lib/secret.js';
@@ -79,6 +79,10 @@ export function writeKeyPair(
     if (existsSync(p) && !opts.force)
       throw new UsageError(`${p} already exists; refusing to overwrite a key (pass --force)`);
   }
+  // `nhi keygen --out keys/audit` is the README's first command: make `keys/` (and parents)
+  // for it, readable only by the owner, since it is about to hold a private key. An existing
+  // directory keeps its mode.
+  mkdirSync(dirname(privatePath), { recursive: true, mode: 0o700 });
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   // With --force, remove the old file first: writing over an existing 0644 file would keep its mode
   // until the chmod, leaving the new private key readable for a moment. 'wx' also closes the race

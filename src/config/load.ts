@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { publicKeyFrom } from '../audit/keys.js';
 import { ConfigError, type ConfigProblem } from '../lib/errors.js';
 import { SECRET_REF_HINT, SECRET_REF_TYPE_MESSAGE } from '../lib/secret-ref.js';
+import { applyEnvDefaults, type EnvDefault, withEnvHint } from './env-defaults.js';
 import { checkConfigRules } from './rules.js';
 import { type ParsedConfig, writtenConfigSchema } from './schema.js';
 import { octalMode, resolveSecretRefs } from './secrets.js';
@@ -19,6 +20,8 @@ export interface Config extends ParsedConfig {
    * stderr (`warning: ...`); they never go to stdout.
    */
   warnings: ConfigProblem[];
+  /** Provider fields the config left out and the environment supplied (VAULT_ADDR, AWS_REGION, ...). */
+  fromEnv: EnvDefault[];
 }
 
 /** --config beats NHI_CONFIG beats ./nhi.config.json. */
@@ -45,15 +48,16 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   return parseConfig(raw, { sourcePath: path, env });
 }
 
-export function parseConfig(raw: unknown, opts: { sourcePath: string; env: NodeJS.ProcessEnv }): Config {
+export function parseConfig(written: unknown, opts: { sourcePath: string; env: NodeJS.ProcessEnv }): Config {
+  const protoKeys = protoKeyProblems(written);
+  const { raw, applied: fromEnv } = applyEnvDefaults(written, opts.env);
   const result = writtenConfigSchema.safeParse(raw);
-  const protoKeys = protoKeyProblems(raw);
   if (!result.success) {
     const problems = [
       ...protoKeys,
       ...result.error.issues.flatMap((issue) => {
         // A strict object already reports "__proto__" as an unknown field; say it once, in our words.
-        if (issue.code !== 'unrecognized_keys') return [toProblem(issue, raw)];
+        if (issue.code !== 'unrecognized_keys') return [withEnvHint(toProblem(issue, raw))];
         const keys = issue.keys.filter((k) => k !== '__proto__');
         return keys.length > 0 ? [toProblem({ ...issue, keys }, raw)] : [];
       }),
@@ -75,7 +79,7 @@ export function parseConfig(raw: unknown, opts: { sourcePath: string; env: NodeJ
   for (const instance of Object.values(result.data.providers)) {
     if ('caFile' in instance && instance.caFile) instance.caFile = resolve(baseDir, instance.caFile);
   }
-  const config: Config = { ...result.data, sourcePath: opts.sourcePath, baseDir, warnings };
+  const config: Config = { ...result.data, sourcePath: opts.sourcePath, baseDir, warnings, fromEnv };
   return config;
 }
 

@@ -1,41 +1,84 @@
 import { keyIdOf, publicKeyFrom } from '../audit/keys.js';
 import type { ConfigProblem } from '../lib/errors.js';
+import { hasOwnKey } from '../lib/own.js';
 import { checkAuditWitnessRules } from './audit-rules.js';
 import { checkControlOwnerRules } from './policy-rules.js';
+import { checkDeliveryPaths, checkScheduleTimes } from './reference-rules.js';
 import type { ParsedConfig } from './schema.js';
 
+export interface RuleContext {
+  /** The config file's directory: resolves `file:` keys. */
+  baseDir: string;
+}
+
+/** One cross-field rule (changesets' rules.ts shape): a name for tests and docs, and its check. */
+export interface ConfigRule {
+  name: string;
+  check(config: ParsedConfig, ctx: RuleContext): ConfigProblem[];
+}
+
 /**
- * Cross-field rules the schema cannot express: every name used must be defined, and every
- * principal has a key of its own. `baseDir` (the config file's directory) resolves `file:` keys.
+ * Cross-field rules the schema cannot express: every name used must be defined, every
+ * principal has a key of its own, and what is used only late (schedule times, delivery paths)
+ * is checked now. Runbooks' references to hooks and notify targets are checked where runbooks
+ * are loaded (src/runbook/references.ts), since the config alone does not hold them.
  */
-export function checkConfigRules(config: ParsedConfig, opts: { baseDir: string }): ConfigProblem[] {
+export const CONFIG_RULES: readonly ConfigRule[] = [
+  { name: 'distinct-principal-keys', check: (c, ctx) => checkDistinctPrincipalKeys(c, ctx.baseDir) },
+  { name: 'policy-notify-targets', check: checkPolicyNotifyTargets },
+  { name: 'team-members-registered', check: checkTeamMembers },
+  { name: 'break-glass-known', check: checkBreakGlass },
+  { name: 'schedule-references', check: checkScheduleReferences },
+  { name: 'schedule-times', check: checkScheduleTimes },
+  { name: 'delivery-paths', check: checkDeliveryPaths },
+  { name: 'audit-witnesses', check: checkAuditWitnessRules },
+  { name: 'control-owners', check: checkControlOwnerRules },
+];
+
+export function checkConfigRules(config: ParsedConfig, opts: RuleContext): ConfigProblem[] {
+  return CONFIG_RULES.flatMap((rule) => rule.check(config, opts));
+}
+
+/** `expected` for a name that must be one of `names`. */
+export function oneOf(names: Iterable<string>, none: string): string {
+  const list = [...names].sort();
+  return list.length > 0 ? `one of: ${list.join(', ')}` : none;
+}
+
+/** Problems for each of `names` (at `path[i]`) that is not a notify target. */
+export function unknownNotifyTargets(
+  config: Pick<ParsedConfig, 'notify'>,
+  path: string,
+  names: readonly string[],
+): ConfigProblem[] {
+  const known = Object.keys(config.notify);
+  return names.flatMap((n, i) =>
+    hasOwnKey(config.notify, n)
+      ? []
+      : [
+          {
+            path: `${path}[${i}]`,
+            message: `unknown notify target "${n}"`,
+            expected: oneOf(known, '(no notify targets defined under "notify")'),
+            found: JSON.stringify(n),
+          },
+        ],
+  );
+}
+
+function checkPolicyNotifyTargets(config: ParsedConfig): ConfigProblem[] {
+  return [
+    ...unknownNotifyTargets(config, 'policy.standard.alert', config.policy.standard.alert),
+    ...unknownNotifyTargets(config, 'policy.privileged.alert', config.policy.privileged.alert),
+    ...unknownNotifyTargets(config, 'policy.securityAlert', config.policy.securityAlert),
+  ];
+}
+
+function checkTeamMembers(config: ParsedConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  problems.push(...checkDistinctPrincipalKeys(config, opts.baseDir));
-  const notifyNames = new Set(Object.keys(config.notify));
-  const providerNames = new Set(Object.keys(config.providers));
-  const principals = new Set(Object.keys(config.owners.principals));
-  const teams = new Set(Object.keys(config.owners.teams));
-
-  const needNotify = (path: string, names: readonly string[]) => {
-    names.forEach((n, i) => {
-      if (!notifyNames.has(n)) {
-        problems.push({
-          path: `${path}[${i}]`,
-          message: `unknown notify target "${n}"`,
-          expected: `one of: ${[...notifyNames].join(', ') || '(no notify targets defined)'}`,
-          found: JSON.stringify(n),
-        });
-      }
-    });
-  };
-
-  needNotify('policy.standard.alert', config.policy.standard.alert);
-  needNotify('policy.privileged.alert', config.policy.privileged.alert);
-  needNotify('policy.securityAlert', config.policy.securityAlert);
-
   for (const [team, members] of Object.entries(config.owners.teams)) {
     members.forEach((m, i) => {
-      if (!principals.has(m)) {
+      if (!hasOwnKey(config.owners.principals, m)) {
         problems.push({
           path: `owners.teams.${team}[${i}]`,
           message: `team member "${m}" is not a registered principal`,
@@ -45,8 +88,13 @@ export function checkConfigRules(config: ParsedConfig, opts: { baseDir: string }
       }
     });
   }
+  return problems;
+}
+
+function checkBreakGlass(config: ParsedConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   config.owners.breakGlass.forEach((n, i) => {
-    if (!principals.has(n) && !teams.has(n)) {
+    if (!hasOwnKey(config.owners.principals, n) && !hasOwnKey(config.owners.teams, n)) {
       problems.push({
         path: `owners.breakGlass[${i}]`,
         message: `"${n}" is neither a principal nor a team`,
@@ -55,22 +103,27 @@ export function checkConfigRules(config: ParsedConfig, opts: { baseDir: string }
       });
     }
   });
+  return problems;
+}
 
+function checkScheduleReferences(config: ParsedConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   for (const [name, schedule] of Object.entries(config.schedules)) {
     schedule.providers.forEach((p, i) => {
-      if (!providerNames.has(p)) {
+      if (!hasOwnKey(config.providers, p)) {
         problems.push({
           path: `schedules.${name}.providers[${i}]`,
           message: `unknown provider instance "${p}"`,
-          expected: `one of: ${[...providerNames].join(', ')}`,
+          expected: oneOf(Object.keys(config.providers), '(no provider instances)'),
           found: JSON.stringify(p),
         });
       }
     });
-    if (schedule.alerts) needNotify(`schedules.${name}.alerts.notify`, schedule.alerts.notify);
+    if (schedule.alerts)
+      problems.push(
+        ...unknownNotifyTargets(config, `schedules.${name}.alerts.notify`, schedule.alerts.notify),
+      );
   }
-  problems.push(...checkAuditWitnessRules(config));
-  problems.push(...checkControlOwnerRules(config));
   return problems;
 }
 

@@ -26,6 +26,8 @@ export const FINDING_TYPES = [
   'long-lived',
   'expired-enabled',
   'revoked-still-used',
+  /** Use on the revocation day from a day-precision signal: it may predate the revocation (ADR 051). */
+  'revoked-possibly-used',
 ] as const;
 export const findingTypeSchema = z.enum(FINDING_TYPES);
 export type FindingType = z.infer<typeof findingTypeSchema>;
@@ -83,6 +85,22 @@ const webhookTargetSchema = z
     minSeverity: severitySchema.default('info'),
     timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
     attempts: z.number().int().min(1).max(10).default(4),
+    /**
+     * A failed delivery is retried later with exponential backoff (scan end, nhi serve) until
+     * it is delivered or expires: after maxAttempts HTTP attempts in all, or maxAgeHours after
+     * it was first queued (docs/adr/053-scan-alerts.md).
+     */
+    retry: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(1000).default(12),
+        maxAgeHours: z
+          .number()
+          .min(0.01)
+          .max(24 * 30)
+          .default(48),
+      })
+      .strict()
+      .default({ maxAttempts: 12, maxAgeHours: 48 }),
   })
   .strict();
 

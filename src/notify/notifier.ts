@@ -29,7 +29,11 @@ export interface NotifyOutcome {
 export interface Notifier {
   /** Send to the named targets (filtered by each target's events and minSeverity). Failures are recorded, not thrown. */
   notify(targets: readonly string[], event: NotifyEvent): Promise<NotifyOutcome[]>;
-  /** Retry deliveries that failed earlier. */
+  /**
+   * Retry the failed deliveries that are due (nextAttemptAt passed), with exponential backoff
+   * between rounds, until delivered or expired (target `retry`). Called at every scan end and
+   * by `nhi serve` every minute; `nhi status` only reads (docs/adr/053-scan-alerts.md).
+   */
   retryFailed(): Promise<NotifyOutcome[]>;
 }
 
@@ -44,6 +48,8 @@ export interface NotifierDeps {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   fetchImpl?: typeof fetch;
+  /** First retry delay of a failed delivery (tests shorten it); doubles per round. */
+  retryBaseMs?: number;
 }
 
 /**
@@ -58,22 +64,26 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const deliver = async (record: DeliveryRecord): Promise<NotifyOutcome> => {
     const target = own(deps.targets, record.target);
     if (!target) {
+      // Nothing to retry against: expire now rather than count down attempts that cannot happen.
       await deps.deliveries.update(record.id, {
-        status: 'failed',
+        status: 'expired',
+        nextAttemptAt: CLEARED,
         lastError: 'target no longer configured',
         updatedAt: now().toISOString(),
       });
       return {
         target: record.target,
         deliveryId: record.id,
-        status: 'failed',
+        status: 'expired',
         error: 'target no longer configured',
       };
     }
     const body = JSON.stringify(record.body);
     let attempts = record.attempts;
     let lastError = '';
-    for (let i = 1; i <= target.attempts; i++) {
+    // This round's attempts, never beyond the delivery's total budget (target.retry.maxAttempts).
+    const inRound = Math.max(1, Math.min(target.attempts, target.retry.maxAttempts - attempts));
+    for (let i = 1; i <= inRound; i++) {
       attempts++;
       const result = await postWebhook(target, body, {
         deliveryId: record.id,
@@ -83,7 +93,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       if (result.ok) {
         await deps.deliveries.update(record.id, {
           status: 'delivered',
+          nextAttemptAt: CLEARED,
           attempts,
+          rounds: (record.rounds ?? 0) + 1,
           updatedAt: now().toISOString(),
         });
         return { target: record.target, deliveryId: record.id, status: 'delivered' };
@@ -95,7 +107,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         result.status < 500 &&
         result.status !== 429 &&
         result.status !== 408;
-      if (permanent || i === target.attempts) break;
+      if (permanent || i === inRound) break;
       await wait(
         backoffDelayMs(
           i,
@@ -104,17 +116,34 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         ),
       );
     }
+    const rounds = (record.rounds ?? 0) + 1;
+    const at = now();
+    const next = nextAttempt(record, target, attempts, rounds, at, deps.retryBaseMs ?? RETRY_BASE_MS);
     await deps.deliveries.update(record.id, {
-      status: 'failed',
+      status: next ? 'failed' : 'expired',
       attempts,
+      rounds,
       lastError,
-      updatedAt: now().toISOString(),
+      updatedAt: at.toISOString(),
+      nextAttemptAt: next ?? CLEARED,
     });
     deps.logger.warn(
-      { target: record.target, event: record.event, subject: record.subject, error: lastError },
-      'notification delivery failed',
+      {
+        target: record.target,
+        event: record.event,
+        subject: record.subject,
+        error: lastError,
+        attempts,
+        ...(next ? { nextAttemptAt: next } : { expired: true }),
+      },
+      next ? 'notification delivery failed; will retry' : 'notification delivery expired',
     );
-    return { target: record.target, deliveryId: record.id, status: 'failed', error: lastError };
+    return {
+      target: record.target,
+      deliveryId: record.id,
+      status: next ? 'failed' : 'expired',
+      error: lastError,
+    };
   };
 
   return {
@@ -155,13 +184,60 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       return outcomes;
     },
     async retryFailed() {
-      const failed = [
-        ...(await deps.deliveries.list({ status: 'failed' })),
-        ...(await deps.deliveries.list({ status: 'pending' })),
+      const at = now();
+      const due = [
+        ...(await deps.deliveries.list({ status: 'failed' })).filter(
+          // A row from before retries were scheduled has no nextAttemptAt: due now.
+          (d) => !d.nextAttemptAt || Date.parse(d.nextAttemptAt) <= at.getTime(),
+        ),
+        // Pending long after it was queued: the process that queued it died mid-delivery.
+        ...(await deps.deliveries.list({ status: 'pending' })).filter(
+          (d) => at.getTime() - Date.parse(d.updatedAt) > STALE_PENDING_MS,
+        ),
       ];
       const outcomes: NotifyOutcome[] = [];
-      for (const record of failed) outcomes.push(await deliver(record));
+      for (const record of due) outcomes.push(await deliver(record));
       return outcomes;
     },
   };
+}
+
+/**
+ * DeliveryArea.update merges the patch into the row and stores JSON, where an undefined member
+ * disappears: this is how a patch removes nextAttemptAt once nothing is due.
+ */
+const CLEARED = undefined as unknown as string;
+
+/** The first retry waits this long; each later round doubles it, up to RETRY_MAX_DELAY_MS. */
+export const RETRY_BASE_MS = 60_000;
+export const RETRY_MAX_DELAY_MS = 6 * 3_600_000;
+const STALE_PENDING_MS = 10 * 60_000;
+
+/**
+ * When a failed delivery is next due, or undefined when it has expired: its attempts are
+ * spent, or the next round would fall after maxAgeHours from when it was queued.
+ */
+export function nextAttempt(
+  record: Pick<DeliveryRecord, 'createdAt'>,
+  target: Pick<WebhookTarget, 'retry'>,
+  attempts: number,
+  rounds: number,
+  now: Date,
+  baseMs = RETRY_BASE_MS,
+): string | undefined {
+  if (attempts >= target.retry.maxAttempts) return undefined;
+  const delay = Math.min(RETRY_MAX_DELAY_MS, baseMs * 2 ** (rounds - 1));
+  const at = now.getTime() + delay;
+  if (at - Date.parse(record.createdAt) > target.retry.maxAgeHours * 3_600_000) return undefined;
+  return new Date(at).toISOString();
+}
+
+/** "failed, retrying at T (attempt n)" / "expired after n attempts": for nhi status and nhi findings. */
+export function deliveryState(d: Pick<DeliveryRecord, 'status' | 'attempts' | 'nextAttemptAt'>): string {
+  if (d.status === 'expired') return `expired after ${d.attempts} attempt(s)`;
+  if (d.status === 'failed')
+    return d.nextAttemptAt
+      ? `failed, retrying at ${d.nextAttemptAt} (attempt ${d.attempts + 1})`
+      : `failed, retrying at the next scan or serve tick (attempt ${d.attempts + 1})`;
+  return d.status;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/log.js';
 import type { Config } from '../config/load.js';
+import type { FaultPoints } from '../lib/failpoint.js';
 import type { Fingerprinter } from '../lib/fingerprint.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -26,6 +27,8 @@ export interface EngineDeps {
   leaseTtlMs?: number;
   retry?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
+  /** Crash-test fault points; built from NHI_FAILPOINT / NHI_LOSE_RESPONSE by src/app.ts only. */
+  faults?: FaultPoints;
   /** The signed policy a request, run or resume is decided under (set by the policy gate). */
   policyDigest?: string;
 }

@@ -9,17 +9,21 @@
  */
 import type { TrustedRequest } from '../approval/signed-request.js';
 import { NhiError, PolicyError, ProviderError } from '../lib/errors.js';
-import { failpoint, lostResponsePoint } from '../lib/failpoint.js';
+import { NO_FAULTS } from '../lib/failpoint.js';
 import { parseRef } from '../lib/ref.js';
 import { DEFAULT_RETRY, withRetry } from '../lib/retry.js';
+import { InFlightSecrets, scrubError, scrubText } from '../lib/scrub.js';
 import type { RunRecord, StepRecord } from '../store/types.js';
+import { storeCannotWrite } from '../store/write-failure.js';
 import type { EngineDeps } from './engine.js';
 import type { RunFacts } from './facts.js';
 import { failStep, failVerify } from './failure.js';
+import { interruptedByStore } from './interrupted.js';
 import { releaseIdentityAtEnd, renewRunLease, startHeartbeat } from './leases.js';
 import { completingStepIndex, lineageFor } from './lineage.js';
 import type { Plan, PlannedStep } from './plan.js';
 import { planTarget } from './planning.js';
+import { checkRunbookReferences } from './references.js';
 import { STEP_DEFINITIONS } from './steps/index.js';
 import type { StepRuntime } from './steps/types.js';
 import { trustedOrRefused } from './trusted-request.js';
@@ -29,14 +33,18 @@ const STEP_RETRY = { ...DEFAULT_RETRY, attempts: 3, baseDelayMs: 500 };
 /** Execute under the run lease taken by startRun / resumeRun: renewed while it runs, released after. */
 export async function executeRun(deps: EngineDeps, runId: string): Promise<RunRecord> {
   const heartbeat = startHeartbeat(deps, runId);
+  const seen: { plan?: Plan } = {};
   try {
-    return await executeLeased(deps, runId);
+    return await executeLeased(deps, runId, seen);
+  } catch (error) {
+    if (storeCannotWrite(error)) throw await interruptedByStore(deps, runId, seen.plan, error);
+    throw error;
   } finally {
     await heartbeat.stop();
   }
 }
 
-async function executeLeased(deps: EngineDeps, runId: string): Promise<RunRecord> {
+async function executeLeased(deps: EngineDeps, runId: string, seen: { plan?: Plan }): Promise<RunRecord> {
   const run = await deps.store.runs.get(runId);
   if (!run) throw new NhiError('not-found', `no run ${runId}`);
   const row = await deps.store.requests.get(run.requestId);
@@ -48,12 +56,16 @@ async function executeLeased(deps: EngineDeps, runId: string): Promise<RunRecord
     data: { runId, executor: run.executor },
   });
   const plan = request.signedPlan;
+  seen.plan = plan;
+  // The config may have changed since approval: a hook or notify target it no longer defines stops here, before any provider call.
+  checkRunbookReferences([{ id: plan.runbook.id, steps: plan.steps }], deps.config);
   const ref = parseRef(plan.ref);
   const provider = await deps.provider(ref.instance);
   const facts = run.facts as RunFacts;
   const records = new Map((await deps.store.runs.steps(runId)).map((s) => [s.stepId, s]));
   const completing = completingStepIndex(plan.steps);
   const logger = deps.logger.child({ runId, ref: plan.ref });
+  const faults = deps.faults ?? NO_FAULTS;
 
   for (const [index, step] of plan.steps.entries()) {
     const existing = records.get(step.id);
@@ -76,7 +88,7 @@ async function executeLeased(deps: EngineDeps, runId: string): Promise<RunRecord
 
     let resumed = existing?.status === 'intent' || existing?.status === 'failed';
     if (def.sideEffect) {
-      failpoint(`${step.id}:before-intent`);
+      faults.crashAt(`${step.id}:before-intent`);
       const intentRecord: StepRecord = {
         ...base,
         status: 'intent',
@@ -96,9 +108,11 @@ async function executeLeased(deps: EngineDeps, runId: string): Promise<RunRecord
         });
       });
       records.set(step.id, intentRecord);
-      failpoint(`${step.id}:after-intent`);
+      faults.crashAt(`${step.id}:after-intent`);
     }
 
+    // Every secret the step sends is registered here by its adapter: no error text carries one.
+    const inFlight = new InFlightSecrets();
     const rt: StepRuntime = {
       run,
       request,
@@ -115,6 +129,8 @@ async function executeLeased(deps: EngineDeps, runId: string): Promise<RunRecord
         logger,
         params: step.params,
         generator: plan.create.generator,
+        ...(plan.create.fields ? { fields: plan.create.fields } : {}),
+        inFlight,
       },
       facts,
       resumed,
@@ -130,7 +146,7 @@ async function executeLeased(deps: EngineDeps, runId: string): Promise<RunRecord
           // After a failed attempt the call may still have taken effect: treat it as resumed.
           rt.resumed = resumed || attempt > 1;
           const result = await def.execute(rt);
-          if (def.sideEffect && lostResponsePoint(step.id)) {
+          if (def.sideEffect && faults.loseResponse(step.id)) {
             throw new ProviderError(`simulated lost response for ${step.id}`, { retryable: true });
           }
           return result;
@@ -140,16 +156,21 @@ async function executeLeased(deps: EngineDeps, runId: string): Promise<RunRecord
           ...(deps.sleep ? { sleep: deps.sleep } : {}),
           onRetry: ({ attempt, delayMs, error }) =>
             logger.warn(
-              { step: step.id, attempt, delayMs, error: (error as Error).message },
+              {
+                step: step.id,
+                attempt,
+                delayMs,
+                error: scrubText((error as Error).message, inFlight.values()),
+              },
               'step failed; retrying',
             ),
         },
       );
     } catch (error) {
-      return await failStep(deps, run, plan, base, error);
+      return await failStep(deps, run, plan, base, scrubError(error, inFlight.values()));
     }
     resumed = false;
-    failpoint(`${step.id}:after-call`);
+    faults.crashAt(`${step.id}:after-call`);
 
     if (step.type === 'verify' && facts.verified && !facts.verified.ok) {
       return await failVerify(deps, run, plan, base, outcome);
@@ -180,7 +201,7 @@ async function executeLeased(deps: EngineDeps, runId: string): Promise<RunRecord
         });
       }
     });
-    failpoint(`${step.id}:after-outcome`);
+    faults.crashAt(`${step.id}:after-outcome`);
   }
 
   return await deps.store.transaction(async (tx) => {
@@ -203,6 +224,7 @@ function intentOf(step: PlannedStep, plan: Plan): Record<string, unknown> {
   if (step.type === 'revoke')
     return { versions: plan.revoke.versions.map((v) => v.versionId), mode: plan.revoke.mode };
   if (step.type === 'reissue') return { generator: plan.create.generator.type };
+  if (step.type === 'make-room') return { remove: plan.limits.flatMap((l) => l.makeRoom ?? []) };
   return {};
 }
 

@@ -6,7 +6,9 @@
  */
 import { NhiError, PolicyError } from '../lib/errors.js';
 import { parseRef } from '../lib/ref.js';
-import type { RunRecord, StepRecord } from '../store/types.js';
+import { createNotifier } from '../notify/notifier.js';
+import type { DeliveryRecord, RunRecord, StepRecord } from '../store/types.js';
+import { storeCannotWrite } from '../store/write-failure.js';
 import type { EngineDeps } from './engine.js';
 import type { RunFacts } from './facts.js';
 import { releaseIdentityAtEnd } from './leases.js';
@@ -105,10 +107,11 @@ export async function failVerify(
   return (await deps.store.runs.get(run.id)) as RunRecord;
 }
 
-async function alert(
+/** The failure alert. Sent even when the store cannot record the delivery (disk full). */
+export async function alert(
   deps: EngineDeps,
   run: RunRecord,
-  plan: Plan,
+  plan: Pick<Plan, 'ref' | 'policy'>,
   status: string,
   summary: string,
 ): Promise<void> {
@@ -117,11 +120,36 @@ async function alert(
     ...deps.config.policy[plan.policy.tier].alert,
     ...Object.keys(deps.config.notify),
   ];
-  await deps.notifier.notify(targets, {
+  const event = {
     event: `run.${status}`,
-    severity: status === 'needs-attention' ? 'critical' : 'high',
+    severity: status === 'failed' ? ('high' as const) : ('critical' as const),
     subject: run.id,
     summary: `${plan.ref}: ${summary}. Inspect with: nhi status ${run.id}; continue with: nhi resume ${run.id}`,
     data: { ref: plan.ref, runId: run.id, requestId: run.requestId, status },
+  };
+  try {
+    await deps.notifier.notify(targets, event);
+  } catch (error) {
+    if (!storeCannotWrite(error)) throw error;
+    // The delivery cannot be recorded; an unrecorded alert beats a silent one.
+    deps.logger.warn({ runId: run.id, event: event.event }, 'state store full: alert delivered unrecorded');
+    await unrecordedNotifier(deps).notify(targets, event);
+  }
+}
+
+function unrecordedNotifier(deps: EngineDeps) {
+  const kept = new Map<string, DeliveryRecord>();
+  return createNotifier({
+    targets: deps.config.notify,
+    logger: deps.logger,
+    now: deps.now,
+    deliveries: {
+      insert: async (d) => void kept.set(d.id, d),
+      update: async (id, patch) => {
+        const d = kept.get(id);
+        if (d) kept.set(id, { ...d, ...patch });
+      },
+      list: async () => [...kept.values()],
+    },
   });
 }

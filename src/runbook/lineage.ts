@@ -35,6 +35,7 @@ export function lineageFor(
         ? { fingerprint: (r.fingerprint ?? planned.get(r.versionId)) as string }
         : {}),
       revokedAt: r.revokedAt,
+      ...(r.derived?.length ? { derived: r.derived.map((d) => ({ ...d })) } : {}),
     })),
     ...(facts.issued
       ? {

@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oneOf } from '../config/rules.js';
 import { ConfigError, type ConfigProblem, NotFoundError } from '../lib/errors.js';
 import { KINDS_BY_PROVIDER } from '../provider.js';
+import { checkRunbookReferences, type ReferenceConfig } from './references.js';
 import { type Runbook, type RunbookStep, runbookSchema, STEP_TYPES, type StepType } from './schema.js';
 import { STEP_DEFINITIONS } from './steps/index.js';
 
@@ -114,7 +116,15 @@ export function orderProblems(order: Runbook['order'], steps: readonly RunbookSt
   return problems;
 }
 
-export function loadRunbooksFrom(dirs: readonly string[]): Map<string, Runbook> {
+export interface LoadRunbookOptions {
+  /** When the config is known, every hook and notify target the runbooks name must exist in it. */
+  config?: ReferenceConfig;
+}
+
+export function loadRunbooksFrom(
+  dirs: readonly string[],
+  opts: LoadRunbookOptions = {},
+): Map<string, Runbook> {
   const byId = new Map<string, Runbook>();
   for (const dir of dirs) {
     for (const file of readdirSync(dir)
@@ -133,11 +143,22 @@ export function loadRunbooksFrom(dirs: readonly string[]): Map<string, Runbook> 
       byId.set(rb.id, rb);
     }
   }
+  if (opts.config) checkRunbookReferences(byId.values(), opts.config);
   return byId;
 }
 
 export function findRunbook(runbooks: Map<string, Runbook>, id: string): Runbook {
   const rb = runbooks.get(id);
-  if (!rb) throw new NotFoundError(`no runbook "${id}" (have: ${[...runbooks.keys()].sort().join(', ')})`);
+  // A mistyped runbook id is a usage error (exit 2), named like a config problem.
+  if (!rb) {
+    throw new ConfigError(`no runbook "${id}"`, [
+      {
+        path: '--runbook',
+        message: `unknown runbook "${id}"`,
+        expected: oneOf(runbooks.keys(), '(no runbooks loaded)'),
+        found: JSON.stringify(id),
+      },
+    ]);
+  }
   return rb;
 }

@@ -1,6 +1,6 @@
 /** The shape of a recovery plan: what approvals sign (through its canonical digest). */
 import type { GeneratorSpec } from '../lib/generator.js';
-import type { DerivedCredential, ProviderLimit } from '../provider.js';
+import type { DerivedCredential, FieldPlan, ProviderLimit } from '../provider.js';
 import type { RunbookOrder, StepType } from './schema.js';
 
 export interface PlannedStep {
@@ -30,7 +30,8 @@ export interface Plan {
     versions: { versionId: string; fingerprint: string | null; labels: string[] }[];
     mode: string | null;
   };
-  create: { generator: GeneratorSpec; count: 1 };
+  /** `fields`: per-field decisions of a multi-field secret (Vault KV), only when the provider reports them. */
+  create: { generator: GeneratorSpec; count: 1; fields?: FieldPlan };
   /** Provider limits that bound this recovery, as the provider reported them at plan time. */
   limits: ProviderLimit[];
   /** What the old credential minted (or where its value lives) and what the run does about each. */

@@ -35,6 +35,7 @@ export function planRecovery(input: PlanInput): Plan {
       `${snapshot.ref} has no live version to revoke (state ${snapshot.state})`,
     );
   }
+  assertWithinLimits(runbook, snapshot);
   const versions = live
     .map((v) => ({
       versionId: v.id,
@@ -58,8 +59,22 @@ export function planRecovery(input: PlanInput): Plan {
       tierReason: input.tier.because ?? null,
     },
     revoke: { versions, mode },
-    create: { generator: runbook.generator, count: 1 },
-    limits: (snapshot.limits ?? []).map((l) => ({ ...l })),
+    create: {
+      generator: runbook.generator,
+      count: 1,
+      ...(snapshot.fields
+        ? {
+            fields: {
+              regenerate: snapshot.fields.regenerate.map((f) => ({ ...f })),
+              keep: [...snapshot.fields.keep],
+            },
+          }
+        : {}),
+    },
+    limits: (snapshot.limits ?? []).map((l) => ({
+      ...l,
+      ...(l.makeRoom ? { makeRoom: [...l.makeRoom].sort() } : {}),
+    })),
     derived: (snapshot.derived ?? []).map((d) => ({ ...d })),
     steps: runbook.steps.map((s) => ({
       id: s.id,
@@ -79,6 +94,28 @@ export function planRecovery(input: PlanInput): Plan {
 
 export function planDigest(plan: Plan): string {
   return canonicalDigest(plan);
+}
+
+/**
+ * Refuse at plan time a recovery that would hit a provider limit mid-run (after revoking):
+ * the provider says what to do first (`fix`), or names versions a `make-room` step must
+ * delete — which the runbook must then have before its reissue.
+ */
+function assertWithinLimits(runbook: Runbook, snapshot: IdentityRecord): void {
+  for (const limit of snapshot.limits ?? []) {
+    if (limit.fix) {
+      throw new PolicyError('provider-limit', `${snapshot.ref}: ${limit.detail}; ${limit.fix}`);
+    }
+    if (!limit.makeRoom?.length) continue;
+    const roomAt = runbook.steps.findIndex((s) => s.type === 'make-room');
+    const reissueAt = runbook.steps.findIndex((s) => s.type === 'reissue');
+    if (roomAt < 0 || (reissueAt >= 0 && roomAt > reissueAt)) {
+      throw new PolicyError(
+        'provider-limit',
+        `${snapshot.ref}: ${limit.detail}; runbook ${runbook.id} needs a "make-room" step before "reissue" to delete ${limit.makeRoom.join(', ')} first (or delete it yourself, then plan again)`,
+      );
+    }
+  }
 }
 
 /** Refuse, before anything runs, a runbook whose steps the provider cannot do. */

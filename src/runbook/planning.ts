@@ -6,6 +6,7 @@ import type { IdentityRecord } from '../provider.js';
 import type { EngineDeps } from './engine.js';
 import { findRunbook } from './load.js';
 import { type Plan, planDigest, planRecovery } from './plan.js';
+import { checkRunbookReferences } from './references.js';
 
 export interface PlannedTarget {
   plan: Plan;
@@ -22,6 +23,8 @@ export async function planTarget(
 ): Promise<PlannedTarget> {
   const ref = parseRef(refText);
   const runbook = findRunbook(deps.runbooks, runbookId);
+  // Before the first provider call: a runbook naming an undefined hook would fail after revoke.
+  checkRunbookReferences([runbook], deps.config);
   const provider = await deps.provider(ref.instance);
   if (runbook.appliesTo.provider !== provider.type || runbook.appliesTo.kind !== ref.kind) {
     throw new PolicyError(
@@ -29,7 +32,9 @@ export async function planTarget(
       `runbook ${runbook.id} applies to ${runbook.appliesTo.provider} ${runbook.appliesTo.kind}, not ${provider.type} ${ref.kind} (${refText})`,
     );
   }
-  const snapshot = await provider.describe(ref);
+  const snapshot = await provider.describe(ref, {
+    runbook: { id: runbook.id, generator: runbook.generator, steps: runbook.steps },
+  });
   const owners = resolveOwners(snapshot.owners, deps.config.owners).principals;
   const tier = classifyTier(snapshot, deps.config.tiers);
   const plan = planRecovery({

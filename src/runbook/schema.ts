@@ -5,6 +5,7 @@ export const STEP_TYPES = [
   'snapshot',
   'approval',
   'hold',
+  'make-room',
   'revoke',
   'reissue',
   'verify',

@@ -58,6 +58,11 @@ export function reconcile(
       owners: ctx.contacts,
       lastSeen: ctx.now,
     };
+    if (prior?.status === 'acknowledged' && !isNewOccurrence(prior, d)) {
+      // Acknowledged and the provider still reports the use that was acknowledged: stays closed.
+      out.upserts.push({ ...prior, ...common, status: 'acknowledged' });
+      continue;
+    }
     if (prior && prior.status === 'open') {
       const next: FindingRecord = { ...prior, ...common };
       out.upserts.push(next);
@@ -75,6 +80,11 @@ export function reconcile(
       ...(prior?.resolvedAt
         ? { evidence: { ...d.evidence, reopenedAfterResolvedAt: prior.resolvedAt } }
         : {}),
+      ...(prior?.status === 'acknowledged'
+        ? { evidence: { ...d.evidence, reopenedAfterAckAt: prior.acks?.at(-1)?.at } }
+        : {}),
+      // The acknowledgment history survives a re-open: audit verify cross-checks every ack.
+      ...(prior?.acks ? { acks: prior.acks } : {}),
     };
     out.upserts.push(next);
     out.alerts.push({ kind: 'new', finding: next });
@@ -90,6 +100,28 @@ export function reconcile(
     out.resolved++;
   }
   return out;
+}
+
+/** The latest `lastUsedAt` among a revoked-use finding's `evidence.uses` (ISO strings compare by time). */
+export function latestUse(evidence: Record<string, unknown>): string | undefined {
+  const uses = Array.isArray(evidence.uses) ? (evidence.uses as { lastUsedAt?: unknown }[]) : [];
+  let latest: string | undefined;
+  for (const u of uses) {
+    const at = typeof u.lastUsedAt === 'string' ? u.lastUsedAt : undefined;
+    if (at && (!latest || Date.parse(at) > Date.parse(latest))) latest = at;
+  }
+  return latest;
+}
+
+/**
+ * A use later than the one the last acknowledgment saw re-opens an acknowledged finding:
+ * the holder of the revoked credential used it again after someone looked.
+ */
+export function isNewOccurrence(prior: FindingRecord, draft: FindingDraft): boolean {
+  const acked = prior.acks?.at(-1)?.lastUseAt;
+  const now = latestUse(draft.evidence);
+  if (!now) return false;
+  return !acked || Date.parse(now) > Date.parse(acked);
 }
 
 export function resolvedFinding(f: FindingRecord, now: string): FindingRecord {

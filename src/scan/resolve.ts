@@ -10,7 +10,7 @@ import type { FindingRecord } from '../store/types.js';
 import { BatchWriter, type ScanStore } from './batch.js';
 import type { AlertCandidate } from './findings.js';
 import { findingId, reconcile, resolvedFinding } from './findings.js';
-import { checkRevokedUse } from './revoked-use.js';
+import { checkRevokedUse, REVOKED_USE_TYPES } from './revoked-use.js';
 import type { FindingDraft } from './rules.js';
 import { severityRankOf } from './severity.js';
 
@@ -81,8 +81,10 @@ export async function resolveRevokedUse(
   resolved: number;
   skipped: { ref: string; reason: string }[];
 }> {
-  // Bounded by the number of recovered credentials, not by the estate.
-  const drafts = new Map<string, FindingDraft>();
+  // Bounded by the number of recovered credentials, not by the estate. Keyed by type then ref.
+  const drafts = new Map<FindingType, Map<string, FindingDraft>>(
+    REVOKED_USE_TYPES.map((t) => [t, new Map()]),
+  );
   const skipped: { ref: string; reason: string }[] = [];
   for await (const record of ctx.store.lineage.all()) {
     if (signal?.aborted) break;
@@ -90,31 +92,29 @@ export async function resolveRevokedUse(
     if (!provider) continue;
     const check = await checkRevokedUse(record, provider, logger);
     if (check.skipped) skipped.push({ ref: record.ref, reason: check.skipped });
-    if (!check.draft) continue;
-    const prior = drafts.get(record.ref);
-    drafts.set(record.ref, prior ? merge(prior, check.draft) : check.draft);
+    for (const draft of check.drafts ?? []) {
+      const byRef = drafts.get(draft.type);
+      const prior = byRef?.get(record.ref);
+      byRef?.set(record.ref, prior ? merge(prior, draft) : draft);
+    }
   }
   const out = { alerts: [] as AlertCandidate[], opened: 0, resolved: 0, skipped };
   if (signal?.aborted) return out;
   const writer = new BatchWriter(ctx.store, ctx.batchSize);
-  const type: FindingType = 'revoked-still-used';
-  for (const [ref, draft] of drafts) {
-    const existing = new Map([[type, await ctx.store.findings.get(findingId(type, ref))]]);
-    const r = reconcile(ref, [draft], existing, {
-      now: ctx.nowIso,
-      contacts: await ownersOf(ctx, ref, contacts),
-    });
-    out.alerts.push(...r.alerts);
-    out.opened += r.opened;
-    await writer.add([], r.upserts);
+  for (const [type, byRef] of drafts) {
+    for (const [ref, draft] of byRef) {
+      const existing = new Map([[type, await ctx.store.findings.get(findingId(type, ref))]]);
+      const r = reconcile(ref, [draft], existing, {
+        now: ctx.nowIso,
+        contacts: await ownersOf(ctx, ref, contacts),
+      });
+      out.alerts.push(...r.alerts);
+      out.opened += r.opened;
+      await writer.add([], r.upserts);
+    }
   }
-  const stale: FindingRecord[] = [];
-  for await (const f of ctx.store.findings.iterate({ type, status: 'open' })) {
-    if (!drafts.has(f.ref) && providers.has(f.ref.split(':')[0] ?? ''))
-      stale.push(resolvedFinding(f, ctx.nowIso));
-  }
-  out.resolved = stale.length;
-  await writer.add([], stale);
+  // Deliberately no resolve pass: an open revoked-use finding is an incident signal and stays
+  // open when the key is deleted or the evidence ages out, until acknowledged (ADR 051).
   await writer.flush();
   return out;
 }

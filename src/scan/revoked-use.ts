@@ -4,21 +4,34 @@
  * Use after revocation means someone still holds the old credential: possibly an attacker.
  */
 import type { Logger } from 'pino';
-import type { Severity } from '../config/schema.js';
+import type { FindingType } from '../config/schema.js';
 import { parseRef } from '../lib/ref.js';
 import type { ActivityEvidence, CredentialProvider } from '../provider.js';
 import type { LineageRecord } from '../store/types.js';
 import type { FindingDraft } from './rules.js';
+import { BASE_SEVERITY } from './severity.js';
+
+export type RevokedUseVerdict = 'yes' | 'possible';
+
+/** The finding type per verdict: certain use is critical, possible use its own type (ADR 051). */
+export const REVOKED_USE_TYPE = {
+  yes: 'revoked-still-used',
+  possible: 'revoked-possibly-used',
+} as const satisfies Record<RevokedUseVerdict, FindingType>;
+
+/** The incident types: they stay open until acknowledged (`nhi findings ack`), never resolve by themselves. */
+export const REVOKED_USE_TYPES: readonly FindingType[] = Object.values(REVOKED_USE_TYPE);
 
 export interface RevokedUseCheck {
   ref: string;
-  draft?: FindingDraft;
+  /** At most one draft per verdict. */
+  drafts?: FindingDraft[];
   /** Why nothing could be checked (no capability, provider error). */
   skipped?: string;
 }
 
 /** Day-precision signals cannot order a use and a revocation on the same day: that is "possible". */
-function usedAfter(ev: ActivityEvidence, revokedAt: string): 'yes' | 'possible' | 'no' {
+function usedAfter(ev: ActivityEvidence, revokedAt: string): RevokedUseVerdict | 'no' {
   if (!ev.lastUsedAt || ev.confidence === 'none') return 'no';
   if (ev.confidence === 'day') {
     const used = ev.lastUsedAt.slice(0, 10);
@@ -58,15 +71,15 @@ export async function checkRevokedUse(
     logger.warn({ ref: record.ref, err: (error as Error).message }, 'activity check failed');
     return { ref: record.ref, skipped: `activity check failed: ${(error as Error).message}` };
   }
-  const uses: Record<string, unknown>[] = [];
-  let certain = false;
+  // Certain and possible use are separate findings (docs/adr/051-finding-severity.md): a
+  // same-day day-precision signal must not page anyone as a confirmed incident.
+  const uses: Record<RevokedUseVerdict, Record<string, unknown>[]> = { yes: [], possible: [] };
   for (const ev of evidence) {
     const version = ev.versionId ? revoked.find((v) => v.versionId === ev.versionId) : revoked[0];
     if (!version) continue;
     const verdict = usedAfter(ev, version.revokedAt);
     if (verdict === 'no') continue;
-    certain ||= verdict === 'yes';
-    uses.push({
+    uses[verdict].push({
       versionId: version.versionId,
       revokedAt: version.revokedAt,
       lastUsedAt: ev.lastUsedAt,
@@ -76,16 +89,18 @@ export async function checkRevokedUse(
       ...(ev.detail ? { detail: ev.detail } : {}),
     });
   }
-  if (uses.length === 0) return { ref: record.ref };
-  const severity: Severity = certain ? 'critical' : 'high';
-  const first = uses[0] as { versionId: string; lastUsedAt: string; revokedAt: string; signal: string };
-  return {
-    ref: record.ref,
-    draft: {
-      type: 'revoked-still-used',
-      severity,
-      summary: `${certain ? 'used' : 'possibly used'} after revocation: version ${first.versionId} revoked ${first.revokedAt}, last used ${first.lastUsedAt} (${first.signal})`,
-      evidence: { runId: record.runId, requestId: record.requestId, lineageId: record.id, uses },
-    },
-  };
+  const drafts: FindingDraft[] = [];
+  for (const verdict of ['yes', 'possible'] as const) {
+    const list = uses[verdict];
+    if (list.length === 0) continue;
+    const type = REVOKED_USE_TYPE[verdict];
+    const first = list[0] as { versionId: string; lastUsedAt: string; revokedAt: string; signal: string };
+    drafts.push({
+      type,
+      severity: BASE_SEVERITY[type],
+      summary: `${verdict === 'yes' ? 'used' : 'possibly used (same day, day-precision signal)'} after revocation: version ${first.versionId} revoked ${first.revokedAt}, last used ${first.lastUsedAt} (${first.signal})`,
+      evidence: { runId: record.runId, requestId: record.requestId, lineageId: record.id, uses: list },
+    });
+  }
+  return { ref: record.ref, drafts };
 }

@@ -2,11 +2,10 @@
  * One scan job as `nhi scan` and each `nhi serve` schedule run it: scan, write the report,
  * send alerts, record the audit entry and sign a checkpoint.
  */
-import { mkdir, open, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { App } from '../app.js';
 import type { Severity } from '../config/schema.js';
 import { UsageError } from '../lib/errors.js';
+import { checkOutputTarget, writeOutputFile } from '../lib/output-file.js';
 import { hasOwnKey } from '../lib/own.js';
 import type { NotifyOutcome } from '../notify/notifier.js';
 import { type AlertFilter, sendScanAlerts } from './alerts.js';
@@ -35,32 +34,12 @@ export interface ScanJobResult {
   open: { open: number; bySeverity: Record<string, number>; byType: Record<string, number> };
   reportPath?: string;
   alertOutcomes: NotifyOutcome[];
+  /** Earlier failed deliveries retried at this scan's end. */
+  retryOutcomes: NotifyOutcome[];
 }
 
 export function reportPathFor(template: string, scanStartedAt: string): string {
   return template.replaceAll('{date}', scanStartedAt.slice(0, 10));
-}
-
-/** Buffered file sink written to a temp name and renamed into place, so readers never see half a report. */
-async function writeReportFile(path: string, render: (write: ReportSink) => Promise<unknown>): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${Date.now()}-${process.pid}.nhi-report.tmp`);
-  const fh = await open(tmp, 'w', 0o640);
-  let buffer = '';
-  try {
-    await render(async (chunk) => {
-      buffer += chunk;
-      if (buffer.length >= 64 * 1024) {
-        await fh.write(buffer);
-        buffer = '';
-      }
-    });
-    await fh.write(buffer);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }
 
 export function hasOpenAtLeast(bySeverity: Record<string, number>, min: Severity): boolean {
@@ -73,6 +52,8 @@ export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobRes
     if (!hasOwnKey(app.config.providers, n))
       throw new UsageError(`unknown provider instance "${n}" (have: ${app.providerNames().join(', ')})`);
   }
+  // Refuse a device, FIFO or symlink target before scanning, not after (checked again when written).
+  if (job.report?.out) await checkOutputTarget(reportPathFor(job.report.out, app.now().toISOString()));
   const providers = await Promise.all(names.map((n) => app.provider(n)));
   const result = await runScan(
     { store: app.store, providers, config: app.config, logger: app.logger, now: app.now },
@@ -82,12 +63,18 @@ export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobRes
     },
   );
   const report = await buildReport(result, app.store.findings, app.config.scan, app.now().toISOString());
-  const out: ScanJobResult = { result, open: report.header.summary.findings, alertOutcomes: [] };
+  const out: ScanJobResult = {
+    result,
+    open: report.header.summary.findings,
+    alertOutcomes: [],
+    retryOutcomes: [],
+  };
 
   if (job.report?.out) {
     const path = reportPathFor(job.report.out, result.scan.startedAt);
     const format = job.report.format;
-    await writeReportFile(path, (write) => renderReport(format, report, write));
+    // Buffered, temp file then rename: readers never see half a report.
+    await writeOutputFile(path, (write) => renderReport(format, report, write), { makeDir: true });
     out.reportPath = path;
   } else if (job.report?.write) {
     await renderReport(job.report.format, report, job.report.write);
@@ -105,7 +92,14 @@ export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobRes
     );
   }
 
-  const failedAlerts = out.alertOutcomes.filter((o) => o.status === 'failed').length;
+  // Every scan end (and so every nhi serve schedule run) retries the earlier failed deliveries
+  // that are due; a failure here must not fail the scan (docs/adr/053-scan-alerts.md).
+  out.retryOutcomes = await app.notifier.retryFailed().catch((error) => {
+    app.logger.warn({ err: String(error) }, 'retrying failed deliveries failed');
+    return [];
+  });
+
+  const failedAlerts = out.alertOutcomes.filter((o) => o.status !== 'delivered').length;
   await app.store.transaction(async (tx) => {
     await app.audit.record(tx.audit, {
       type: `scan.${result.scan.status}`,
@@ -122,6 +116,12 @@ export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobRes
         openBySeverity: out.open.bySeverity,
         alertsSent: out.alertOutcomes.length - failedAlerts,
         alertsFailed: failedAlerts,
+        ...(out.retryOutcomes.length > 0
+          ? {
+              retried: out.retryOutcomes.length,
+              retriedDelivered: out.retryOutcomes.filter((o) => o.status === 'delivered').length,
+            }
+          : {}),
         providerErrors: result.errors.map((e) => e.provider),
         ...(out.reportPath ? { report: out.reportPath } : {}),
       },

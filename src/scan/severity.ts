@@ -14,6 +14,8 @@ export const BASE_SEVERITY: { readonly [T in FindingType]: Severity } = {
   'long-lived': 'low',
   'expired-enabled': 'medium',
   'revoked-still-used': 'critical',
+  // Same-day use from a day-precision signal: as likely before the revocation as after it.
+  'revoked-possibly-used': 'high',
 };
 
 /** Weaker variants: a re-enable seen only in provider evidence, an owner list with some unknown names. */

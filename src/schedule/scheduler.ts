@@ -4,12 +4,13 @@
  * logged), last run persisted, a missed run caught up on start, and a stop() that aborts
  * running scans and waits for them to record their interruption.
  */
-import { CronJob, CronTime, validateCronExpression } from 'cron';
+import { CronJob, CronTime } from 'cron';
 import type { Logger } from 'pino';
 import type { ScheduleConfig } from '../config/schema.js';
 import { ConfigError } from '../lib/errors.js';
 import { own } from '../lib/own.js';
 import type { ScheduleArea } from '../store/store.js';
+import { scheduleTimeProblems } from './cron-check.js';
 
 export interface ScheduleRunResult {
   status: string;
@@ -57,18 +58,13 @@ export class Scheduler {
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
-    for (const [name, s] of Object.entries(deps.schedules)) {
-      const check = validateCronExpression(s.cron);
-      if (!check.valid) {
-        throw new ConfigError(`schedule ${name}: invalid cron expression`, [
-          {
-            path: `schedules.${name}.cron`,
-            message: check.error?.message ?? 'invalid',
-            expected: 'a cron expression such as "0 2 * * *"',
-            found: s.cron,
-          },
-        ]);
-      }
+    // The same check as `nhi config check` (cron-check.ts): refuse before any job starts.
+    const problems = Object.entries(deps.schedules).flatMap(([name, s]) => scheduleTimeProblems(name, s));
+    if (problems.length > 0) {
+      throw new ConfigError(
+        `${problems.length} schedule problem(s): invalid cron expression or time zone`,
+        problems,
+      );
     }
   }
 

@@ -31,6 +31,8 @@ export function scheduleRunner(app: ScanApp): ScheduleRunner {
   };
 }
 
+export const DELIVERY_RETRY_TICK_MS = 60_000;
+
 export interface ServeOptions {
   /** Resolves with the signal name when the process should stop (default: SIGTERM / SIGINT). */
   shutdown?: Promise<string>;
@@ -62,11 +64,20 @@ export async function serve(app: ScanApp, opts: ServeOptions = {}): Promise<void
     { schedules: names },
     names.length > 0 ? 'nhi serve started' : 'nhi serve started with no schedules',
   );
+  // Failed alert deliveries are due between schedule runs too (a nightly schedule would
+  // otherwise leave one waiting a day): retry the due ones every minute.
+  const retrying = setInterval(() => {
+    app.notifier
+      .retryFailed()
+      .catch((error) => app.logger.warn({ err: String(error) }, 'retrying failed deliveries failed'));
+  }, DELIVERY_RETRY_TICK_MS);
+  retrying.unref();
   // Catch-up runs may be long: start them without blocking the wait for a signal.
   const started = scheduler.start();
   started.catch((error) => app.logger.error({ err: String(error) }, 'scheduler start failed'));
   const signal = await Promise.race([shutdown, started.then(() => shutdown)]);
   app.logger.info({ signal, running: scheduler.running() }, 'shutting down');
+  clearInterval(retrying);
   await scheduler.stop();
   await started.catch(() => undefined);
   app.logger.info('nhi serve stopped');

@@ -1,4 +1,5 @@
 /** Rows the state store keeps. Plain data, JSON-serialisable; no secret values ever. */
+import type { DerivedRevocation } from '../provider.js';
 
 export interface AuditEntry {
   seq: number;
@@ -177,7 +178,13 @@ export interface LineageRecord {
   requester: string;
   approvers: string[];
   executor: string;
-  oldVersions: { versionId: string; fingerprint?: string; revokedAt?: string }[];
+  /** `derived`: what the revoke also cut off that the credential minted (e.g. the AWS session deny policy). */
+  oldVersions: {
+    versionId: string;
+    fingerprint?: string;
+    revokedAt?: string;
+    derived?: DerivedRevocation[];
+  }[];
   newVersion?: {
     versionId: string;
     fingerprint: string;
@@ -196,7 +203,23 @@ export interface SnapshotRecord {
   record: Record<string, unknown>;
 }
 
-export type FindingStatus = 'open' | 'resolved';
+/** `acknowledged`: an incident finding (revoked-*-used) closed by a person, never by a scan. */
+export type FindingStatus = 'open' | 'resolved' | 'acknowledged';
+
+/**
+ * One acknowledgment of an incident finding (`nhi findings ack`), recorded with the
+ * `finding.acknowledged` audit entry that `nhi audit verify` cross-checks it against.
+ */
+export interface FindingAck {
+  /** The principal named by --as. */
+  by: string;
+  at: string;
+  reason: string;
+  /** The latest use the acknowledged evidence showed: a later use is a new occurrence. */
+  lastUseAt?: string;
+  /** Present when the principal signed (policy.requireSignedActors or --key). */
+  actorProof?: ActorProof;
+}
 
 export interface FindingRecord {
   id: string;
@@ -210,6 +233,8 @@ export interface FindingRecord {
   owners: string[];
   summary: string;
   evidence: Record<string, unknown>;
+  /** Every acknowledgment, oldest first; the last one closed it when status is `acknowledged`. */
+  acks?: FindingAck[];
 }
 
 export interface ScanRecord {
@@ -223,7 +248,8 @@ export interface ScanRecord {
   error?: string;
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+/** `failed`: will be retried at nextAttemptAt; `expired`: retries exhausted (notify target `retry`). */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'expired';
 
 export interface DeliveryRecord {
   id: string;
@@ -231,8 +257,13 @@ export interface DeliveryRecord {
   event: string;
   subject: string;
   status: DeliveryStatus;
+  /** HTTP attempts made so far, across every delivery round. */
   attempts: number;
   lastError?: string;
+  /** Delivery rounds so far: the first send, then one per retry (the backoff exponent). */
+  rounds?: number;
+  /** When a failed delivery is next due (exponential backoff); absent once delivered or expired. */
+  nextAttemptAt?: string;
   createdAt: string;
   updatedAt: string;
   /** The body that was (or will be) sent, so a failed delivery can be retried. Never contains secrets. */

@@ -108,3 +108,102 @@ export const vaultFixture: ProviderFixture = {
 };
 
 export const rootToken = () => new SecretValue(OPENBAO_ROOT_TOKEN);
+
+const ROLE_PREFIX = 'nhi-crash-role';
+
+/**
+ * AppRole: one role per seed with one secret-id (metadata owner); versions are secret-id
+ * accessors. Live versions = the role's secret-ids.
+ */
+export const vaultAppRoleFixture: ProviderFixture = {
+  name: 'vault-approle',
+  kind: 'approle',
+
+  async reset() {
+    await vaultApi('POST', 'sys/auth/approle', { type: 'approle' });
+    const list = await vaultApi('LIST', 'auth/approle/role');
+    const roles = ((list.body.data as { keys?: string[] } | undefined)?.keys ?? []).filter((r) =>
+      r.startsWith(ROLE_PREFIX),
+    );
+    for (const r of roles) await vaultApi('DELETE', `auth/approle/role/${r}`);
+  },
+
+  async createProvider(deps) {
+    return createTestVaultProvider(deps, { kinds: ['approle'] });
+  },
+
+  async seed({ name, owner }) {
+    const role = `${ROLE_PREFIX}-${name}`.slice(0, 100);
+    await vaultApi('POST', `auth/approle/role/${role}`, { token_policies: ['default'] });
+    const res = await vaultApi('POST', `auth/approle/role/${role}/secret-id`, {
+      metadata: JSON.stringify(owner ? { owner } : {}),
+    });
+    if (res.status !== 200) throw new Error(`seed approle ${role}: HTTP ${res.status}`);
+    return `${VAULT_INSTANCE}:approle:${role}`;
+  },
+
+  async isUsable(ref, versionId) {
+    const role = parseRef(ref).locator.split('/')[0];
+    const res = await vaultApi('POST', `auth/approle/role/${role}/secret-id-accessor/lookup`, {
+      secret_id_accessor: versionId,
+    });
+    return res.status === 200;
+  },
+
+  async liveVersionCount(ref) {
+    const role = parseRef(ref).locator.split('/')[0];
+    const list = await vaultApi('LIST', `auth/approle/role/${role}/secret-id`);
+    return ((list.body.data as { keys?: string[] } | undefined)?.keys ?? []).length;
+  },
+};
+
+const seededTokenNames = new Map<string, string>();
+
+/** Live tokens whose display name is `token-<name>` (a like-for-like reissue keeps the display name). */
+async function tokensNamed(displayName: string): Promise<number> {
+  const list = await vaultApi('LIST', 'auth/token/accessors');
+  let n = 0;
+  for (const accessor of (list.body.data as { keys?: string[] } | undefined)?.keys ?? []) {
+    const res = await vaultApi('POST', 'auth/token/lookup-accessor', { accessor });
+    if (res.status === 200 && (res.body.data as { display_name?: string }).display_name === displayName) n++;
+  }
+  return n;
+}
+
+/**
+ * Tokens: one orphan token per seed with display name = seed name; the ref names its accessor,
+ * the new token is a new accessor with the same display name.
+ */
+export const vaultTokenFixture: ProviderFixture = {
+  name: 'vault-token',
+  kind: 'token',
+
+  async reset() {},
+
+  async createProvider(deps) {
+    return createTestVaultProvider(deps, { kinds: ['token'] });
+  },
+
+  async seed({ name, owner }) {
+    const res = await vaultApi('POST', 'auth/token/create-orphan', {
+      policies: ['default'],
+      display_name: name,
+      ttl: '2h',
+      meta: owner ? { owner } : {},
+    });
+    if (res.status !== 200) throw new Error(`seed token ${name}: HTTP ${res.status}`);
+    const ref = `${VAULT_INSTANCE}:token:${(res.body.auth as { accessor: string }).accessor}`;
+    seededTokenNames.set(ref, `token-${name}`);
+    return ref;
+  },
+
+  async isUsable(_ref, versionId) {
+    return (await vaultApi('POST', 'auth/token/lookup-accessor', { accessor: versionId })).status === 200;
+  },
+
+  async liveVersionCount(ref) {
+    const name = seededTokenNames.get(ref);
+    if (!name) throw new Error(`liveVersionCount: ${ref} was not seeded by this fixture`);
+    return tokensNamed(name);
+  },
+};

@@ -272,7 +272,7 @@ describe('vault kv', () => {
     const provider = createTestVaultProvider(deps, { kinds: ['kv'] }, { http: lossy });
     const r = ref('kv', `secret/${path}`);
     const step = {
-      ...ctx(`run-${randomUUID()}`),
+      ...ctx(`run-${randomUUID()}`, 'reissue', { nonSecretFields: ['username'] }),
       generator: { type: 'password', length: 32, symbols: false } as const,
     };
     await expect(provider.reissue(r, step)).rejects.toThrow(/may have taken effect/);
@@ -314,7 +314,12 @@ describe('vault kv revoke-then-reissue keeps the non-secret fields', () => {
   const custom = async (path: string) =>
     data<{ custom_metadata: Record<string, string> | null }>(await vaultApi('GET', `secret/metadata/${path}`))
       .custom_metadata ?? {};
-  const destroy = (runId: string) => ({ ...ctx(runId, 'revoke'), params: { mode: 'destroy' } });
+  // What the plan decided for {username, host, password} with nonSecretFields [username, host].
+  const fields = {
+    regenerate: [{ name: 'password', generator: { type: 'hex', bytes: 16 } as const }],
+    keep: ['host', 'username'],
+  };
+  const destroy = (runId: string) => ({ ...ctx(runId, 'revoke'), params: { mode: 'destroy' }, fields });
 
   it('carries username through destroy, resumed revoke and reissue, never the secret', async () => {
     const path = `nhi-kv-${suffix}/carry`;
@@ -339,7 +344,11 @@ describe('vault kv revoke-then-reissue keeps the non-secret fields', () => {
     ]);
     expect((await custom(path))['nhi-issue-carry']).toBe(carried);
 
-    const issued = await provider.reissue(r, { ...ctx(runId), generator: { type: 'hex', bytes: 16 } });
+    const issued = await provider.reissue(r, {
+      ...ctx(runId),
+      generator: { type: 'hex', bytes: 16 },
+      fields,
+    });
     expect(issued).toMatchObject({ status: 'issued', versionId: '2' });
     const v2 = data<{ data: Record<string, string> }>(await vaultApi('GET', `secret/data/${path}`)).data;
     secrets.push(v2.password as string);
@@ -357,7 +366,9 @@ describe('vault kv revoke-then-reissue keeps the non-secret fields', () => {
     });
     const provider = createTestVaultProvider(deps, { kinds: ['kv'] });
     const r = ref('kv', `secret/${path}`);
-    await expect(provider.revoke(r, ['1'], destroy(`run-${randomUUID()}`))).rejects.toMatchObject({
+    const big = { regenerate: fields.regenerate, keep: ['notes', 'username'] };
+    const step = { ...destroy(`run-${randomUUID()}`), fields: big };
+    await expect(provider.revoke(r, ['1'], step)).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringMatching(/512-byte limit of a KV custom_metadata value.*nothing was revoked/),
     });
@@ -365,16 +376,47 @@ describe('vault kv revoke-then-reissue keeps the non-secret fields', () => {
     expect(await custom(path)).not.toHaveProperty('nhi-issue-carry');
   });
 
-  it('refuses when no field is known to be secret, so no secret can land in metadata', async () => {
+  it('without plan fields (a plan from an earlier version) carries only kv.nonSecretFields and regenerates the rest', async () => {
     const path = `nhi-kv-${suffix}/carry-unknown`;
     await vaultApi('POST', `secret/data/${path}`, { data: { user: 'svc', db_pass: 'unknown-field-pass-1' } });
+    const provider = createTestVaultProvider(deps, { kinds: ['kv'], kv: { nonSecretFields: ['user'] } });
+    const r = ref('kv', `secret/${path}`);
+    const runId = `run-${randomUUID()}`;
+    await provider.revoke(r, ['1'], { ...ctx(runId, 'revoke'), params: { mode: 'destroy' } });
+    const carried = (await custom(path))['nhi-issue-carry'] as string;
+    expect(JSON.parse(carried)).toEqual({ v: 1, f: ['db_pass'], d: { user: 'svc' } });
+    await provider.reissue(r, { ...ctx(runId), generator: { type: 'hex', bytes: 16 } });
+    const v2 = data<{ data: Record<string, string> }>(await vaultApi('GET', `secret/data/${path}`)).data;
+    secrets.push(v2.db_pass as string);
+    expect(v2.user).toBe('svc');
+    expect(v2.db_pass).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('vault kv: a carry left by an earlier version', () => {
+  it('resumes from an old carry that holds values, writes no new carry, and removes the old one', async () => {
+    const path = `nhi-kv-${suffix}/legacy`;
+    const canary = `legacy-key-canary-${suffix}`;
+    await vaultApi('POST', `secret/data/${path}`, {
+      data: { username: 'svc', password: 'legacy-pass-123456', private_key: canary },
+    });
+    // What an earlier version's revoke left: non-"default-secret" fields, values included.
+    const old = JSON.stringify({ v: 1, f: ['password'], d: { username: 'svc', private_key: canary } });
+    await vaultApi('POST', `secret/metadata/${path}`, { custom_metadata: { 'nhi-issue-carry': old } });
+    await vaultApi('POST', `secret/destroy/${path}`, { versions: [1] });
     const provider = createTestVaultProvider(deps, { kinds: ['kv'] });
     const r = ref('kv', `secret/${path}`);
-    await expect(provider.revoke(r, ['1'], destroy(`run-${randomUUID()}`))).rejects.toThrow(
-      /cannot tell which fields .* are secret/,
-    );
-    expect((await provider.describe(r)).versions[0]?.state).toBe('enabled');
-    expect(await custom(path)).toEqual({});
+    const runId = `run-${randomUUID()}`;
+    // The resumed revoke finds nothing readable: it must not write a carry again.
+    await provider.revoke(r, ['1'], { ...ctx(runId, 'revoke'), params: { mode: 'destroy' } });
+    const meta = async () =>
+      JSON.stringify(data<{ custom_metadata: unknown }>(await vaultApi('GET', `secret/metadata/${path}`)));
+    expect(JSON.parse(await meta()).custom_metadata['nhi-issue-carry']).toBe(old);
+    const issued = await provider.reissue(r, { ...ctx(runId), generator: { type: 'hex', bytes: 16 } });
+    expect(issued.status).toBe('issued');
+    expect((await provider.verify(r, issued)).ok).toBe(true);
+    expect(await meta()).not.toContain(canary);
+    expect(await meta()).not.toContain('nhi-issue-carry');
   });
 });
 

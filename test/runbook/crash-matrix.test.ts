@@ -13,20 +13,24 @@ import { resumeRun } from '../../src/runbook/runs.js';
 import { createAwsFixture } from '../providers/aws.fixture.js';
 import { createAzureFixture } from '../providers/azure.fixture.js';
 import type { ProviderFixture } from '../providers/fixture.js';
-import { vaultFixture } from '../providers/vault.fixture.js';
+import { vaultAppRoleFixture, vaultFixture, vaultTokenFixture } from '../providers/vault.fixture.js';
 import { approvedRequest, CLI, localConfig, scratchDir } from './local-app.js';
 
 const SIDE_EFFECT_STEPS = ['revoke', 'reissue', 'verify'];
 const POINTS = ['before-intent', 'after-intent', 'after-call', 'after-outcome'];
 
+/** One shipped runbook under test: a fixture that seeds and inspects its kind, and the config block. */
 interface Target {
   fixture: ProviderFixture;
   runbook: string;
   block: string;
 }
 
+// Every shipped runbook belongs here; a new kind needs only a ProviderFixture for it.
 const targets: Target[] = [
   { fixture: vaultFixture, runbook: 'vault-kv-recovery', block: 'vault-local' },
+  { fixture: vaultAppRoleFixture, runbook: 'vault-approle-recovery', block: 'vault-local' },
+  { fixture: vaultTokenFixture, runbook: 'vault-token-recovery', block: 'vault-local' },
   { fixture: createAwsFixture(), runbook: 'aws-secret-recovery', block: 'aws-local' },
   { fixture: createAzureFixture(), runbook: 'azure-secret-recovery', block: 'azure-local' },
 ];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { auditClaimCheckers } from '../../src/approval/audit-claims.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { PolicyError } from '../../src/lib/errors.js';
+import { faultPointsFromEnv } from '../../src/lib/failpoint.js';
 import { createRequest } from '../../src/runbook/requests.js';
 import { resumeRun, startRun } from '../../src/runbook/runs.js';
 import type { AuditArea } from '../../src/store/store.js';
@@ -92,13 +93,11 @@ describe('revoke-then-reissue execution', () => {
   it('a lost reissue response creates no duplicate: the retry finds the first issue by its idempotency key', async () => {
     const h = createHarness();
     const req = { id: await h.approvedRequest('svc/lost') };
-    process.env.NHI_LOSE_RESPONSE = 'reissue';
-    try {
-      const run = await startRun(h.deps, { requestId: req.id, executor: 'carol' });
-      expect(run.status).toBe('completed');
-    } finally {
-      delete process.env.NHI_LOSE_RESPONSE;
-    }
+    const run = await startRun(
+      { ...h.deps, faults: faultPointsFromEnv({ NHI_LOSE_RESPONSE: 'reissue' }) },
+      { requestId: req.id, executor: 'carol' },
+    );
+    expect(run.status).toBe('completed');
     expect(h.provider.live('svc/lost')).toHaveLength(1);
     const steps = await h.store.runs.steps((await h.store.runs.forRequest(req.id))[0]?.id ?? '');
     expect(steps.find((s) => s.stepId === 'reissue')?.outcome).toMatchObject({

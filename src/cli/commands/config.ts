@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
+import { configRelative, loadConfig } from '../../config/load.js';
+import { loadRunbooksFrom, shippedRunbookDir } from '../../runbook/load.js';
 import { type CliIo, contextFor, printWarning } from '../context.js';
 
 export function registerConfigCommands(program: Command, io: CliIo): void {
@@ -15,6 +16,12 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .action((_opts, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       const cfg = loadConfig(ctx.configPath, io.env);
+      // Runbooks are checked against this config as `nhi run` would load them: a hook or notify
+      // target they name that the config lacks is exit 2 here, not a failure after revoke.
+      const runbooks = loadRunbooksFrom(
+        [shippedRunbookDir(), ...cfg.runbooks.dirs.map((d) => configRelative(cfg, d))],
+        { config: cfg },
+      );
       for (const w of cfg.warnings) printWarning(io, `${w.path}: ${w.message}`);
       const summary = {
         ok: true,
@@ -23,6 +30,8 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
         principals: Object.keys(cfg.owners.principals).length,
         schedules: Object.keys(cfg.schedules).length,
         notify: Object.keys(cfg.notify).length,
+        runbooks: [...runbooks.keys()].sort(),
+        fromEnv: cfg.fromEnv,
         warnings: cfg.warnings.map((w) => ({ path: w.path, message: w.message })),
       };
       if (ctx.globals.json) ctx.printJson(summary);
@@ -34,8 +43,9 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
             .join(', ')}`,
         );
         ctx.print(
-          `  principals: ${summary.principals}, schedules: ${summary.schedules}, notify targets: ${summary.notify}`,
+          `  principals: ${summary.principals}, schedules: ${summary.schedules}, notify targets: ${summary.notify}, runbooks: ${summary.runbooks.length}`,
         );
+        for (const d of cfg.fromEnv) ctx.print(`  ${d.path}: ${d.value} (from ${d.variable})`);
       }
     });
 }

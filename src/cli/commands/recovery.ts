@@ -70,6 +70,8 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
           `  revoke (${plan.revoke.mode ?? 'default'}): ${plan.revoke.versions.map((v) => v.versionId).join(', ') || '(nothing)'}`,
         );
         ctx.print(`  create: 1 new credential (${plan.create.generator.type})`);
+        for (const l of plan.limits) ctx.print(`  limit ${l.name} (${l.current}/${l.limit}): ${l.detail}`);
+        for (const d of plan.derived) ctx.print(`  derived ${d.kind} [${d.action}]: ${d.detail}`);
         ctx.print(`  steps: ${plan.steps.map((s) => s.id).join(' -> ')}`);
         ctx.print(
           `  policy: quorum ${plan.policy.quorum}, hold ${plan.policy.holdMinutes} min, approvals valid ${plan.policy.approvalTtlHours} h`,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SEVERITIES, type Severity } from '../../config/schema.js';
 import { UsageError } from '../../lib/errors.js';
 import { renderTable } from '../../lib/text.js';
+import { deliveryState } from '../../notify/notifier.js';
 import { ALERT_EVERYTHING, findingTargets } from '../../scan/alerts.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../scan/report/index.js';
 import { hasOpenAtLeast, runScanJob } from '../../scan/service.js';
@@ -9,6 +10,7 @@ import { isFindingType } from '../../scan/severity.js';
 import { serve } from '../../schedule/serve.js';
 import { type CliIo, contextFor } from '../context.js';
 import { EXIT } from '../exit.js';
+import { ackNote, registerFindingAck } from './findings-ack.js';
 
 interface ScanOpts {
   provider?: string[];
@@ -87,7 +89,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
       });
     });
 
-  program
+  const findings = program
     .command('findings')
     .description('list findings with first seen / last seen / resolved, and failed alert deliveries')
     .option('--type <type>', 'only this finding type')
@@ -102,13 +104,16 @@ export function registerScanCommands(program: Command, io: CliIo): void {
           ...(opts.type ? { type: opts.type } : {}),
           ...(opts.open ? { status: 'open' as const } : {}),
         };
-        const failed = await app.store.deliveries.list({ status: 'failed' });
+        const failed = [
+          ...(await app.store.deliveries.list({ status: 'failed' })),
+          ...(await app.store.deliveries.list({ status: 'expired' })),
+        ];
         if (ctx.globals.json) {
           io.stdout.write('{"findings":[');
           let n = 0;
           for await (const f of app.store.findings.iterate(filter))
             io.stdout.write(`${n++ === 0 ? '' : ','}\n${JSON.stringify(f)}`);
-          const deliveries = failed.map(({ body: _body, ...d }) => d);
+          const deliveries = failed.map(({ body: _body, ...d }) => ({ ...d, state: deliveryState(d) }));
           io.stdout.write(`\n],"failedDeliveries":${JSON.stringify(deliveries)}}\n`);
           return;
         }
@@ -134,17 +139,22 @@ export function registerScanCommands(program: Command, io: CliIo): void {
           ),
         );
         ctx.print(`${rows.length} finding(s)`);
+        // Incident findings closed (or re-opened) by a person: who, when, why (src/scan/ack.ts).
+        for await (const f of app.store.findings.iterate(filter)) {
+          const note = ackNote(f);
+          if (note) ctx.print(`  ${f.id} [${f.type}] ${f.ref}: ${note}`);
+        }
         if (failed.length > 0) {
           ctx.print(`\nFailed alert deliveries (${failed.length}):`);
           ctx.print(
             renderTable(
-              ['DELIVERY', 'TARGET', 'EVENT', 'SUBJECT', 'ATTEMPTS', 'LAST ERROR', 'UPDATED'],
+              ['DELIVERY', 'TARGET', 'EVENT', 'SUBJECT', 'STATE', 'LAST ERROR', 'UPDATED'],
               failed.map((d) => [
                 d.id,
                 d.target,
                 d.event,
                 d.subject,
-                String(d.attempts),
+                deliveryState(d),
                 d.lastError ?? '-',
                 d.updatedAt,
               ]),
@@ -153,6 +163,8 @@ export function registerScanCommands(program: Command, io: CliIo): void {
         }
       });
     });
+
+  registerFindingAck(findings, io);
 
   program
     .command('serve')

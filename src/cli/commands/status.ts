@@ -2,18 +2,26 @@ import type { App } from '../../app.js';
 import { trustedRequest } from '../../approval/signed-request.js';
 import { NotFoundError, PolicyError } from '../../lib/errors.js';
 import { renderTable } from '../../lib/text.js';
+import { deliveryState } from '../../notify/notifier.js';
 import { liveRunLease } from '../../runbook/leases.js';
-import type { ActorProof, RecoveryRequest } from '../../store/types.js';
+import { REVOKED_USE_TYPES } from '../../scan/revoked-use.js';
+import type { ActorProof, FindingRecord, RecoveryRequest } from '../../store/types.js';
 import type { CliContext } from '../context.js';
+import { ackNote } from './findings-ack.js';
 
 /** `nhi status [id]`: requests, runs, approvals, holds, break-glass reviews, failed deliveries. */
 export async function printStatus(ctx: CliContext, app: App, id: string | undefined): Promise<void> {
   const { store } = app;
-  const failedDeliveries = await store.deliveries.list({ status: 'failed' });
+  // Retried with backoff at scan end and by nhi serve; status only reads (ADR 053).
+  const failedDeliveries = [
+    ...(await store.deliveries.list({ status: 'failed' })),
+    ...(await store.deliveries.list({ status: 'expired' })),
+  ].map((d) => ({ ...d, state: deliveryState(d) }));
   if (!id) {
     const requests = await store.requests.list();
     const runs = await store.runs.list();
-    if (ctx.globals.json) return ctx.printJson({ requests, runs, failedDeliveries });
+    const incidents = await incidentFindings(app);
+    if (ctx.globals.json) return ctx.printJson({ requests, runs, failedDeliveries, incidents });
     const rows = [];
     for (const r of requests) {
       const approvals = await store.approvals.forRequest(r.id);
@@ -45,14 +53,23 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
     ]);
     if (runRows.length)
       ctx.print(`\n${renderTable(['RUN', 'REQUEST', 'STATUS', 'EXECUTOR', 'MODE', 'ERROR'], runRows)}`);
+    if (incidents.length) {
+      ctx.print(`\nIncident findings (revoked credentials used; closed only by nhi findings ack):`);
+      ctx.print(
+        renderTable(
+          ['FINDING', 'TYPE', 'SEVERITY', 'REF', 'STATE'],
+          incidents.map((f) => [f.id, f.type, f.severity, f.ref, ackNote(f) ?? f.status]),
+        ),
+      );
+    }
     if (failedDeliveries.length) {
       ctx.print(
-        `\n${failedDeliveries.length} notification deliver(y/ies) FAILED (retried on the next scan or nhi serve tick):`,
+        `\n${failedDeliveries.length} notification deliver(y/ies) FAILED (retried with backoff at every scan end and by nhi serve, until delivered or expired):`,
       );
       ctx.print(
         renderTable(
-          ['TARGET', 'EVENT', 'SUBJECT', 'ATTEMPTS', 'ERROR'],
-          failedDeliveries.map((d) => [d.target, d.event, d.subject, String(d.attempts), d.lastError ?? '']),
+          ['TARGET', 'EVENT', 'SUBJECT', 'STATE', 'ERROR'],
+          failedDeliveries.map((d) => [d.target, d.event, d.subject, d.state, d.lastError ?? '']),
         ),
       );
     }
@@ -113,8 +130,15 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
         `  ${String(s.index + 1).padStart(2)}. ${s.stepId.padEnd(16)} ${s.status}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`,
       );
   }
-  for (const d of deliveries)
-    ctx.print(`  notification to ${d.target} FAILED after ${d.attempts} attempt(s): ${d.lastError ?? ''}`);
+  for (const d of deliveries) ctx.print(`  notification to ${d.target} ${d.state}: ${d.lastError ?? ''}`);
+}
+
+/** Open and acknowledged revoked-use findings: incident signals stay visible after an ack. */
+async function incidentFindings(app: App): Promise<FindingRecord[]> {
+  const out: FindingRecord[] = [];
+  for (const type of REVOKED_USE_TYPES)
+    for await (const f of app.store.findings.iterate({ type })) if (f.status !== 'resolved') out.push(f);
+  return out;
 }
 
 /** The retrospective review state of a break-glass request: pending, endorsed by X, or disputed by X. */

@@ -2,6 +2,7 @@ import type { StepType } from '../schema.js';
 import { approvalStep } from './approval.js';
 import { holdStep } from './hold.js';
 import { hookStep } from './hook.js';
+import { makeRoomStep } from './make-room.js';
 import { notifyStep } from './notify.js';
 import { reissueStep } from './reissue.js';
 import { reviewActivityStep } from './review-activity.js';
@@ -15,6 +16,7 @@ export const STEP_DEFINITIONS: { readonly [T in StepType]: StepDefinition } = {
   snapshot: snapshotStep,
   approval: approvalStep,
   hold: holdStep,
+  'make-room': makeRoomStep,
   revoke: revokeStep,
   reissue: reissueStep,
   verify: verifyStep,

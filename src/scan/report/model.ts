@@ -10,7 +10,8 @@ import type { ScanResult } from '../run.js';
 import { SEVERITIES_DESC } from '../severity.js';
 import { AGE_BUCKET_LABELS, LAST_USE_BUCKET_LABELS, type ProviderBuckets } from '../stats.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+/** 2: `revoked-possibly-used`, `acknowledged` findings and `summary.findings.acknowledged` (docs/report-schema.md). */
+export const REPORT_SCHEMA_VERSION = 2;
 
 export interface ReportHeader {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
@@ -38,6 +39,8 @@ export interface ReportHeader {
       /** Open findings whose severity changed in this scan. */
       changed: number;
       resolved: number;
+      /** Incident findings closed by `nhi findings ack` (listed after the open ones). */
+      acknowledged: number;
     };
   };
   charts: {
@@ -61,11 +64,13 @@ export interface ReportFinding {
   /** First seen (or re-opened) by this scan. */
   isNew: boolean;
   evidence: Record<string, unknown>;
+  /** The acknowledgment that closed it (status `acknowledged`): who, when, why, signed or not. */
+  acknowledged?: { by: string; at: string; reason: string; signed: boolean };
 }
 
 export interface ReportSource {
   header: ReportHeader;
-  /** Open findings of the scanned providers, most severe first, then by ref. */
+  /** Open findings of the scanned providers, most severe first, then by ref; then the acknowledged ones. */
   findings(): AsyncIterable<ReportFinding>;
 }
 
@@ -74,6 +79,13 @@ function inScope(ref: string, providers: readonly string[]): boolean {
 }
 
 export function toReportFinding(f: FindingRecord, scanStartedAt: string): ReportFinding {
+  const ack = f.status === 'acknowledged' ? f.acks?.at(-1) : undefined;
+  const acknowledged = ack && {
+    by: ack.by,
+    at: ack.at,
+    reason: ack.reason,
+    signed: ack.actorProof !== undefined,
+  };
   return {
     id: f.id,
     type: f.type,
@@ -87,6 +99,13 @@ export function toReportFinding(f: FindingRecord, scanStartedAt: string): Report
     ...(f.resolvedAt ? { resolvedAt: f.resolvedAt } : {}),
     isNew: f.firstSeen >= scanStartedAt,
     evidence: f.evidence,
+    // Every format renders the summary; the prefix is how the table, Markdown and HTML show the ack.
+    ...(acknowledged
+      ? {
+          acknowledged,
+          summary: `ACKNOWLEDGED by ${acknowledged.by}${acknowledged.signed ? ' (signed)' : ''} at ${acknowledged.at.slice(0, 19)}: ${acknowledged.reason} — ${f.summary}`,
+        }
+      : {}),
   };
 }
 
@@ -94,7 +113,12 @@ export function toReportFinding(f: FindingRecord, scanStartedAt: string): Report
 export async function openFindingCounts(
   findings: Pick<FindingArea, 'iterate'>,
   providers: readonly string[],
-): Promise<{ open: number; bySeverity: Record<string, number>; byType: Record<string, number> }> {
+): Promise<{
+  open: number;
+  bySeverity: Record<string, number>;
+  byType: Record<string, number>;
+  acknowledged: number;
+}> {
   const bySeverity: Record<string, number> = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
   const byType: Record<string, number> = Object.fromEntries(FINDING_TYPES.map((t) => [t, 0]));
   let open = 0;
@@ -104,7 +128,10 @@ export async function openFindingCounts(
     bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
     byType[f.type] = (byType[f.type] ?? 0) + 1;
   }
-  return { open, bySeverity, byType };
+  let acknowledged = 0;
+  for await (const f of findings.iterate({ status: 'acknowledged' }))
+    if (inScope(f.ref, providers)) acknowledged++;
+  return { open, bySeverity, byType, acknowledged };
 }
 
 export async function buildReport(
@@ -149,9 +176,11 @@ export async function buildReport(
   return {
     header,
     async *findings() {
-      for (const severity of SEVERITIES_DESC) {
-        for await (const f of findings.iterate({ status: 'open', severity })) {
-          if (inScope(f.ref, scan.providers)) yield toReportFinding(f, scan.startedAt);
+      for (const status of ['open', 'acknowledged'] as const) {
+        for (const severity of SEVERITIES_DESC) {
+          for await (const f of findings.iterate({ status, severity })) {
+            if (inScope(f.ref, scan.providers)) yield toReportFinding(f, scan.startedAt);
+          }
         }
       }
     },
