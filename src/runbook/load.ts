@@ -109,6 +109,8 @@ export function orderProblems(order: Runbook['order'], steps: readonly RunbookSt
     );
   }
   if (verify >= 0 && reissue >= 0 && verify < reissue) problems.push('"verify" must come after "reissue"');
+  // make-room frees a slot under a provider limit for the new credential, so it must run first.
+  if (first('make-room') > reissue) problems.push('"make-room" must come before "reissue"');
   for (const t of ['review-activity', 'hook'] as const) {
     const i = first(t);
     if (i >= 0 && i < reissue) problems.push(`"${t}" must come after "reissue"`);

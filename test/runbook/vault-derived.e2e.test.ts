@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -261,8 +261,17 @@ describe('vault approle dormancy', () => {
       metadata: JSON.stringify({ owner: 'alice' }),
     });
     const ref = `vault-local:approle:${role}`;
+    // Scan AppRoles only: the shared OpenBao holds every other suite's secrets and tokens.
+    const cfg = JSON.parse(readFileSync(configPath, 'utf8'));
+    cfg.providers['vault-local'].kinds = ['approle'];
+    cfg.state.path = join(scratch.dir, 'dormancy.db');
+    const scanConfig = join(scratch.dir, 'dormancy.json');
+    writeFileSync(scanConfig, JSON.stringify(cfg));
     const scanAt = async (offsetDays: number) => {
-      const app = createApp({ configPath, now: () => new Date(Date.now() + offsetDays * 86_400_000) });
+      const app = createApp({
+        configPath: scanConfig,
+        now: () => new Date(Date.now() + offsetDays * 86_400_000),
+      });
       try {
         await runScanJob(app, { providers: ['vault-local'], actor: 'test' });
         const out = [];
@@ -278,5 +287,5 @@ describe('vault approle dormancy', () => {
       'never used per secret_id.last_updated_time (confidence weak), created 200 days ago; limit 30 d',
     );
     expect(later?.evidence).toMatchObject({ basis: 'never-used', confidence: 'weak', thresholdDays: 30 });
-  });
+  }, 60_000);
 });

@@ -57,7 +57,13 @@ describe('nhi scan against moto (real AWS adapter)', () => {
     const { config, env, dir } = testConfig();
     // Rewrite the test config as a file the CLI loads: one aws instance on moto, this suite's prefix only.
     const raw = JSON.parse(
-      JSON.stringify({ ...config, sourcePath: undefined, baseDir: undefined, warnings: undefined }),
+      JSON.stringify({
+        ...config,
+        sourcePath: undefined,
+        baseDir: undefined,
+        warnings: undefined,
+        fromEnv: undefined,
+      }),
     );
     raw.keys = { fingerprint: 'env:NHI_FP_KEY', auditSigning: 'env:NHI_AUDIT_KEY' };
     raw.providers = {

@@ -60,7 +60,13 @@ describe('nhi serve (child process)', () => {
     const { config, env, dir } = testConfig();
     const port = (blackHole.address() as AddressInfo).port;
     const raw = JSON.parse(
-      JSON.stringify({ ...config, sourcePath: undefined, baseDir: undefined, warnings: undefined }),
+      JSON.stringify({
+        ...config,
+        sourcePath: undefined,
+        baseDir: undefined,
+        warnings: undefined,
+        fromEnv: undefined,
+      }),
     );
     raw.keys = { fingerprint: 'env:NHI_FP_KEY', auditSigning: 'env:NHI_AUDIT_KEY' };
     raw.log = { level: 'info' };
