@@ -2,10 +2,12 @@ import { createPrivateKey } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../../src/app.js';
 import { recordDecision } from '../../src/approval/decide.js';
 import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
+import { runCli } from '../../src/cli/program.js';
 import { loadConfig } from '../../src/config/load.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import { createRequest } from '../../src/runbook/requests.js';
@@ -126,4 +128,23 @@ export async function approvedRequest(
     );
   }
   return req.id;
+}
+
+/** Collects what a command writes, for in-process CLI runs. */
+export class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** `nhi --config <path> ...` in this process: exit code and captured output. */
+export function inProcessCli(configPath: () => string) {
+  return async (...args: string[]) => {
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const code = await runCli(['--config', configPath(), ...args], { stdout, stderr, env: {} });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  };
 }

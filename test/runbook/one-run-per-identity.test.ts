@@ -7,33 +7,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { createAwsFixture } from '../providers/aws.fixture.js';
 import type { ProviderFixture } from '../providers/fixture.js';
 import { vaultFixture } from '../providers/vault.fixture.js';
-import { CLI, localConfig, scratchDir } from './local-app.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { CLI, inProcessCli, localConfig, scratchDir } from './local-app.js';
 
 let configPath: string;
 let dbPath: string;
 let scratch: ReturnType<typeof scratchDir>;
 
-async function nhi(...args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runCli(['--config', configPath, ...args], { stdout, stderr, env: {} });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const nhi = inProcessCli(() => configPath);
 
 /** The built CLI in its own process (another executor on the same host). */
 function nhiProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -5,29 +5,14 @@
  */
 import { chmodSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { vaultFixture } from '../providers/vault.fixture.js';
-import { localConfig, ROOT, scratchDir } from './local-app.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { inProcessCli, localConfig, ROOT, scratchDir } from './local-app.js';
 
 let configPath: string;
 let scratch: ReturnType<typeof scratchDir>;
 
-async function nhi(...args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runCli(['--config', configPath, ...args], { stdout, stderr, env: {} });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const nhi = inProcessCli(() => configPath);
 
 beforeAll(() => {
   scratch = scratchDir('nhi-signed-actors-');

@@ -6,32 +6,17 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { canonicalDigest } from '../../src/lib/canonical.js';
 import { vaultApi, vaultFixture } from '../providers/vault.fixture.js';
-import { localConfig, scratchDir } from './local-app.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { inProcessCli, localConfig, scratchDir } from './local-app.js';
 
 let configPath: string;
 let dbPath: string;
 let scratch: ReturnType<typeof scratchDir>;
 
-async function nhi(...args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runCli(['--config', configPath, ...args], { stdout, stderr, env: {} });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const nhi = inProcessCli(() => configPath);
 
 /** Rewrite a request row's JSON body directly in SQLite, as a database writer could. */
 function editRequest(id: string, edit: (body: Record<string, unknown>) => void): void {
