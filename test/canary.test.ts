@@ -15,6 +15,7 @@ import { runCli } from '../src/cli/program.js';
 import { ConfigError } from '../src/lib/errors.js';
 import { SecretValue } from '../src/lib/secret.js';
 import { createLogger, createMemoryLogger } from '../src/log.js';
+import type { Plan } from '../src/runbook/plan-types.js';
 
 const CANARY = `canary${randomBytes(8).toString('hex')}`;
 const FP_KEY = `${CANARY}-fingerprint-key`;
@@ -151,7 +152,8 @@ describe('canary secrets never leave the process', () => {
           requester: 'carol',
           tier: 'standard',
           owners: ['alice'],
-          plan: { generated: secretValue as unknown as Record<string, unknown> },
+          // A plan a bug smuggled a secret into: the store must still write it redacted.
+          plan: { generated: secretValue } as unknown as Plan,
           planDigest: 'sha256:0',
           status: 'pending',
           createdAt: new Date().toISOString(),

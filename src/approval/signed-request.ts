@@ -30,7 +30,8 @@ export function trustedRequest(row: RecoveryRequest): TrustedRequest {
       { context: { requestId: row.id, rule: 'plan-tampered' } },
     );
   };
-  const plan = row.plan as unknown;
+  // Typed as Plan for what nhi writes; read here as untrusted until digest and shape check out.
+  const plan: unknown = row.plan;
   if (plan === null || typeof plan !== 'object' || Array.isArray(plan)) refuse('the stored plan is missing');
   let digest: string;
   try {

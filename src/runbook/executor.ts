@@ -61,7 +61,7 @@ async function executeLeased(deps: EngineDeps, runId: string, seen: { plan?: Pla
   checkRunbookReferences([{ id: plan.runbook.id, steps: plan.steps }], deps.config);
   const ref = parseRef(plan.ref);
   const provider = await deps.provider(ref.instance);
-  const facts = run.facts as RunFacts;
+  const facts: RunFacts = run.facts;
   const records = new Map((await deps.store.runs.steps(runId)).map((s) => [s.stepId, s]));
   const completing = completingStepIndex(plan.steps);
   const logger = deps.logger.child({ runId, ref: plan.ref });
@@ -183,7 +183,7 @@ async function executeLeased(deps: EngineDeps, runId: string, seen: { plan?: Pla
         outcome,
         updatedAt: deps.now().toISOString(),
       });
-      await tx.runs.update(runId, { facts: facts as Record<string, unknown> });
+      await tx.runs.update(runId, { facts });
       await deps.audit.record(tx.audit, {
         type: 'step.done',
         actor: run.executor,
@@ -206,7 +206,7 @@ async function executeLeased(deps: EngineDeps, runId: string, seen: { plan?: Pla
 
   return await deps.store.transaction(async (tx) => {
     const finishedAt = deps.now().toISOString();
-    await tx.runs.update(runId, { status: 'completed', finishedAt, facts: facts as Record<string, unknown> });
+    await tx.runs.update(runId, { status: 'completed', finishedAt, facts });
     await tx.requests.update(request.id, { status: 'completed', updatedAt: finishedAt });
     await releaseIdentityAtEnd(tx, plan.ref, runId, 'completed');
     await deps.audit.record(tx.audit, {

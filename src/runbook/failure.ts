@@ -10,7 +10,6 @@ import { createNotifier } from '../notify/notifier.js';
 import type { DeliveryRecord, RunRecord, StepRecord } from '../store/types.js';
 import { storeCannotWrite } from '../store/write-failure.js';
 import type { EngineDeps } from './engine.js';
-import type { RunFacts } from './facts.js';
 import { releaseIdentityAtEnd } from './leases.js';
 import type { Plan } from './plan.js';
 
@@ -27,7 +26,7 @@ export async function failStep(
 ): Promise<RunRecord> {
   if (error instanceof PolicyError) throw error;
   const message = error instanceof Error ? error.message : String(error);
-  const facts = (await deps.store.runs.get(run.id))?.facts as RunFacts | undefined;
+  const facts = (await deps.store.runs.get(run.id))?.facts;
   const revokedSomething = (facts?.revoked?.length ?? 0) > 0 || base.type === 'revoke';
   const status = revokedSomething ? 'needs-attention' : 'failed';
   await deps.store.transaction(async (tx) => {
@@ -63,13 +62,13 @@ export async function failVerify(
   base: StepRecord,
   outcome: Record<string, unknown>,
 ): Promise<RunRecord> {
-  const facts = (await deps.store.runs.get(run.id))?.facts as RunFacts;
+  const facts = (await deps.store.runs.get(run.id))?.facts ?? {};
   const issued = (outcome.versionId as string | undefined) ?? facts?.issued?.versionId;
   let status: RunRecord['status'] = 'needs-attention';
   let note = 'new credential did not verify; the old one stays revoked (never re-enabled automatically)';
   if (plan.runbook.order === 'reissue-then-revoke') {
     const provider = await deps.provider(parseRef(plan.ref).instance);
-    const runFacts = (await deps.store.runs.get(run.id))?.facts as RunFacts;
+    const runFacts = (await deps.store.runs.get(run.id))?.facts ?? {};
     if (provider.discard && runFacts.issued) {
       await provider.discard(parseRef(plan.ref), runFacts.issued, {
         runId: run.id,

@@ -57,7 +57,7 @@ export async function createRequest(deps: EngineDeps, input: NewRequest): Promis
     requester: input.requester,
     tier: plan.policy.tier,
     owners,
-    plan: plan as unknown as Record<string, unknown>,
+    plan,
     planDigest: digest,
     status: 'pending',
     createdAt: now.toISOString(),

@@ -82,7 +82,7 @@ export async function startRun(deps: EngineDeps, input: StartRun): Promise<RunRe
     breakGlass: auth.mode === 'break-glass',
     ...(auth.breakGlassReason ? { breakGlassReason: auth.breakGlassReason } : {}),
     startedAt: now,
-    facts: facts as Record<string, unknown>,
+    facts,
     ...(executorProof ? { executorProof } : {}),
   };
   await auditedRefusal(deps, { type: 'run.refused', actor: input.executor, requestId: request.id }, () =>

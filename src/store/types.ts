@@ -1,5 +1,7 @@
 /** Rows the state store keeps. Plain data, JSON-serialisable; no secret values ever. */
 import type { DerivedRevocation } from '../provider.js';
+import type { RunFacts } from '../runbook/facts.js';
+import type { Plan } from '../runbook/plan-types.js';
 
 export interface AuditEntry {
   seq: number;
@@ -57,7 +59,12 @@ export interface RecoveryRequest {
   requester: string;
   tier: 'standard' | 'privileged';
   owners: string[];
-  plan: Record<string, unknown>;
+  /**
+   * The plan as filed. A row can be edited by whoever can write the database: the plan is
+   * believed only through trustedRequest (src/approval/signed-request.ts), which recomputes its
+   * digest and checks its shape before anything reads a decision-relevant field.
+   */
+  plan: Plan;
   planDigest: string;
   status: RequestStatus;
   createdAt: string;
@@ -147,7 +154,7 @@ export interface RunRecord {
   finishedAt?: string;
   error?: string;
   /** Evidence and outputs gathered during the run (issued version, activity evidence, ...). */
-  facts: Record<string, unknown>;
+  facts: RunFacts;
   /** The executor's signature that they started it (`nhi run --key`); absent when unsigned. */
   executorProof?: ActorProof;
   /** Every `nhi resume`, oldest first. */

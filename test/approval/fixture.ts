@@ -284,11 +284,11 @@ export function realPlan(
 export function requestFixture(o: Partial<RecoveryRequest> = {}): RecoveryRequest {
   const plan =
     o.plan ??
-    (realPlan({
+    realPlan({
       ...(o.tier ? { tier: o.tier } : {}),
       ...(o.owners ? { owners: o.owners } : {}),
-    }) as unknown as Record<string, unknown>);
-  const p = plan as unknown as Plan;
+    });
+  const p = plan;
   return {
     id: `req_${randomUUID()}`,
     ref: p.ref ?? 'vault-test:kv:secret/payments/db',

@@ -18,6 +18,7 @@ import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
 import { crossCheckFailure, crossCheckStore, crossCheckSummary } from '../../src/audit/cross-check/index.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { canonicalDigest } from '../../src/lib/canonical.js';
+import type { Plan } from '../../src/runbook/plan-types.js';
 import { createRequest } from '../../src/runbook/requests.js';
 import { resumeRun, startRun } from '../../src/runbook/runs.js';
 import type { ApprovalRecord, AuditEntry, RecoveryRequest } from '../../src/store/types.js';
@@ -339,7 +340,8 @@ describe('cross-check of store rows against the audit log', () => {
 describe('cross-check of histories written by an older nhi', () => {
   it('compares the fields an old entry recorded, and judges no status the log does not fix', async () => {
     const h = createHarness();
-    const plan = { kind: 'older-plan', steps: ['revoke', 'reissue'] };
+    // A row an older nhi wrote: its plan predates today's Plan shape.
+    const plan = { kind: 'older-plan', steps: ['revoke', 'reissue'] } as unknown as Plan;
     const at = new Date().toISOString();
     const row: RecoveryRequest = {
       id: 'req_old',

@@ -18,8 +18,11 @@ import type {
   ScanRecord,
   StepRecord,
 } from '../../src/store/types.js';
+import { realPlan } from '../approval/fixture.js';
 
 const T0 = '2026-01-02T03:04:05.000Z';
+/** A plan the real planner produced (the store keeps it as data; it does not interpret it). */
+const PLAN = realPlan({ path: 'secret/payments/db' });
 
 export function request(id: string, over: Partial<RecoveryRequest> = {}): RecoveryRequest {
   return {
@@ -30,7 +33,7 @@ export function request(id: string, over: Partial<RecoveryRequest> = {}): Recove
     requester: 'carol',
     tier: 'standard',
     owners: ['alice', 'bob'],
-    plan: { steps: ['revoke', 'reissue'], revoke: [{ versionId: 'v1' }] },
+    plan: PLAN,
     planDigest: 'sha256:abc',
     status: 'pending',
     createdAt: T0,
@@ -49,7 +52,7 @@ export function run(id: string, requestId: string, over: Partial<RunRecord> = {}
     status: 'running',
     breakGlass: false,
     startedAt: T0,
-    facts: { issuedVersion: 'v2' },
+    facts: { issued: { versionId: 'v2', fingerprint: 'hmac-sha256:00', issuedAt: T0, status: 'issued' } },
     ...over,
   };
 }

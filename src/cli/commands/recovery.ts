@@ -41,7 +41,7 @@ function reportRun(ctx: CliContext, run: RunRecord): void {
     ctx.printJson(run);
     return;
   }
-  const issued = (run.facts as { issued?: { versionId: string } }).issued;
+  const issued = run.facts.issued;
   ctx.print(`run ${run.id}: ${run.status}${issued ? ` — new version ${issued.versionId}` : ''}`);
   if (run.error) ctx.print(`  ${run.error}`);
   if (run.status !== 'completed')

@@ -33,7 +33,7 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
         r.ref,
         r.tier,
         r.status,
-        `${approved.size}/${(r.plan as { policy?: { quorum?: number } }).policy?.quorum ?? '?'}`,
+        `${approved.size}/${r.plan.policy?.quorum ?? '?'}`,
         signedName(r.requester, r.requesterProof),
         reviewNote(r) ?? '',
       ]);
