@@ -52,7 +52,7 @@ function union(...lists: (readonly string[])[]): string[] {
  * The plan in a few safe words for a notification: the runbook and its order, the versions to
  * revoke and how, what is created, the step types in order. Ids, labels and generator names only.
  */
-export function summarizePlan(stored: Record<string, unknown>): Record<string, unknown> {
+export function summarizePlan(stored: Plan): Record<string, unknown> {
   const plan = stored as Partial<Plan>;
   const out: Record<string, unknown> = {};
   if (plan.runbook) {
