@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { canonicalJson } from '../lib/canonical.js';
-import { type Ed25519Proof, signCanonical, signedObjectOfKind, verifySignatureWithKey } from './proof.js';
+import { type Ed25519Proof, signCanonical, signedObjectOfKind, verifyEd25519WithKey } from './proof.js';
 
 export type ActorAction = 'request' | 'run' | 'resume';
 
@@ -103,7 +103,7 @@ export function verifyActorProofWithKey(
   publicKey: KeyObject,
   now?: Date,
 ): ActorCheck {
-  const checked = verifySignatureWithKey(proof, publicKey);
+  const checked = verifyEd25519WithKey(proof, publicKey);
   if (!checked.ok) return checked;
   const signed = parseActorPayload(checked.proof.signedPayload);
   if (!signed) return { ok: false, reason: 'the signed payload is not a canonical nhi-actor payload' };

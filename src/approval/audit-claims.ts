@@ -8,6 +8,7 @@ import type { AuditEntry, DecisionPurpose } from '../store/types.js';
 import { type ActorClaim, verifyActorProofWithKey } from './actor-proof.js';
 import { approvalPayload, REVIEW_PURPOSE, verifyProofWithKey } from './proof.js';
 import { createOwnerRegistry, type OwnerRegistry } from './registry.js';
+import { isSshPublicKeyLine, parseSshPublicKeyLine, type SshPublicKey } from './signing/ssh-key.js';
 
 /**
  * Audit entry types whose claims `nhi audit verify` re-checks offline, by type.
@@ -93,7 +94,7 @@ export function checkApprovalEntry(
     ...optionalString(d, 'reason'),
     ...optionalString(d, 'requestExpiresAt'),
   });
-  const check = verifyProofWithKey(d.proof, expected, key);
+  const check = verifyProofWithKey(d.proof, expected, key.publicKey, key.ssh);
   if (!check.ok) return `approval by ${principal} on ${requestId}: ${check.reason}`;
   return undefined;
 }
@@ -103,12 +104,25 @@ function optionalString(data: Record<string, unknown>, key: string): Record<stri
   return v === undefined ? {} : { [key]: v };
 }
 
-/** The public key recorded in an entry; while its principal is registered, it must be the registered one. */
-function recordedKey(pem: string, principal: string, registry: OwnerRegistry): KeyObject | string {
+/**
+ * The public key recorded in an entry (SPKI PEM, or the OpenSSH line of an SSH-registered
+ * principal); while its principal is registered, it must be the registered one.
+ */
+function recordedKey(
+  text: string,
+  principal: string,
+  registry: OwnerRegistry,
+): { publicKey: KeyObject; ssh?: SshPublicKey } | string {
   let key: KeyObject;
+  let ssh: SshPublicKey | undefined;
   try {
-    key = createPublicKey(pem);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not Ed25519');
+    if (isSshPublicKeyLine(text)) {
+      ssh = parseSshPublicKeyLine(text);
+      key = ssh.publicKey;
+    } else {
+      key = createPublicKey(text);
+      if (key.asymmetricKeyType !== 'ed25519') throw new Error('not Ed25519');
+    }
   } catch {
     return 'the recorded public key is not an Ed25519 public key';
   }
@@ -116,7 +130,7 @@ function recordedKey(pem: string, principal: string, registry: OwnerRegistry): K
   if (registered && registered.keyId !== keyIdOf(key)) {
     return `recorded key ${keyIdOf(key)} is not ${principal}'s registered key ${registered.keyId}`;
   }
-  return key;
+  return ssh ? { publicKey: key, ssh } : { publicKey: key };
 }
 
 /** What an actor-signed entry claims, from its type, actor, subject and data. */
@@ -157,6 +171,6 @@ export function checkActorEntry(entry: AuditEntry, registry: OwnerRegistry): str
   if (typeof key === 'string') return `${who}: ${key}`;
   const claim = actorClaimOf(entry);
   if (typeof claim === 'string') return claim;
-  const check = verifyActorProofWithKey(proof, claim, key);
+  const check = verifyActorProofWithKey(proof, claim, key.publicKey);
   return check.ok ? undefined : `${who} on ${entry.subject}: ${check.reason}`;
 }

@@ -115,7 +115,7 @@ export async function recordPreRunDecision(
     actor: principal,
     subject: requestId,
     data: {
-      ...signedDecisionFields(approval, request, check.ok ? check.publicKeyPem : registered.publicKeyPem),
+      ...signedDecisionFields(approval, request, registered.recordedKey),
       requestStatus: status,
       quorum,
       ...policyDigestField(deps),

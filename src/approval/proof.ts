@@ -9,6 +9,8 @@ import { keyIdOf, signBytes, verifyBytes } from '../audit/keys.js';
 import { canonicalJson } from '../lib/canonical.js';
 import type { Decision, DecisionPurpose } from '../store/types.js';
 import type { OwnerRegistry } from './registry.js';
+import { type SshPublicKey, sshKeyOf } from './signing/ssh-key.js';
+import { verifySshSig } from './signing/sshsig.js';
 
 /**
  * A decision taken after the fact on a break-glass run (endorse or dispute it). Signed into
@@ -66,7 +68,20 @@ export interface Ed25519Proof {
   signedPayload: string;
 }
 
-export type ApprovalProof = Ed25519Proof;
+/**
+ * A decision signed with `ssh-keygen -Y sign -n nhi-approval` over `signedPayload` (printed by
+ * `nhi approve --request-file FILE --print-payload`): an OpenSSH key on disk, in ssh-agent, or
+ * on a FIDO token (sk-ssh-ed25519). Verified against the principal's registered OpenSSH key.
+ */
+export interface SshProof {
+  method: 'ssh';
+  keyId: string;
+  /** The armored SSHSIG (-----BEGIN SSH SIGNATURE-----). */
+  signature: string;
+  signedPayload: string;
+}
+
+export type ApprovalProof = Ed25519Proof | SshProof;
 export type ProofMethod = ApprovalProof['method'];
 
 export type ProofRule = 'bad-signature' | 'digest-mismatch' | 'unknown-principal';
@@ -122,17 +137,11 @@ export function signCanonical(privateKey: KeyObject, signedPayload: string): Ed2
 export function asProof(value: unknown): ApprovalProof | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const p = value as Record<string, unknown>;
-  if (p.method === 'ed25519') {
-    if (
-      typeof p.keyId !== 'string' ||
-      typeof p.signature !== 'string' ||
-      typeof p.signedPayload !== 'string'
-    ) {
-      return undefined;
-    }
-    return { method: 'ed25519', keyId: p.keyId, signature: p.signature, signedPayload: p.signedPayload };
+  if (p.method !== 'ed25519' && p.method !== 'ssh') return undefined;
+  if (typeof p.keyId !== 'string' || typeof p.signature !== 'string' || typeof p.signedPayload !== 'string') {
+    return undefined;
   }
-  return undefined;
+  return { method: p.method, keyId: p.keyId, signature: p.signature, signedPayload: p.signedPayload };
 }
 
 /** The JSON object a signed payload holds, when it parses and is of `kind`; the kind keeps payload types apart. */
@@ -173,8 +182,9 @@ export function verifyProofWithKey(
   proof: unknown,
   expected: ApprovalPayload,
   publicKey: KeyObject,
+  ssh?: SshPublicKey,
 ): ProofCheck {
-  const checked = verifySignatureWithKey(proof, publicKey);
+  const checked = verifySignatureWithKey(proof, publicKey, ssh);
   if (!checked.ok) return { ok: false, rule: 'bad-signature', reason: checked.reason };
   const signed = parseSignedPayload(checked.proof.signedPayload);
   if (!signed)
@@ -183,7 +193,7 @@ export function verifyProofWithKey(
       rule: 'bad-signature',
       reason: 'the signed payload is not a canonical nhi-approval payload',
     };
-  return compareSigned(signed, expected, checked.keyId, publicKey);
+  return compareSigned(signed, expected, checked.proof.method, checked.keyId, publicKey);
 }
 
 /**
@@ -193,20 +203,46 @@ export function verifyProofWithKey(
 export function verifySignatureWithKey(
   proof: unknown,
   publicKey: KeyObject,
+  ssh?: SshPublicKey,
 ): { ok: true; proof: ApprovalProof; keyId: string } | { ok: false; reason: string } {
   const p = asProof(proof);
   if (!p) return { ok: false, reason: 'the proof is missing or of an unknown method' };
+  const keyId = keyIdOf(publicKey);
+  if (p.keyId !== keyId)
+    return { ok: false, reason: `signed with key ${p.keyId}, not the registered key ${keyId}` };
   switch (p.method) {
     case 'ed25519': {
-      const keyId = keyIdOf(publicKey);
-      if (p.keyId !== keyId)
-        return { ok: false, reason: `signed with key ${p.keyId}, not the registered key ${keyId}` };
+      // A security-key (sk) registration signs only through SSHSIG with its application bound in.
+      if (ssh?.type === 'sk-ssh-ed25519@openssh.com') {
+        return {
+          ok: false,
+          reason: 'the registered key is a security key: only an ssh-keygen -Y sign signature counts',
+        };
+      }
       if (!verifyBytes(publicKey, p.signedPayload, p.signature)) {
         return { ok: false, reason: 'the Ed25519 signature does not verify against the registered key' };
       }
       return { ok: true, proof: p, keyId };
     }
+    case 'ssh': {
+      const checked = verifySshSig(p.signature, p.signedPayload, ssh ?? sshKeyOf(publicKey));
+      return checked.ok ? { ok: true, proof: p, keyId } : { ok: false, reason: checked.reason };
+    }
   }
+}
+
+/**
+ * For payloads only nhi's own keys sign (actor proofs, acknowledgments, policy signatures):
+ * the method must be ed25519.
+ */
+export function verifyEd25519WithKey(
+  proof: unknown,
+  publicKey: KeyObject,
+): { ok: true; proof: Ed25519Proof; keyId: string } | { ok: false; reason: string } {
+  const checked = verifySignatureWithKey(proof, publicKey);
+  if (!checked.ok) return checked;
+  if (checked.proof.method !== 'ed25519') return { ok: false, reason: 'expected an Ed25519 proof' };
+  return { ok: true, proof: checked.proof, keyId: checked.keyId };
 }
 
 /** Check a proof against the principal's key in the registry. */
@@ -219,12 +255,13 @@ export function verifyProof(proof: unknown, payload: ApprovalPayload, registry: 
       reason: `"${payload.principal}" is not a registered principal`,
     };
   }
-  return verifyProofWithKey(proof, payload, principal.publicKey);
+  return verifyProofWithKey(proof, payload, principal.publicKey, principal.ssh);
 }
 
 function compareSigned(
   signed: ApprovalPayload,
   expected: ApprovalPayload,
+  method: ProofMethod,
   keyId: string,
   publicKey: KeyObject,
 ): ProofCheck {
@@ -288,7 +325,7 @@ function compareSigned(
   }
   return {
     ok: true,
-    method: 'ed25519',
+    method,
     keyId,
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };

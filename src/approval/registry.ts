@@ -4,9 +4,10 @@
  * verified against these keys only — a key that is not registered proves nothing.
  */
 import type { KeyObject } from 'node:crypto';
-import { keyIdOf, publicKeyFrom } from '../audit/keys.js';
+import { keyIdOf, publicKeyFrom, publicKeyText } from '../audit/keys.js';
 import type { ParsedConfig } from '../config/schema.js';
 import { isBreakGlassPrincipal, type OwnerResolution, resolveOwners } from './owners.js';
+import { isSshPublicKeyLine, parseSshPublicKeyLine, type SshPublicKey } from './signing/ssh-key.js';
 
 export interface RegisteredPrincipal {
   name: string;
@@ -14,6 +15,10 @@ export interface RegisteredPrincipal {
   /** SPKI PEM of the key; copied into every approval audit entry for offline re-verification. */
   publicKeyPem: string;
   keyId: string;
+  /** Set when the principal registered an OpenSSH key: what SSHSIG proofs are checked against. */
+  ssh?: SshPublicKey;
+  /** The key as recorded in decision audit entries: the OpenSSH line when registered so, else the PEM. */
+  recordedKey: string;
   email?: string;
   displayName?: string;
 }
@@ -33,12 +38,18 @@ export interface OwnerRegistry {
 export function createOwnerRegistry(owners: ParsedConfig['owners'], baseDir: string): OwnerRegistry {
   const principals = new Map<string, RegisteredPrincipal>();
   for (const [name, p] of Object.entries(owners.principals)) {
-    const publicKey = publicKeyFrom(p.publicKey, baseDir, `owners.principals.${name}.publicKey`);
+    const what = `owners.principals.${name}.publicKey`;
+    const publicKey = publicKeyFrom(p.publicKey, baseDir, what);
+    const text = publicKeyText(p.publicKey, baseDir, what);
+    const ssh = isSshPublicKeyLine(text) ? parseSshPublicKeyLine(text) : undefined;
+    const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     principals.set(name, {
       name,
       publicKey,
-      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      publicKeyPem,
       keyId: keyIdOf(publicKey),
+      ...(ssh ? { ssh } : {}),
+      recordedKey: ssh ? `${ssh.type} ${ssh.blob.toString('base64')}` : publicKeyPem,
       ...(p.email ? { email: p.email } : {}),
       ...(p.displayName ? { displayName: p.displayName } : {}),
     });

@@ -135,7 +135,7 @@ export async function recordRetrospectiveReview(
     actor: principal,
     subject: requestId,
     data: {
-      ...signedDecisionFields(approval, request, check.ok ? check.publicKeyPem : registered.publicKeyPem),
+      ...signedDecisionFields(approval, request, registered.recordedKey),
       purpose: REVIEW_PURPOSE,
       outcome,
       runId: run.id,

@@ -8,6 +8,12 @@ import {
 } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import {
+  isOpenSshPrivateKey,
+  isSshPublicKeyLine,
+  openSshPrivateKey,
+  parseSshPublicKeyLine,
+} from '../approval/signing/ssh-key.js';
 import { sha256Hex } from '../lib/canonical.js';
 import { ConfigError, UsageError } from '../lib/errors.js';
 import type { SecretValue } from '../lib/secret.js';
@@ -17,8 +23,10 @@ export function keyIdOf(publicKey: KeyObject): string {
   return `ed25519:${sha256Hex(publicKey.export({ type: 'spki', format: 'der' }))}`;
 }
 
+/** An Ed25519 private key: PKCS#8 PEM (`nhi keygen`) or an unencrypted OpenSSH key (`~/.ssh/id_ed25519`). */
 export function privateKeyFromPem(pem: SecretValue, what: string): KeyObject {
   try {
+    if (isOpenSshPrivateKey(pem.reveal())) return openSshPrivateKey(pem.reveal());
     const key = createPrivateKey(pem.reveal());
     if (key.asymmetricKeyType !== 'ed25519')
       throw new Error(`expected an Ed25519 key, got ${key.asymmetricKeyType}`);
@@ -31,17 +39,30 @@ export function privateKeyFromPem(pem: SecretValue, what: string): KeyObject {
   }
 }
 
-/** A public key written inline (PEM) or as "file:PATH" (relative to baseDir). */
+/** The key text of an inline key or of "file:PATH" (relative to baseDir). */
+export function publicKeyText(text: string, baseDir: string, what: string): string {
+  if (!text.startsWith('file:')) return text;
+  const path = resolve(baseDir, text.slice(5));
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `${what}: cannot read public key file ${path} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+}
+
+/**
+ * A public key written inline or as "file:PATH": SPKI PEM, or an OpenSSH `ssh-ed25519` /
+ * `sk-ssh-ed25519@openssh.com` line (keys owners already have; see approval/signing/ssh-key.ts).
+ */
 export function publicKeyFrom(text: string, baseDir: string, what: string): KeyObject {
-  let pem = text;
-  if (text.startsWith('file:')) {
-    const path = resolve(baseDir, text.slice(5));
+  const pem = publicKeyText(text, baseDir, what);
+  if (isSshPublicKeyLine(pem)) {
     try {
-      pem = readFileSync(path, 'utf8');
+      return parseSshPublicKeyLine(pem).publicKey;
     } catch (error) {
-      throw new ConfigError(
-        `${what}: cannot read public key file ${path} (${(error as NodeJS.ErrnoException).code})`,
-      );
+      throw new ConfigError(`${what} is not a usable OpenSSH public key (${(error as Error).message})`);
     }
   }
   try {

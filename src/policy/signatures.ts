@@ -13,7 +13,7 @@ import {
   type Ed25519Proof,
   signCanonical,
   signedObjectOfKind,
-  verifySignatureWithKey,
+  verifyEd25519WithKey,
 } from '../approval/proof.js';
 import { canonicalJson } from '../lib/canonical.js';
 import { ConfigError } from '../lib/errors.js';
@@ -129,7 +129,7 @@ export function verifyPolicySignature(
   } catch {
     return { ok: false, reason: `the pinned key of ${principal} does not load` };
   }
-  const checked = verifySignatureWithKey(s.proof, key);
+  const checked = verifyEd25519WithKey(s.proof, key);
   if (!checked.ok) return { ok: false, reason: `${principal}: ${checked.reason}` };
   const text = checked.proof.signedPayload;
   const p = signedObjectOfKind(text, 'nhi-policy-signature');

@@ -10,7 +10,7 @@ import {
   type Ed25519Proof,
   signCanonical,
   signedObjectOfKind,
-  verifySignatureWithKey,
+  verifyEd25519WithKey,
 } from '../approval/proof.js';
 import type { OwnerRegistry } from '../approval/registry.js';
 import { keyIdOf } from '../audit/keys.js';
@@ -61,7 +61,7 @@ export type AckCheck = { ok: true; proof: Ed25519Proof; at: string } | { ok: fal
 
 /** The proof is by `publicKey` over an ack payload binding exactly `claim`. */
 export function verifyAckProofWithKey(proof: unknown, claim: AckClaim, publicKey: KeyObject): AckCheck {
-  const checked = verifySignatureWithKey(proof, publicKey);
+  const checked = verifyEd25519WithKey(proof, publicKey);
   if (!checked.ok) return checked;
   const signed = parseAckPayload(checked.proof.signedPayload);
   if (!signed) return { ok: false, reason: 'the signed payload is not a canonical nhi-finding-ack payload' };
