@@ -14,6 +14,7 @@ import { instanceLabel, networkCause } from '../../src/lib/network-cause.js';
 import { own, recordFrom } from '../../src/lib/own.js';
 import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
 import { isRetryable, parseRetryAfter, withRetry } from '../../src/lib/retry.js';
+import { scrubError, stringsIn } from '../../src/lib/scrub.js';
 import type { AwsInstanceConfig } from './schema.js';
 
 /** What the adapter needs of an AWS SDK v3 client: `send`. Tests pass plain objects. */
@@ -183,13 +184,16 @@ export function createCaller(
       signal?: AbortSignal,
     ) {
       const operation = command.constructor.name.replace(/Command$/, '');
+      const sent = secretsSentBy(command);
       return withRetry(
         async () => {
           await limiters[budget].acquire(signal);
           try {
             return (await client.send(command)) as T;
           } catch (err) {
-            throw mapAwsError(err, operation, target, where);
+            // The error name comes from the response and can echo the request: scrub what was
+            // sent before the retry log or a caller sees it (docs/adr/043-faults-and-scrubbing.md).
+            throw scrubError(mapAwsError(err, operation, target, where), sent);
           }
         },
         {
@@ -200,6 +204,29 @@ export function createCaller(
       );
     },
   };
+}
+
+/**
+ * The secret values a command sends: a Secrets Manager write's SecretString (and, when it holds
+ * a JSON object such as a delivered access key pair, its string leaves) or SecretBinary. Only
+ * these fields: names and tokens in the input stay readable in error messages.
+ */
+export function secretsSentBy(command: object): string[] {
+  const input = (command as { input?: { SecretString?: unknown; SecretBinary?: unknown } }).input;
+  const out: string[] = [];
+  if (typeof input?.SecretString === 'string' && input.SecretString !== '') {
+    out.push(input.SecretString);
+    try {
+      const parsed: unknown = JSON.parse(input.SecretString);
+      if (parsed && typeof parsed === 'object') stringsIn(parsed, out);
+    } catch {
+      // not JSON: the whole string is the value
+    }
+  }
+  if (input?.SecretBinary instanceof Uint8Array && input.SecretBinary.length > 0) {
+    out.push(Buffer.from(input.SecretBinary).toString('base64'));
+  }
+  return out;
 }
 
 /** Consecutive empty pages (each with a fresh token) tolerated before the listing is abandoned. */

@@ -17,6 +17,7 @@ import {
 import { sha256Hex } from '../../src/lib/canonical.js';
 import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
+import { scrubError } from '../../src/lib/scrub.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import type { CredentialRef, IssuedCredential, ReissueContext, VerifyResult } from '../../src/provider.js';
 import { type AwsKindContext, iso, requestToken } from './client.js';
@@ -169,12 +170,14 @@ export async function reissueIamKey(
   kc.faults.crashAt('aws.iam-key:after-create');
 
   const pair = new SecretValue(JSON.stringify({ AccessKeyId: keyId, SecretAccessKey: secret.reveal() }));
+  // Both go out in the delivery write: no error text of this step may carry either.
+  ctx.inFlight?.add(secret, pair);
   try {
     await deliver(kc, secretName, requestToken('reissue', ctx.idempotencyKey), pair, tags);
   } catch (err) {
     // Undeliverable key: remove it now if we can; otherwise the pending tag lets resume do it.
     await removeKey(kc, user, keyId).catch(() => undefined);
-    throw err;
+    throw scrubError(err, [secret, pair]);
   }
   kc.faults.crashAt('aws.iam-key:after-delivery');
   await clearPending(kc, user);

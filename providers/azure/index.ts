@@ -1,20 +1,14 @@
 /**
- * Azure Key Vault provider: kind `secret` (see secrets.ts). One rate limiter pair (reads,
- * writes) per instance, every call in withRetry, SDK retries off, same-origin guard in the
- * pipeline (client.ts). Decisions: docs/adr/030-033.
+ * Azure Key Vault provider: kind `secret` (secrets.ts, a KindAdapter; composeProvider in
+ * src/provider-kinds.ts dispatches refs to it). One rate limiter pair (reads, writes) per
+ * instance, every call in withRetry, SDK retries off, same-origin guard in the pipeline
+ * (client.ts). Decisions: docs/adr/030-033.
  */
-import { UsageError } from '../../src/lib/errors.js';
 import { instanceLabel } from '../../src/lib/network-cause.js';
 import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
-import { formatRef } from '../../src/lib/ref.js';
 import { withRetry } from '../../src/lib/retry.js';
-import type {
-  CredentialProvider,
-  CredentialRef,
-  KindCapabilities,
-  ProviderCapabilities,
-  ProviderDeps,
-} from '../../src/provider.js';
+import type { CredentialKind, CredentialProvider, ProviderDeps } from '../../src/provider.js';
+import { composeProvider, type KindAdapter } from '../../src/provider-kinds.js';
 import { buildSecretClient, type SecretClientLike, toNhiError } from './client.js';
 import type { ReadCall } from './paging.js';
 import type { AzureInstanceConfig } from './schema.js';
@@ -27,18 +21,6 @@ export type { SecretClientLike } from './client.js';
  * transactions per 10 s per vault, shared with every other caller of the vault).
  */
 export const AZURE_DEFAULT_RATES = { readsPerSecond: 50, writesPerSecond: 10, concurrency: 8 } as const;
-
-export const AZURE_SECRET_CAPABILITIES: KindCapabilities = {
-  inventory: true,
-  revoke: true,
-  reissue: true,
-  verify: true,
-  // Key Vault keeps no per-secret access record outside diagnostic logs.
-  activity: false,
-  // Discard disables the unverified version: Key Vault cannot delete a single version.
-  discard: true,
-  revokeModes: ['disable'],
-};
 
 export interface AzureProviderOptions {
   /** Inject a client (tests, engine fakes); default builds a SecretClient from config. */
@@ -88,36 +70,7 @@ export function createAzureProvider(
     now,
   });
 
-  function nameOf(ref: CredentialRef): string {
-    if (ref.instance !== instance) {
-      throw new UsageError(`ref ${formatRef(ref)} belongs to instance "${ref.instance}", not "${instance}"`);
-    }
-    if (ref.kind !== 'secret' || !config.kinds.includes('secret')) {
-      throw new UsageError(`azure instance "${instance}" has no credential kind ${JSON.stringify(ref.kind)}`);
-    }
-    return ref.locator;
-  }
-
-  const capabilities: ProviderCapabilities = config.kinds.includes('secret')
-    ? { secret: AZURE_SECRET_CAPABILITIES }
-    : {};
-
-  return {
-    type: 'azure',
-    instance,
-    capabilities,
-    async *inventory(opts) {
-      if (!config.kinds.includes('secret')) return;
-      for await (const rec of secrets.inventory()) {
-        opts?.signal?.throwIfAborted();
-        yield rec;
-      }
-    },
-    describe: (ref) => secrets.describe(nameOf(ref)),
-    revoke: (ref, versionIds, ctx) => secrets.revoke(nameOf(ref), versionIds, ctx),
-    reissue: (ref, ctx) => secrets.reissue(nameOf(ref), ctx),
-    findIssued: (ref, key) => secrets.findIssued(nameOf(ref), key),
-    verify: (ref, issued) => secrets.verify(nameOf(ref), issued),
-    discard: (ref, issued, ctx) => secrets.discard(nameOf(ref), issued, ctx),
-  };
+  const kinds = new Map<CredentialKind, KindAdapter>();
+  if (config.kinds.includes('secret')) kinds.set('secret', secrets);
+  return composeProvider({ type: 'azure', instance, kinds });
 }

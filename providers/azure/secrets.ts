@@ -10,6 +10,7 @@ import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import type { Fingerprinter } from '../../src/lib/fingerprint.js';
 import type { IdentityRecord } from '../../src/provider.js';
+import type { KindAdapter } from '../../src/provider-kinds.js';
 import { type SecretClientLike, statusOf } from './client.js';
 import { type ReadCall, walkPages } from './paging.js';
 import {
@@ -35,7 +36,7 @@ export interface SecretKindDeps extends RecordContext {
   now: () => Date;
 }
 
-export function createSecretKind(d: SecretKindDeps) {
+export function createSecretKind(d: SecretKindDeps): KindAdapter {
   const { client } = d;
   const walk = <T>(op: string, what: string, open: Parameters<typeof walkPages<T>>[0]) =>
     walkPages<T>(open, { op, what, vaultUrl: client.vaultUrl, logger: d.logger, read: d.read });
@@ -159,5 +160,21 @@ export function createSecretKind(d: SecretKindDeps) {
     loadLive,
     describe,
   });
-  return { inventory, describe, revoke, reissue, findIssued, verify, discard };
+  return {
+    revokeModes: ['disable'],
+    async *inventory(signal) {
+      for await (const rec of inventory()) {
+        signal?.throwIfAborted();
+        yield rec;
+      }
+    },
+    describe,
+    revoke,
+    reissue,
+    findIssued,
+    verify,
+    // Discard disables the unverified version: Key Vault cannot delete a single version.
+    discard,
+    // No activitySince: Key Vault keeps no per-secret access record outside diagnostic logs.
+  };
 }

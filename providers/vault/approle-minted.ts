@@ -49,53 +49,92 @@ interface LoginToken {
   createdMs: number;
 }
 
+const SWEEP_OPERATION = /^vault (list token accessors|lookup token accessor|revoke minted token) /;
+
+/** What a sweep did: login tokens revoked per revoked secret-id accessor. No token accessor in it. */
+export interface MintedSweep {
+  revoked: Map<string, number>;
+}
+
+/**
+ * The sweep was refused (HTTP 403): the adapter's policy lacks `sudo` on `auth/token/accessors`
+ * or `update` on `auth/token/lookup-accessor` / `revoke-accessor`. Tokens minted from the
+ * revoked secret-ids may still work. `partial` is what was revoked before the refusal.
+ */
+export class SweepRefusedError extends ProviderError {
+  readonly partial: Map<string, number>;
+  readonly operation: string;
+  constructor(operation: string, partial: Map<string, number>, cause: ProviderError) {
+    super(`vault ${operation} refused (HTTP 403)`, { status: 403, retryable: false, cause });
+    this.name = 'SweepRefusedError';
+    this.partial = partial;
+    this.operation = operation;
+  }
+}
+
 /**
  * Revoke every live login token of `role` minted from the revoked secret-ids. `keepKeys`: the
  * nhi keys of the role's secret-ids that stay live (their tokens are not the attacker's).
- * Returns how many tokens were revoked.
+ * Returns how many tokens were revoked for each revoked secret-id: a token carrying an nhi key
+ * counts for that secret-id; any other (a foreign secret-id's, matched by creation time: the
+ * token does not name its secret-id) for the newest foreign secret-id created at or before it.
+ * Throws SweepRefusedError on a 403 from any call of the sweep.
  */
 export async function revokeMintedTokens(
   ctx: VaultKindContext,
   role: string,
   revoked: readonly MintedSelector[],
   keepKeys: ReadonlySet<string>,
-): Promise<number> {
-  if (revoked.length === 0) return 0;
+): Promise<MintedSweep> {
+  const counts = new Map<string, number>(revoked.map((s) => [s.accessor, 0]));
+  if (revoked.length === 0) return { revoked: counts };
   const loginPath = `auth/${ctx.config.approle.mount.replace(/^\/+|\/+$/g, '')}/login`;
-  const nhiKeys = new Set(revoked.flatMap((s) => (s.nhiKey ? [s.nhiKey] : [])));
-  // Foreign secret-ids: creation times are whole seconds in token lookups.
-  const foreignSince = revoked
+  const byKey = new Map(revoked.flatMap((s) => (s.nhiKey ? [[s.nhiKey, s.accessor] as const] : [])));
+  // Foreign secret-ids, newest first: creation times are whole seconds in token lookups.
+  const foreign = revoked
     .filter((s) => !s.nhiKey)
-    .map((s) => (s.createdAt ? Math.floor(Date.parse(s.createdAt) / 1000) * 1000 : 0));
-  const since = foreignSince.length > 0 ? Math.min(...foreignSince) : undefined;
+    .map((s) => ({
+      accessor: s.accessor,
+      sinceMs: s.createdAt ? Math.floor(Date.parse(s.createdAt) / 1000) * 1000 : 0,
+    }))
+    .sort((a, b) => b.sinceMs - a.sinceMs);
 
-  const mintedByRevoked = (t: LoginToken): boolean => {
-    if (t.meta.role_name !== role) return false;
+  /** The revoked secret-id this token was minted from, if any. */
+  const minterOf = (t: LoginToken): string | undefined => {
+    if (t.meta.role_name !== role) return undefined;
     const key = t.meta.nhi_idempotency_key;
-    if (key && nhiKeys.has(key)) return true;
-    if (since === undefined) return false;
-    if (key && keepKeys.has(key)) return false;
-    return t.createdMs >= since;
+    if (key && byKey.has(key)) return byKey.get(key);
+    if (foreign.length === 0) return undefined;
+    if (key && keepKeys.has(key)) return undefined;
+    return foreign.find((f) => t.createdMs >= f.sinceMs)?.accessor;
   };
 
-  let count = 0;
-  const accessors = ctx.session.listKeys('list token accessors', '/auth/token/accessors', 500);
-  const tokens = mapConcurrent(accessors, ctx.concurrency, (a) => loginToken(ctx, a, loginPath));
-  for await (const t of tokens) {
-    if (!t || !mintedByRevoked(t)) continue;
-    try {
-      await ctx.session.write('revoke minted token', {
-        method: 'POST',
-        path: '/auth/token/revoke-accessor',
-        json: { accessor: t.accessor },
-      });
-      count++;
-    } catch (error) {
-      // Expired or revoked meanwhile: the goal holds.
-      if (!(error instanceof ProviderError && error.status === 400)) throw error;
+  try {
+    const accessors = ctx.session.listKeys('list token accessors', '/auth/token/accessors', 500);
+    const tokens = mapConcurrent(accessors, ctx.concurrency, (a) => loginToken(ctx, a, loginPath));
+    for await (const t of tokens) {
+      const minter = t && minterOf(t);
+      if (!t || !minter) continue;
+      try {
+        await ctx.session.write('revoke minted token', {
+          method: 'POST',
+          path: '/auth/token/revoke-accessor',
+          json: { accessor: t.accessor },
+        });
+        counts.set(minter, (counts.get(minter) ?? 0) + 1);
+      } catch (error) {
+        // Expired or revoked meanwhile: the goal holds.
+        if (!(error instanceof ProviderError && error.status === 400)) throw error;
+      }
     }
+  } catch (error) {
+    if (error instanceof ProviderError && error.status === 403) {
+      const op = SWEEP_OPERATION.exec(error.message)?.[1] ?? 'token sweep';
+      throw new SweepRefusedError(op, counts, error);
+    }
+    throw error;
   }
-  return count;
+  return { revoked: counts };
 }
 
 async function loginToken(

@@ -6,15 +6,16 @@
  */
 
 import { mapConcurrent } from '../../src/lib/concurrency.js';
-import { NotFoundError, UsageError } from '../../src/lib/errors.js';
+import { NotFoundError, ProviderError, UsageError } from '../../src/lib/errors.js';
 import type {
   CredentialVersion,
   DerivedCredential,
+  DerivedRevocation,
   IdentityRecord,
   RevokedVersion,
 } from '../../src/provider.js';
 import { createAppRoleApi, type SecretIdInfo } from './approle-api.js';
-import { parseSelectors, revokeMintedTokens, selectorOf } from './approle-minted.js';
+import { parseSelectors, revokeMintedTokens, SweepRefusedError, selectorOf } from './approle-minted.js';
 import {
   baseRecord,
   ownerEntries,
@@ -37,7 +38,7 @@ import {
   readDelivery,
   verifyWrapped,
 } from './delivery.js';
-import type { VaultKind, VaultKindContext } from './kind.js';
+import type { KindAdapter, VaultKindContext } from './kind.js';
 
 export function parseAppRoleLocator(locator: string): { role: string; accessor?: string } {
   const parts = locator.split('/');
@@ -47,7 +48,7 @@ export function parseAppRoleLocator(locator: string): { role: string; accessor?:
   return parts[1] ? { role: parts[0], accessor: parts[1] } : { role: parts[0] };
 }
 
-export function createAppRoleKind(ctx: VaultKindContext): VaultKind {
+export function createAppRoleKind(ctx: VaultKindContext): KindAdapter {
   const { listRoles, lookup, readRole, secretIds, entityOwners, target, destroy } = createAppRoleApi(ctx);
 
   async function recordOf(locator: string, role: string, ids: SecretIdInfo[]): Promise<IdentityRecord> {
@@ -98,15 +99,7 @@ export function createAppRoleKind(ctx: VaultKindContext): VaultKind {
     deliveryLocator(ctx.config.approle.deliveryPath, pathSegment(role), pathSegment(runId));
 
   return {
-    capabilities: {
-      inventory: true,
-      revoke: true,
-      reissue: true,
-      verify: true,
-      activity: false,
-      discard: true,
-      revokeModes: ['destroy'],
-    },
+    revokeModes: ['destroy'],
 
     inventory(signal) {
       const roles = listRoles(signal);
@@ -162,12 +155,66 @@ export function createAppRoleKind(ctx: VaultKindContext): VaultKind {
           .filter((s) => !revoking.has(s.accessor))
           .flatMap((s) => (s.metadata.nhi_idempotency_key ? [s.metadata.nhi_idempotency_key] : [])),
       );
-      const tokens = await revokeMintedTokens(ctx, role, selectors, keepKeys);
+      // Lineage and audit say what the sweep revoked, per revoked secret-id (ADR 016): a count
+      // and the role, never a token accessor.
+      const name = `auth/${ctx.config.approle.mount.replace(/^\/+|\/+$/g, '')}/role/${role}`;
+      const swept = new Map(selectors.map((s) => [s.accessor, s]));
+      const entry = (r: RevokedVersion, detail: string): DerivedRevocation => ({
+        kind: 'vault-login-tokens',
+        name,
+        before: r.revokedAt,
+        detail,
+      });
+      const unmatched = (r: RevokedVersion) =>
+        entry(
+          r,
+          `no login tokens swept for secret-id ${r.versionId}: it was gone before this run recorded it, so its tokens cannot be told apart`,
+        );
+      let sweep: Awaited<ReturnType<typeof revokeMintedTokens>>;
+      try {
+        sweep = await revokeMintedTokens(ctx, role, selectors, keepKeys);
+      } catch (error) {
+        if (!(error instanceof SweepRefusedError)) throw error;
+        // Fail closed (ADR 016): the owners signed that these tokens are revoked, and a stolen
+        // secret-id's tokens may still work. The secret-ids stay destroyed; a resumed revoke reads
+        // the selectors from the delivery record and sweeps again once the policy allows it.
+        const partial = [...error.partial.values()].reduce((a, b) => a + b, 0);
+        const derived = out.map((r) =>
+          swept.has(r.versionId)
+            ? entry(
+                r,
+                `could not reach the login tokens minted from secret-id ${r.versionId}: ${error.operation} was refused (HTTP 403, permission)`,
+              )
+            : unmatched(r),
+        );
+        ctx.logger.warn(
+          { role, operation: error.operation, revokedBeforeRefusal: partial, derived },
+          'vault approle: secret-ids destroyed, but the login tokens they minted could not be reached (permission denied)',
+        );
+        throw new ProviderError(
+          `vault approle ${role}: secret-id(s) ${versionIds.join(', ')} destroyed, but the login tokens minted from them ` +
+            `could not be reached: ${error.operation} was refused (HTTP 403; ${partial} token(s) revoked before that). ` +
+            'The nhi Vault policy needs "list" and "sudo" on auth/token/accessors and "update" on ' +
+            'auth/token/lookup-accessor and auth/token/revoke-accessor (docs/examples/vault-scan.hcl, vault-recovery.hcl); ' +
+            'fix it, then resume the run: the revoke runs again and sweeps those tokens',
+          { status: 403, retryable: false, cause: error.cause },
+        );
+      }
       ctx.logger.info(
-        { role, tokens },
+        { role, tokens: Object.fromEntries(sweep.revoked) },
         'vault approle: revoked login tokens minted from the revoked secret-ids',
       );
-      return out;
+      return out.map((r) => {
+        const selector = swept.get(r.versionId);
+        if (!selector) return { ...r, derived: [unmatched(r)] };
+        const n = sweep.revoked.get(r.versionId) ?? 0;
+        const since = selector.createdAt ? `created since ${selector.createdAt}` : 'of any age';
+        const how = selector.nhiKey ? '' : ` (matched by creation time: tokens of role ${role} ${since})`;
+        return {
+          ...r,
+          derived: [entry(r, `revoked ${n} login token(s) minted from secret-id ${r.versionId}${how}`)],
+        };
+      });
     },
 
     async reissue(locator, step) {
@@ -189,6 +236,7 @@ export function createAppRoleKind(ctx: VaultKindContext): VaultKind {
         step.idempotencyKey,
         { ...owners, nhi_run_id: step.runId },
         owners,
+        step.inFlight,
       );
     },
 

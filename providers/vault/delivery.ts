@@ -7,6 +7,7 @@
  */
 import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
+import { type InFlightSecrets, scrubError } from '../../src/lib/scrub.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import type { IssuedCredential, VerifyResult } from '../../src/provider.js';
 import { asObj, dataOf, isoTime, str } from './common.js';
@@ -128,6 +129,8 @@ export async function issueWrapped(
   key: string,
   meta: Record<string, string>,
   owners: Record<string, string>,
+  /** The step's in-flight values: the wrapping token is added before it is written anywhere. */
+  inFlight?: InFlightSecrets,
 ): Promise<IssuedCredential> {
   const p = deliveryPath(ctx, location);
   const rec = await readDelivery(ctx, p);
@@ -156,6 +159,7 @@ export async function issueWrapped(
   );
   if (Object.keys(owners).length > 0) await patchKvCustomMetadata(ctx.session, p, owners);
   const wrap = await target.create({ ...meta, nhi_idempotency_key: key });
+  inFlight?.add(wrap.token);
   try {
     await writeKvData(
       ctx.session,
@@ -176,7 +180,7 @@ export async function issueWrapped(
   } catch (error) {
     // Undelivered means unusable by its owner: remove it now rather than leave it live.
     await target.destroy(wrap.wrappedAccessor).catch(() => undefined);
-    throw error;
+    throw scrubError(error, [wrap.token]);
   }
   return {
     versionId: wrap.wrappedAccessor,

@@ -19,10 +19,11 @@ import {
   stringMap,
   visibleTags,
 } from './common.js';
-import { SCAN_ONLY, type VaultKind, type VaultKindContext } from './kind.js';
+import type { KindAdapter, VaultKindContext } from './kind.js';
 import { encodePath } from './session.js';
 
-export function createEntityKind(ctx: VaultKindContext): VaultKind {
+/** Scan only: no revoke, reissue or verify methods, so those capabilities are false. */
+export function createEntityKind(ctx: VaultKindContext): KindAdapter {
   const { session } = ctx;
 
   async function read(id: string): Promise<IdentityRecord | undefined> {
@@ -50,8 +51,6 @@ export function createEntityKind(ctx: VaultKindContext): VaultKind {
   }
 
   return {
-    capabilities: SCAN_ONLY,
-
     inventory(signal) {
       const ids = (async function* () {
         for await (const id of session.listKeys('list entities', '/identity/entity/id', 500, signal)) {

@@ -10,6 +10,7 @@ import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { generateSecret } from '../../src/lib/generator.js';
+import { scrubError } from '../../src/lib/scrub.js';
 import { own } from '../../src/lib/own.js';
 import type { SecretValue } from '../../src/lib/secret.js';
 import type {
@@ -22,7 +23,7 @@ import type {
   VersionState,
 } from '../../src/provider.js';
 import { baseRecord, ownersFrom, refusesName, visibleTags } from './common.js';
-import type { VaultKind, VaultKindContext } from './kind.js';
+import type { KindAdapter, VaultKindContext } from './kind.js';
 import {
   isCasMismatch,
   isDeleted,
@@ -61,7 +62,7 @@ export function kvFingerprint(
   return fp(canonicalJson(Object.fromEntries(fields.map((f) => [f, text(own(data, f))]))));
 }
 
-export function createKvKind(ctx: VaultKindContext): VaultKind {
+export function createKvKind(ctx: VaultKindContext): KindAdapter {
   const { session, logger } = ctx;
   const locate = (locator: string) => splitKvLocator(locator, ctx.config.kv.mounts);
 
@@ -132,7 +133,7 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
   function reissuePlan(
     locator: string,
     kept: Awaited<ReturnType<typeof keptForReissue>>,
-    step: Parameters<NonNullable<VaultKind['reissue']>>[1],
+    step: Parameters<NonNullable<KindAdapter['reissue']>>[1],
   ): FieldPlan {
     const planned = plannedFields(step.fields);
     if (planned) {
@@ -162,15 +163,7 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
   }
 
   return {
-    capabilities: {
-      inventory: true,
-      revoke: true,
-      reissue: true,
-      verify: true,
-      activity: false,
-      discard: true,
-      revokeModes: ['destroy', 'soft-delete'],
-    },
+    revokeModes: ['destroy', 'soft-delete'],
 
     inventory(signal) {
       return mapConcurrent(allLocators(signal), ctx.concurrency, async (locator) => {
@@ -272,6 +265,8 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
       const fresh = new Map<string, SecretValue>(
         plan.regenerate.map((f) => [f.name, generateSecret(f.generator)]),
       );
+      // Every regenerated field goes out in the write below: none may reach an error text.
+      step.inFlight?.add(...fresh.values());
       const keptData = Object.fromEntries(
         Object.entries(kept.data).filter(([k]) => plan.keep.includes(k) || !fresh.has(k)),
       );
@@ -298,7 +293,7 @@ export function createKvKind(ctx: VaultKindContext): VaultKind {
           status: 'issued',
         };
       } catch (error) {
-        if (!isCasMismatch(error)) throw error;
+        if (!isCasMismatch(error)) throw scrubError(error, [...fresh.values()]);
         // Either our own write landed and its answer was lost, or someone else wrote.
         const after = await readKvMetadata(session, p);
         const mine = await issuedFromMetadata(p, after, key);

@@ -7,7 +7,7 @@
 
 import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { NotFoundError, ProviderError, UsageError } from '../../src/lib/errors.js';
-import type { DerivedCredential, IdentityRecord } from '../../src/provider.js';
+import type { DerivedCredential, DerivedRevocation, IdentityRecord } from '../../src/provider.js';
 import { issuedLocation } from './approle.js';
 import {
   asObj,
@@ -37,7 +37,7 @@ import {
   verifyWrapped,
   type WrappedTarget,
 } from './delivery.js';
-import type { VaultKind, VaultKindContext } from './kind.js';
+import type { KindAdapter, VaultKindContext } from './kind.js';
 import { encodePath } from './session.js';
 
 /** What is needed to mint a like-for-like token. No secret in it. */
@@ -95,7 +95,7 @@ const TOKEN_DERIVED: DerivedCredential[] = [
   },
 ];
 
-export function createTokenKind(ctx: VaultKindContext): VaultKind {
+export function createTokenKind(ctx: VaultKindContext): KindAdapter {
   const { session } = ctx;
   const base =
     ctx.config.token.deliveryPath ?? `${ctx.config.approle.deliveryPath.replace(/\/+$/, '')}/token`;
@@ -219,15 +219,7 @@ export function createTokenKind(ctx: VaultKindContext): VaultKind {
   };
 
   return {
-    capabilities: {
-      inventory: true,
-      revoke: true,
-      reissue: true,
-      verify: true,
-      activity: false,
-      discard: true,
-      revokeModes: ['revoke-accessor'],
-    },
+    revokeModes: ['revoke-accessor'],
 
     inventory(signal) {
       const records = mapConcurrent(accessors(signal), ctx.concurrency, async (a) => {
@@ -251,16 +243,38 @@ export function createTokenKind(ctx: VaultKindContext): VaultKind {
       }
       const info = await lookup(locator);
       const revokedAt = ctx.now().toISOString();
-      if (!info) return versionIds.map((versionId) => ({ versionId, status: 'already-revoked', revokedAt }));
+      const where = deliveryPath(ctx, location(step.runId));
+      // revoke-accessor takes the token's whole tree with it (ADR 016); lineage says so. Vault
+      // does not say how many children there were, and lists no parent to count them by.
+      const children = (detail: string): DerivedRevocation[] => [
+        { kind: 'vault-child-tokens', name: locator, before: revokedAt, detail },
+      ];
+      if (!info) {
+        // Gone already. If this run's earlier attempt stashed the template, that attempt revoked
+        // it (a resumed step): the tree went with it.
+        const ours = parseTemplate((await readDelivery(ctx, where))?.data.template) !== undefined;
+        return versionIds.map((versionId) => ({
+          versionId,
+          status: 'already-revoked',
+          revokedAt,
+          ...(ours
+            ? {
+                derived: children(
+                  'revoke-accessor (by an earlier attempt of this step) revoked the token and every non-orphan child token below it',
+                ),
+              }
+            : {}),
+        }));
+      }
       const owners = ownerEntries(info.meta, ctx.ownerTagKeys);
-      await prepareDelivery(
-        ctx,
-        deliveryPath(ctx, location(step.runId)),
-        { template: templateOf(info.data), owners },
-        owners,
-      );
+      await prepareDelivery(ctx, where, { template: templateOf(info.data), owners }, owners);
       await target(anyTemplate).destroy(locator);
-      return versionIds.map((versionId) => ({ versionId, status: 'revoked', revokedAt }));
+      return versionIds.map((versionId) => ({
+        versionId,
+        status: 'revoked',
+        revokedAt,
+        derived: children('revoke-accessor revoked the token and every non-orphan child token below it'),
+      }));
     },
 
     async reissue(locator, step) {
@@ -286,6 +300,7 @@ export function createTokenKind(ctx: VaultKindContext): VaultKind {
         step.idempotencyKey,
         { ...owners, nhi_run_id: step.runId },
         owners,
+        step.inFlight,
       );
     },
 
