@@ -19,7 +19,7 @@ path "secret/metadata/nhi-delivery/*" { capabilities = ["read", "list", "patch",
 path "auth/approle/role/+/secret-id" { capabilities = ["list", "update"] }
 path "auth/approle/role/+/secret-id-accessor/destroy" { capabilities = ["update"] }
 
-# Tokens: revoke by accessor (also used to revoke an undelivered wrapping token), and mint the
+# Tokens: revoke by accessor (AppRole's login-token sweep; an undelivered wrapping token), and mint the
 # replacement: create/<role> when the old token had a role, else an orphan token. sudo on
 # create-orphan lets nhi mint tokens with policies it does not hold itself: grant it only if
 # you recover tokens (kind "token").

@@ -15,7 +15,8 @@ path "auth/approle/role/+/secret-id-accessor/lookup" { capabilities = ["update"]
 path "sys/auth" { capabilities = ["read"] }
 path "identity/lookup/entity" { capabilities = ["update"] }
 
-# Tokens: listing accessors needs sudo (per the Vault token API docs).
+# Tokens: listing accessors needs sudo (per the Vault token API docs). AppRole recovery needs
+# these too: its revoke walks the accessors to find the login tokens of the destroyed secret-ids.
 path "auth/token/accessors" { capabilities = ["list", "sudo"] }
 path "auth/token/accessors/" { capabilities = ["list", "sudo"] }
 path "auth/token/lookup-accessor" { capabilities = ["update"] }

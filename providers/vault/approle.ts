@@ -195,7 +195,7 @@ export function createAppRoleKind(ctx: VaultKindContext): KindAdapter {
           `vault approle ${role}: secret-id(s) ${versionIds.join(', ')} destroyed, but the login tokens minted from them ` +
             `could not be reached: ${error.operation} was refused (HTTP 403; ${partial} token(s) revoked before that). ` +
             'The nhi Vault policy needs "list" and "sudo" on auth/token/accessors and "update" on ' +
-            'auth/token/lookup-accessor and auth/token/revoke-accessor (docs/examples/vault-scan.hcl, vault-recovery.hcl); ' +
+            "auth/token/lookup-accessor and auth/token/revoke-accessor (the README's Vault / OpenBao policies); " +
             'fix it, then resume the run: the revoke runs again and sweeps those tokens',
           { status: 403, retryable: false, cause: error.cause },
         );

@@ -10,8 +10,8 @@ import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { generateSecret } from '../../src/lib/generator.js';
-import { scrubError } from '../../src/lib/scrub.js';
 import { own } from '../../src/lib/own.js';
+import { scrubError } from '../../src/lib/scrub.js';
 import type { SecretValue } from '../../src/lib/secret.js';
 import type {
   DerivedCredential,

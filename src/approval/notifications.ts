@@ -8,11 +8,16 @@
 import type { ParsedConfig, Severity } from '../config/schema.js';
 import { own } from '../lib/own.js';
 import type { Notifier, NotifyOutcome } from '../notify/notifier.js';
-import type { Plan } from '../runbook/plan-types.js';
+import { decisionCommand } from '../plan-view/commands.js';
+import { configFacts } from '../plan-view/config-facts.js';
+import { renderPlanMarkdown } from '../plan-view/markdown.js';
+import { buildPlanView } from '../plan-view/model.js';
 import type { ApprovalRecord, RecoveryRequest, RunRecord } from '../store/types.js';
-import { tierPolicy } from './quorum.js';
+import { tierPolicy } from './decisions/quorum.js';
 
-export type NotifyConfig = Pick<ParsedConfig, 'policy' | 'notify' | 'owners'>;
+/** `providers`, when given, lets the plan in a request notice name the exact delivery location. */
+export type NotifyConfig = Pick<ParsedConfig, 'policy' | 'notify' | 'owners'> &
+  Partial<Pick<ParsedConfig, 'providers'>>;
 
 export const APPROVAL_EVENTS = {
   requestCreated: 'request.created',
@@ -48,32 +53,13 @@ function union(...lists: (readonly string[])[]): string[] {
   return [...new Set(lists.flat())];
 }
 
-/**
- * The plan in a few safe words for a notification: the runbook and its order, the versions to
- * revoke and how, what is created, the step types in order. Ids, labels and generator names only.
- */
-export function summarizePlan(stored: Plan): Record<string, unknown> {
-  const plan = stored as Partial<Plan>;
-  const out: Record<string, unknown> = {};
-  if (plan.runbook) {
-    out.runbook = plan.runbook.id;
-    out.order = plan.runbook.order;
-  }
-  if (plan.revoke) {
-    out.revoke = plan.revoke.versions.map((v) => v.versionId);
-    if (plan.revoke.mode) out.revokeMode = plan.revoke.mode;
-  }
-  if (plan.create) out.create = { count: plan.create.count, generator: plan.create.generator.type };
-  if (Array.isArray(plan.steps)) out.steps = plan.steps.map((s) => s.type);
-  return out;
-}
-
+/** `nhi approve|deny <request> --as <owner> --key <private-key-file> --digest <digest>` (src/plan-view/commands.ts). */
 export function approveCommand(
   request: Pick<RecoveryRequest, 'id' | 'planDigest'>,
   owner: string,
   decision: 'approve' | 'deny' = 'approve',
 ): string {
-  return `nhi ${decision} ${request.id} --as ${owner} --key <private-key-file> --digest ${request.planDigest}`;
+  return decisionCommand(request.id, request.planDigest, owner, decision);
 }
 
 /** A new request: its owners (to approve) and, when privileged, the security channel (high severity). */
@@ -84,6 +70,9 @@ export async function notifyRequestCreated(
 ): Promise<NotifyOutcome[]> {
   const policy = tierPolicy(config, request.tier);
   const privileged = request.tier === 'privileged';
+  // What owners decide on is the readable plan: approval rules as signed in it, not as configured now.
+  const signed = request.plan.policy;
+  const view = buildPlanView({ plan: request.plan, request, ...configFacts(config, request.plan) });
   const data = {
     requestId: request.id,
     ref: request.ref,
@@ -94,12 +83,17 @@ export async function notifyRequestCreated(
     owners: request.owners,
     recipients: recipients(config, request.owners),
     planDigest: request.planDigest,
-    plan: summarizePlan(request.plan),
+    /** The version ids that lose access, for receivers that route or match on them. */
+    revoke: request.plan.revoke.versions.map((v) => v.versionId),
+    /** The plan view (src/plan-view/model.ts) and its Markdown rendering, for chat and tickets. */
+    plan: view,
+    markdown: renderPlanMarkdown(view),
     expiresAt: request.expiresAt,
     policy: {
-      quorum: policy.quorum,
-      approvalTtlHours: policy.approvalTtlHours,
-      holdMinutes: policy.holdMinutes,
+      quorum: signed.quorum,
+      approvalTtlHours: signed.approvalTtlHours,
+      holdMinutes: signed.holdMinutes,
+      executorNotApprover: signed.executorNotApprover,
     },
     inspect: `nhi status ${request.id}`,
     approve: Object.fromEntries(request.owners.map((o) => [o, approveCommand(request, o)])),
@@ -107,7 +101,7 @@ export async function notifyRequestCreated(
   };
   const summary =
     `${request.tier} recovery of ${request.ref} requested by ${request.requester} (${request.runbookId}): ` +
-    `needs approval by ${policy.quorum} of ${request.owners.join(', ') || '(no registered owner: break-glass only)'} ` +
+    `needs approval by ${signed.quorum} of ${request.owners.join(', ') || '(no registered owner: break-glass only)'} ` +
     `before ${request.expiresAt}. Approve with: ${approveCommand(request, '<owner>')}`;
   const ownerTargets = union(subscribedTargets(config, APPROVAL_EVENTS.requestCreated), policy.alert);
   const outcomes = await notifier.notify(ownerTargets, {

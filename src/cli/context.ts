@@ -21,6 +21,8 @@ export interface CliContext {
 }
 
 export interface CliIo {
+  /** Where a question's answer comes from (`approve? [y/N]`); absent = never interactive. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;

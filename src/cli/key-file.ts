@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { toPrivateKey } from '../approval/decision-checks.js';
+import { toPrivateKey } from '../approval/decisions/decision-checks.js';
 import { UsageError } from '../lib/errors.js';
 import { SecretValue } from '../lib/secret.js';
 

@@ -4,6 +4,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerKeygenCommand } from './commands/keygen.js';
+import { registerOfflineApprovalCommands } from './commands/offline-approval.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerRecoveryCommands } from './commands/recovery.js';
 import { registerScanCommands } from './commands/scan.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo): Command {
   registerScanCommands(program, io);
   registerRecoveryCommands(program, io);
   registerApprovalCommands(program, io);
+  registerOfflineApprovalCommands(program, io);
   registerAuditCommands(program, io);
   registerKeygenCommand(program, io);
   registerPolicyCommands(program, io);

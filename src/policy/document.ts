@@ -6,7 +6,7 @@
  * are operational and left out: changing them needs no control owner.
  */
 
-import { createOwnerRegistry } from '../approval/registry.js';
+import { createOwnerRegistry } from '../approval/owners/owner-registry.js';
 import type { ParsedConfig, TierPolicy } from '../config/schema.js';
 import { canonicalDigest } from '../lib/canonical.js';
 import { ConfigError } from '../lib/errors.js';

@@ -14,7 +14,7 @@ import {
   signCanonical,
   signedObjectOfKind,
   verifyEd25519WithKey,
-} from '../approval/proof.js';
+} from '../approval/signing/proof.js';
 import { canonicalJson } from '../lib/canonical.js';
 import { ConfigError } from '../lib/errors.js';
 import type { ControlOwners, PolicySource } from './document.js';

@@ -7,7 +7,7 @@
  * A run killed anywhere resumes from its step records: done steps are skipped, a step
  * with an intent but no outcome asks the provider what already happened.
  */
-import type { TrustedRequest } from '../approval/signed-request.js';
+import type { TrustedRequest } from '../approval/decisions/signed-request.js';
 import { NhiError, PolicyError, ProviderError } from '../lib/errors.js';
 import { NO_FAULTS } from '../lib/failpoint.js';
 import { parseRef } from '../lib/ref.js';

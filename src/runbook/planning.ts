@@ -1,5 +1,5 @@
-import { resolveOwners } from '../approval/owners.js';
-import { classifyTier } from '../approval/tiers.js';
+import { resolveOwners } from '../approval/owners/owners.js';
+import { classifyTier } from '../approval/owners/tiers.js';
 import { PolicyError } from '../lib/errors.js';
 import { parseRef } from '../lib/ref.js';
 import type { IdentityRecord } from '../provider.js';

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type ActorCredential, actorProofData, authenticateActorAudited } from '../approval/actor.js';
+import {
+  type ActorCredential,
+  actorProofData,
+  authenticateActorAudited,
+} from '../approval/decisions/actor.js';
 import { notifyRequestCreated } from '../approval/notifications.js';
-import { ownerRegistryFromConfig } from '../approval/registry.js';
+import { ownerRegistryFromConfig } from '../approval/owners/owner-registry.js';
 import { PolicyError, UsageError } from '../lib/errors.js';
 import { hasOwnKey } from '../lib/own.js';
 import { policyDigestField, requireSignedPolicy } from '../policy/gate.js';

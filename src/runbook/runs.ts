@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type ActorCredential, actorProofData, authenticateActorAudited } from '../approval/actor.js';
+import {
+  type ActorCredential,
+  actorProofData,
+  authenticateActorAudited,
+} from '../approval/decisions/actor.js';
+import { recordRefusal } from '../approval/decisions/refusal.js';
+import { authorizeStoredRun, gateRun } from '../approval/decisions/run-gate.js';
 import { notifyBreakGlass } from '../approval/notifications.js';
-import { recordRefusal } from '../approval/refusal.js';
-import { ownerRegistryFromConfig } from '../approval/registry.js';
-import { authorizeStoredRun, gateRun } from '../approval/run-gate.js';
+import { ownerRegistryFromConfig } from '../approval/owners/owner-registry.js';
 import { NotFoundError, PolicyError } from '../lib/errors.js';
 import { policyDigestField, requireSignedPolicy } from '../policy/gate.js';
 import type { RunRecord } from '../store/types.js';

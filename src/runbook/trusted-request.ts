@@ -1,5 +1,5 @@
-import { recordRefusal } from '../approval/refusal.js';
-import { type TrustedRequest, trustedRequest } from '../approval/signed-request.js';
+import { recordRefusal } from '../approval/decisions/refusal.js';
+import { type TrustedRequest, trustedRequest } from '../approval/decisions/signed-request.js';
 import { PolicyError } from '../lib/errors.js';
 import type { RecoveryRequest } from '../store/types.js';
 import type { EngineDeps } from './engine.js';

@@ -6,13 +6,13 @@
  * too: what the principal wrote is what the audit log keeps.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { OwnerRegistry } from '../approval/owners/owner-registry.js';
 import {
   type Ed25519Proof,
   signCanonical,
   signedObjectOfKind,
   verifyEd25519WithKey,
-} from '../approval/proof.js';
-import type { OwnerRegistry } from '../approval/registry.js';
+} from '../approval/signing/proof.js';
 import { keyIdOf } from '../audit/keys.js';
 import type { EntryChecker } from '../audit/verify.js';
 import { canonicalJson } from '../lib/canonical.js';

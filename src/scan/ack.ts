@@ -10,10 +10,10 @@
  */
 
 import type { KeyObject } from 'node:crypto';
-import { actorProofData } from '../approval/actor.js';
-import { toPrivateKey } from '../approval/decision-checks.js';
-import { recordRefusal } from '../approval/refusal.js';
-import type { OwnerRegistry } from '../approval/registry.js';
+import { actorProofData } from '../approval/decisions/actor.js';
+import { toPrivateKey } from '../approval/decisions/decision-checks.js';
+import { recordRefusal } from '../approval/decisions/refusal.js';
+import type { OwnerRegistry } from '../approval/owners/owner-registry.js';
 import type { AuditLog } from '../audit/log.js';
 import type { ParsedConfig } from '../config/schema.js';
 import { NotFoundError, PolicyError } from '../lib/errors.js';

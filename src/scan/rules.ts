@@ -3,8 +3,8 @@
  * tier and owners, the previous snapshot and the thresholds in; finding drafts out.
  * `revoked-still-used` needs lineage and provider calls and lives in revoked-use.ts.
  */
-import type { OwnerResolution } from '../approval/owners.js';
-import type { TierDecision } from '../approval/tiers.js';
+import type { OwnerResolution } from '../approval/owners/owners.js';
+import type { TierDecision } from '../approval/owners/tiers.js';
 import type { FindingType, Severity, Thresholds } from '../config/schema.js';
 import type { IdentityRecord } from '../provider.js';
 import type { SnapshotRecord } from '../store/types.js';

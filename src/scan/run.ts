@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { resolveOwners } from '../approval/owners.js';
-import { classifyTier } from '../approval/tiers.js';
+import { resolveOwners } from '../approval/owners/owners.js';
+import { classifyTier } from '../approval/owners/tiers.js';
 import type { FindingType, ParsedConfig } from '../config/schema.js';
 import { own } from '../lib/own.js';
 import type { CredentialProvider, IdentityRecord } from '../provider.js';

@@ -61,7 +61,7 @@ export interface RecoveryRequest {
   owners: string[];
   /**
    * The plan as filed. A row can be edited by whoever can write the database: the plan is
-   * believed only through trustedRequest (src/approval/signed-request.ts), which recomputes its
+   * believed only through trustedRequest (src/approval/decisions/signed-request.ts), which recomputes its
    * digest and checks its shape before anything reads a decision-relevant field.
    */
   plan: Plan;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditClaimCheckers } from '../../src/approval/audit-claims.js';
+import { auditClaimCheckers } from '../../src/approval/signing/audit-claims.js';
 import { entryHash } from '../../src/audit/chain.js';
 import { signBytes } from '../../src/audit/keys.js';
 import { verifyAudit } from '../../src/audit/verify.js';

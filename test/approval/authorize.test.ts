@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type AuthorizeRunInput, authorizeRun } from '../../src/approval/authorize.js';
-import { createOwnerRegistry } from '../../src/approval/registry.js';
-import { trustedRequest } from '../../src/approval/signed-request.js';
+import { type AuthorizeRunInput, authorizeRun } from '../../src/approval/decisions/authorize.js';
+import { trustedRequest } from '../../src/approval/decisions/signed-request.js';
+import { createOwnerRegistry } from '../../src/approval/owners/owner-registry.js';
 import { PolicyError } from '../../src/lib/errors.js';
 import type { ApprovalRecord, RecoveryRequest } from '../../src/store/types.js';
 import { approvalFor, hours, makePolicyWorld, minutes, requestFixture, T0 } from './fixture.js';

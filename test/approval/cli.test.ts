@@ -57,7 +57,16 @@ async function auditEntries(): Promise<AuditEntry[]> {
 
 describe('nhi approve / nhi deny', () => {
   it('exits 3 on self-approval, names the rule, and leaves an approval.refused entry', async () => {
-    const r = await nhi('approve', request.id, '--as', 'carol', '--key', files.keys.carol!.keyPath);
+    const r = await nhi(
+      'approve',
+      request.id,
+      '--as',
+      'carol',
+      '--key',
+      files.keys.carol!.keyPath,
+      '--digest',
+      request.planDigest,
+    );
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/refused \(self-approval\)/);
     const entries = await auditEntries();
@@ -67,7 +76,16 @@ describe('nhi approve / nhi deny', () => {
   });
 
   it('exits 3 when the key file is not the registered key of --as', async () => {
-    const r = await nhi('approve', request.id, '--as', 'alice', '--key', files.keys.mallory!.keyPath);
+    const r = await nhi(
+      'approve',
+      request.id,
+      '--as',
+      'alice',
+      '--key',
+      files.keys.mallory!.keyPath,
+      '--digest',
+      request.planDigest,
+    );
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/refused \(bad-signature\)/);
   });
@@ -82,6 +100,8 @@ describe('nhi approve / nhi deny', () => {
       files.keys.alice!.keyPath,
       '--comment',
       'ok',
+      '--digest',
+      request.planDigest,
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^approved by alice \(1 of 1 required\); ready to run/);
@@ -93,9 +113,20 @@ describe('nhi approve / nhi deny', () => {
       'alice',
       '--key',
       files.keys.alice!.keyPath,
+      '--digest',
+      request.planDigest,
     );
     expect(again.code).toBe(3);
     expect(again.stderr).toMatch(/duplicate-approval/);
+  });
+
+  it('not on a terminal and without --digest nobody saw the plan: exit 2 naming the digest, nothing signed', async () => {
+    for (const decision of ['approve', 'deny']) {
+      const r = await nhi(decision, request.id, '--as', 'alice', '--key', files.keys.alice!.keyPath);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`pass --digest ${request.planDigest}`);
+    }
+    expect((await auditEntries()).filter((e) => e.type.startsWith('approval.'))).toEqual([]);
   });
 
   it('--json prints the recorded decision; --digest must match the plan', async () => {
@@ -131,17 +162,37 @@ describe('nhi approve / nhi deny', () => {
 
   it('exits 2 for a key file others can read, or one that is not an Ed25519 private key, without touching the log', async () => {
     chmodSync(files.keys.alice!.keyPath, 0o644);
-    const open = await nhi('approve', request.id, '--as', 'alice', '--key', files.keys.alice!.keyPath);
+    const open = await nhi(
+      'approve',
+      request.id,
+      '--as',
+      'alice',
+      '--key',
+      files.keys.alice!.keyPath,
+      '--digest',
+      request.planDigest,
+    );
     expect(open.code).toBe(2);
     expect(open.stderr).toMatch(/chmod 600/);
     const notAKey = join(files.dir, 'not-a-key.pem');
     writeFileSync(notAKey, 'hello', { mode: 0o600 });
-    const bad = await nhi('approve', request.id, '--as', 'alice', '--key', notAKey);
+    const bad = await nhi(
+      'approve',
+      request.id,
+      '--as',
+      'alice',
+      '--key',
+      notAKey,
+      '--digest',
+      request.planDigest,
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not a usable Ed25519 private key/);
     const pub = join(files.dir, 'keys', 'alice.pub');
     chmodSync(pub, 0o600);
-    expect((await nhi('approve', request.id, '--as', 'alice', '--key', pub)).code).toBe(2);
+    expect(
+      (await nhi('approve', request.id, '--as', 'alice', '--key', pub, '--digest', request.planDigest)).code,
+    ).toBe(2);
     expect(await auditEntries()).toHaveLength(0);
   });
 });
@@ -218,11 +269,29 @@ describe('nhi approve / nhi deny after a break-glass run: the retrospective revi
 
   it('status shows the pending review; the executor is refused (exit 3); an owner endorses (exit 0)', async () => {
     expect((await nhi('status')).stdout).toMatch(/break-glass: REVIEW pending/);
-    const executor = await nhi('approve', bg.id, '--as', 'sec', '--key', files.keys.sec!.keyPath);
+    const executor = await nhi(
+      'approve',
+      bg.id,
+      '--as',
+      'sec',
+      '--key',
+      files.keys.sec!.keyPath,
+      '--digest',
+      bg.planDigest,
+    );
     expect(executor.code).toBe(3);
     expect(executor.stderr).toMatch(/refused \(break-glass-executor\)/);
 
-    const r = await nhi('approve', bg.id, '--as', 'alice', '--key', files.keys.alice!.keyPath);
+    const r = await nhi(
+      'approve',
+      bg.id,
+      '--as',
+      'alice',
+      '--key',
+      files.keys.alice!.keyPath,
+      '--digest',
+      bg.planDigest,
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^break-glass run ${runId} \\(by sec\\) endorsed by alice`));
     expect((await nhi('status')).stdout).toMatch(/break-glass endorsed by alice/);
@@ -239,7 +308,17 @@ describe('nhi approve / nhi deny after a break-glass run: the retrospective revi
   });
 
   it('a dispute exits 0, is shown by status, and a later endorsement exits 3', async () => {
-    const r = await nhi('--json', 'deny', bg.id, '--as', 'bob', '--key', files.keys.bob!.keyPath);
+    const r = await nhi(
+      '--json',
+      'deny',
+      bg.id,
+      '--as',
+      'bob',
+      '--key',
+      files.keys.bob!.keyPath,
+      '--digest',
+      bg.planDigest,
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       requestStatus: 'completed',
@@ -247,7 +326,16 @@ describe('nhi approve / nhi deny after a break-glass run: the retrospective revi
       approval: { purpose: 'retrospective-review' },
     });
     expect((await nhi('status')).stdout).toMatch(/break-glass DISPUTED by bob/);
-    const later = await nhi('approve', bg.id, '--as', 'alice', '--key', files.keys.alice!.keyPath);
+    const later = await nhi(
+      'approve',
+      bg.id,
+      '--as',
+      'alice',
+      '--key',
+      files.keys.alice!.keyPath,
+      '--digest',
+      bg.planDigest,
+    );
     expect(later.code).toBe(3);
     expect(later.stderr).toMatch(/refused \(already-reviewed\)/);
   });

@@ -8,9 +8,13 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createVaultProvider } from '../../providers/vault/index.js';
-import { type DecisionInput, type DecisionOutcome, recordDecision } from '../../src/approval/decide.js';
-import { requestFields, signDecision } from '../../src/approval/proof.js';
-import { type OwnerRegistry, ownerRegistryFromConfig } from '../../src/approval/registry.js';
+import {
+  type DecisionInput,
+  type DecisionOutcome,
+  recordDecision,
+} from '../../src/approval/decisions/decide.js';
+import { type OwnerRegistry, ownerRegistryFromConfig } from '../../src/approval/owners/owner-registry.js';
+import { requestFields, signDecision } from '../../src/approval/signing/proof.js';
 import { AuditLog } from '../../src/audit/log.js';
 import { type Config, parseConfig } from '../../src/config/load.js';
 import type { TierPolicy } from '../../src/config/schema.js';

@@ -88,15 +88,28 @@ describe('approval notifications', () => {
       { principal: 'alice', email: 'alice@example.com' },
       { principal: 'bob', email: 'bob@example.com' },
     ]);
-    expect(body?.data.plan).toEqual({
-      runbook: 'vault-kv-recovery',
-      order: 'revoke-then-reissue',
-      revoke: ['3'],
-      revokeMode: 'destroy',
-      create: { count: 1, generator: 'password' },
-      steps: expect.arrayContaining(['revoke', 'reissue']),
+    // The versions that lose access, the readable plan (view + Markdown) and the signed policy.
+    expect(body?.data.revoke).toEqual(['3']);
+    expect(body?.data.plan).toMatchObject({
+      kind: 'nhi-plan-view',
+      ref: req.ref,
+      digest: req.planDigest,
+      revoke: { mode: 'destroy', versions: [{ versionId: '3', current: true }] },
+      request: { id: req.id, requester: 'carol', ticket: 'INC-42', planMatches: true },
     });
-    expect(body?.summary).toContain(`nhi approve ${req.id} --as <owner> --key <private-key-file>`);
+    expect(body?.data.markdown).toContain('- revoke version id 3 (current), mode destroy');
+    expect(body?.data.markdown).toContain(
+      `nhi deny ${req.id} --as bob --key <private-key-file> --digest ${req.planDigest}`,
+    );
+    expect(body?.data.policy).toEqual({
+      quorum: 1,
+      holdMinutes: 0,
+      approvalTtlHours: 24,
+      executorNotApprover: false,
+    });
+    expect(body?.summary).toContain(
+      `nhi approve ${req.id} --as <owner> --key <private-key-file> --digest ${req.planDigest}`,
+    );
     expect(to('owners')[0]?.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
     const deliveries = await w.store.deliveries.list({ subject: req.id });
     expect(deliveries.map((d) => d.status)).toEqual(['delivered']);

@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditClaimCheckers } from '../../src/approval/audit-claims.js';
-import { recordDecision } from '../../src/approval/decide.js';
-import { asProof, REVIEW_PURPOSE, requestFields } from '../../src/approval/proof.js';
-import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
-import { gateRun } from '../../src/approval/run-gate.js';
+import { recordDecision } from '../../src/approval/decisions/decide.js';
+import { gateRun } from '../../src/approval/decisions/run-gate.js';
+import { ownerRegistryFromConfig } from '../../src/approval/owners/owner-registry.js';
+import { auditClaimCheckers } from '../../src/approval/signing/audit-claims.js';
+import { asProof, REVIEW_PURPOSE, requestFields } from '../../src/approval/signing/proof.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { PolicyError } from '../../src/lib/errors.js';
 import { createRequest } from '../../src/runbook/requests.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gateRun } from '../../src/approval/run-gate.js';
+import { gateRun } from '../../src/approval/decisions/run-gate.js';
 import { PolicyError } from '../../src/lib/errors.js';
 import { approvalFor, hours, makeWorld, minutes, type World } from './fixture.js';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vaultFixture } from '../providers/vault.fixture.js';
-import { localConfig, ROOT, scratchDir } from '../runbook/local-app.js';
+import { filedRequest, localConfig, ROOT, scratchDir } from '../runbook/local-app.js';
 import { nhi, rewriteChain, sql, truncateAfter } from './tamper.js';
 
 interface Scenario {
@@ -52,8 +52,18 @@ async function recover(s: Scenario, opts: { run?: boolean } = {}): Promise<strin
     'carol',
   );
   expect(filed.code, filed.stderr).toBe(0);
-  const id = filed.stdout.match(/request (\S+) filed/)?.[1] ?? '';
-  const approved = await nhi(s.config, 'approve', id, '--as', 'alice', '--key', s.key('alice'));
+  const { id, digest } = filedRequest(filed.stdout);
+  const approved = await nhi(
+    s.config,
+    'approve',
+    id,
+    '--as',
+    'alice',
+    '--key',
+    s.key('alice'),
+    '--digest',
+    digest,
+  );
   expect(approved.code, approved.stderr).toBe(0);
   if (opts.run !== false) {
     const run = await nhi(s.config, 'run', id, '--as', 'bob');

@@ -39,8 +39,12 @@ async function newRequest(): Promise<string> {
   const store = openSqliteStore(dbPath());
   await store.requests.insert(request);
   await store.close();
+  digests.set(request.id, request.planDigest);
   return request.id;
 }
+
+/** Each inserted request's plan digest: approve is non-interactive here, so it names what it signs. */
+const digests = new Map<string, string>();
 
 async function entries(type: string): Promise<AuditEntry[]> {
   const store = openSqliteStore(dbPath());
@@ -67,13 +71,16 @@ afterEach(() => {
 
 describe('nhi policy', () => {
   it('a principal added after adoption: approve and run exit 2 naming it; policy sign fixes it', async () => {
+    const firstId = await newRequest();
     const first = await nhi(
       'approve',
-      await newRequest(),
+      firstId,
       '--as',
       'alice',
       '--key',
       files.keys.alice!.keyPath,
+      '--digest',
+      digests.get(firstId) ?? '',
     );
     expect(first.code, first.stderr).toBe(0);
 
@@ -82,7 +89,16 @@ describe('nhi policy', () => {
       raw.owners.breakGlass.push('mallory');
     });
     const id = await newRequest();
-    const refused = await nhi('approve', id, '--as', 'alice', '--key', files.keys.alice!.keyPath);
+    const refused = await nhi(
+      'approve',
+      id,
+      '--as',
+      'alice',
+      '--key',
+      files.keys.alice!.keyPath,
+      '--digest',
+      digests.get(id) ?? '',
+    );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/owners\.principals\.mallory: added/);
     expect(refused.stderr).toMatch(/owners\.breakGlass: added mallory/);
@@ -117,7 +133,16 @@ describe('nhi policy', () => {
     expect(adopted).toHaveLength(2);
     expect(adopted[1]?.data.signers).toEqual(['sec']);
 
-    const ok = await nhi('approve', id, '--as', 'alice', '--key', files.keys.alice!.keyPath);
+    const ok = await nhi(
+      'approve',
+      id,
+      '--as',
+      'alice',
+      '--key',
+      files.keys.alice!.keyPath,
+      '--digest',
+      digests.get(id) ?? '',
+    );
     expect(ok.code, ok.stderr).toBe(0);
     const text = await nhi('policy', 'show');
     expect(text.stdout).toMatch(/: adopted \(audit seq \d+\)/);

@@ -20,6 +20,12 @@ export interface ProviderFixture {
   isUsable(ref: string, versionId: string): Promise<boolean>;
   /** How many live (usable) versions the credential has. */
   liveVersionCount(ref: string): Promise<number>;
+  /**
+   * What a finished recovery of `ref` must not have left behind (markers of an unfinished
+   * call, credentials nobody received), one line each; empty when clean. For kinds whose
+   * provider leaves such state (IAM: the pending-issue tag, undelivered keys).
+   */
+  leftovers?(ref: string): Promise<string[]>;
   /** State changes done behind the adapter's back, for state reporting tests. */
   disable?(ref: string): Promise<void>;
   enable?(ref: string): Promise<void>;

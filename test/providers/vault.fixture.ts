@@ -3,6 +3,7 @@
  * OpenBao dev server with plain HTTP (never through the adapter under test).
  */
 
+import { randomUUID } from 'node:crypto';
 import { createVaultProvider, type VaultProviderOverrides } from '../../providers/vault/index.js';
 import { type VaultInstanceConfig, vaultInstanceSchema } from '../../providers/vault/schema.js';
 import { parseRef } from '../../src/lib/ref.js';
@@ -12,7 +13,11 @@ import { OPENBAO_ADDR, OPENBAO_ROOT_TOKEN } from '../servers/endpoints.js';
 import type { ProviderFixture } from './fixture.js';
 
 export const VAULT_INSTANCE = 'vault-test';
-const PREFIX = 'nhi-contract';
+/**
+ * Per test process (vitest runs files in parallel against one OpenBao): reset() wipes only this
+ * prefix, so one suite's reset never deletes what another suite seeded (as aws.fixture.ts does).
+ */
+const PREFIX = `nhi-contract-${randomUUID().slice(0, 8)}`;
 
 /** Raw Vault HTTP for tests: returns status and parsed body, never throws on HTTP errors. */
 export async function vaultApi(

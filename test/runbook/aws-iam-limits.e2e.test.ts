@@ -109,8 +109,8 @@ describe('aws iam-key: the 2-key limit is planned, never hit after revoking', ()
     expect(text.stdout).toContain('limit iam.access-keys-per-user (2/2)');
     expect(text.stdout).toContain(`make-room deletes ${first} (already Inactive) first`);
     expect(text.stdout).toMatch(/make-room -> revoke -> reissue/);
-    expect(text.stdout).toMatch(/derived aws-sts-session \[revoke\]: .*nhi-revoke-sessions/);
-    expect(text.stdout).toMatch(/derived aws-role-session \[out-of-reach\]/);
+    expect(text.stdout).toMatch(/- aws-sts-session \[revoke\]\n\s+.*nhi-revoke-sessions/);
+    expect(text.stdout).toMatch(/! aws-role-session \[out-of-reach\]/);
 
     const json = cli(['plan', ref, '--runbook', RUNBOOK, '--json']);
     expect(json.status, json.stderr).toBe(0);

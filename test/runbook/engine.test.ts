@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditClaimCheckers } from '../../src/approval/audit-claims.js';
+import { auditClaimCheckers } from '../../src/approval/signing/audit-claims.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { PolicyError } from '../../src/lib/errors.js';
 import { faultPointsFromEnv } from '../../src/lib/failpoint.js';

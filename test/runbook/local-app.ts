@@ -5,8 +5,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../../src/app.js';
-import { recordDecision } from '../../src/approval/decide.js';
-import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
+import { recordDecision } from '../../src/approval/decisions/decide.js';
+import { ownerRegistryFromConfig } from '../../src/approval/owners/owner-registry.js';
 import { runCli } from '../../src/cli/program.js';
 import { loadConfig } from '../../src/config/load.js';
 import { SecretValue } from '../../src/lib/secret.js';
@@ -147,4 +147,12 @@ export function inProcessCli(configPath: () => string) {
     const code = await runCli(['--config', configPath(), ...args], { stdout, stderr, env: {} });
     return { code, stdout: stdout.text, stderr: stderr.text };
   };
+}
+
+/** The request id and plan digest that `nhi request` printed (owners approve with `--digest`). */
+export function filedRequest(stdout: string): { id: string; digest: string } {
+  const id = stdout.match(/request (\S+) filed/)?.[1];
+  const digest = stdout.match(/plan digest (sha256:[0-9a-f]+)/)?.[1];
+  if (!id || !digest) throw new Error(`nhi request printed no request id and digest:\n${stdout}`);
+  return { id, digest };
 }

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createAwsFixture } from '../providers/aws.fixture.js';
 import type { ProviderFixture } from '../providers/fixture.js';
 import { vaultFixture } from '../providers/vault.fixture.js';
-import { CLI, inProcessCli, localConfig, scratchDir } from './local-app.js';
+import { CLI, filedRequest, inProcessCli, localConfig, scratchDir } from './local-app.js';
 
 let configPath: string;
 let dbPath: string;
@@ -66,8 +66,10 @@ const awsFixture = createAwsFixture();
 async function approvedRequest(ref: string, runbook = 'vault-kv-slow-consumer'): Promise<string> {
   const filed = await nhi('request', ref, '--runbook', runbook, '--reason', 'INC-10', '--as', 'carol');
   expect(filed.code, filed.stderr).toBe(0);
-  const id = filed.stdout.match(/request (\S+) filed/)?.[1] ?? '';
-  expect((await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'))).code).toBe(0);
+  const { id, digest } = filedRequest(filed.stdout);
+  expect(
+    (await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'), '--digest', digest)).code,
+  ).toBe(0);
   return id;
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { vaultApi, vaultFixture } from '../providers/vault.fixture.js';
-import { CLI, localConfig, scratchDir } from './local-app.js';
+import { CLI, filedRequest, localConfig, scratchDir } from './local-app.js';
 
 let configPath: string;
 let runbooks: string;
@@ -95,8 +95,17 @@ describe('a hook typo in a runbook (issue 11, item 4)', () => {
       'carol',
     );
     expect(filed.code, filed.stderr).toBe(0);
-    const id = filed.stdout.match(/request (\S+) filed/)?.[1] ?? '';
-    const approved = await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'));
+    const { id, digest } = filedRequest(filed.stdout);
+    const approved = await nhi(
+      'approve',
+      id,
+      '--as',
+      'alice',
+      '--key',
+      scratch.key('alice'),
+      '--digest',
+      digest,
+    );
     expect(approved.code, approved.stderr).toBe(0);
     const before = await kvState(ref);
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
-import { auditClaimCheckers } from '../../src/approval/audit-claims.js';
+import { auditClaimCheckers } from '../../src/approval/signing/audit-claims.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { parseRef } from '../../src/lib/ref.js';
 import { startRun } from '../../src/runbook/runs.js';

@@ -7,7 +7,7 @@ import { chmodSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { vaultFixture } from '../providers/vault.fixture.js';
-import { inProcessCli, localConfig, ROOT, scratchDir } from './local-app.js';
+import { filedRequest, inProcessCli, localConfig, ROOT, scratchDir } from './local-app.js';
 
 let configPath: string;
 let scratch: ReturnType<typeof scratchDir>;
@@ -50,8 +50,10 @@ describe('nhi request / run with policy.requireSignedActors', () => {
     const filed = await nhi(...request, '--key', scratch.key('carol'));
     expect(filed.code, filed.stderr).toBe(0);
     expect(filed.stdout).toMatch(/requested by carol \(signed\)/);
-    const id = filed.stdout.match(/request (\S+) filed/)?.[1] ?? '';
-    expect((await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'))).code).toBe(0);
+    const { id, digest } = filedRequest(filed.stdout);
+    expect(
+      (await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'), '--digest', digest)).code,
+    ).toBe(0);
 
     const noKey = await nhi('run', id, '--as', 'bob');
     expect(noKey.code).toBe(3);

@@ -5,11 +5,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { signActor } from '../../src/approval/actor-proof.js';
-import { auditClaimCheckers } from '../../src/approval/audit-claims.js';
-import { recordDecision } from '../../src/approval/decide.js';
-import { approvalPayload, verifyProofWithKey } from '../../src/approval/proof.js';
-import { ownerRegistryFromConfig } from '../../src/approval/registry.js';
+import { recordDecision } from '../../src/approval/decisions/decide.js';
+import { ownerRegistryFromConfig } from '../../src/approval/owners/owner-registry.js';
+import { signActor } from '../../src/approval/signing/actor-proof.js';
+import { auditClaimCheckers } from '../../src/approval/signing/audit-claims.js';
+import { approvalPayload, verifyProofWithKey } from '../../src/approval/signing/proof.js';
 import { entryHash } from '../../src/audit/chain.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { createRequest } from '../../src/runbook/requests.js';

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalDigest } from '../../src/lib/canonical.js';
 import { vaultApi, vaultFixture } from '../providers/vault.fixture.js';
-import { inProcessCli, localConfig, scratchDir } from './local-app.js';
+import { filedRequest, inProcessCli, localConfig, scratchDir } from './local-app.js';
 
 let configPath: string;
 let dbPath: string;
@@ -64,8 +64,15 @@ async function file(ref: string): Promise<string> {
     'carol',
   );
   expect(filed.code, filed.stderr).toBe(0);
-  return filed.stdout.match(/request (\S+) filed/)?.[1] ?? '';
+  const { id, digest } = filedRequest(filed.stdout);
+  digests.set(id, digest);
+  return id;
 }
+
+/** The digest each filed request's owners review (passed as --digest: approve is non-interactive here). */
+const digests = new Map<string, string>();
+const approve = (id: string, owner: string) =>
+  nhi('approve', id, '--as', owner, '--key', scratch.key(owner), '--digest', digests.get(id) ?? '');
 
 beforeAll(() => {
   scratch = scratchDir('nhi-signed-plan-');
@@ -81,14 +88,14 @@ describe('a run executes only the plan its owners signed (issue 10)', () => {
       b.tier = 'standard';
       b.owners = ['alice', 'sec-oncall'];
     });
-    const approve = await nhi('approve', id, '--as', 'sec-oncall', '--key', scratch.key('sec-oncall'));
-    expect(approve.code).toBe(3);
-    expect(approve.stderr).toMatch(/not-owner/);
+    const refused = await approve(id, 'sec-oncall');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/not-owner/);
     const run = await nhi('run', id, '--as', 'sec-oncall');
     expect(run.code).toBe(3);
     expect(await vaultFixture.liveVersionCount(ref)).toBe(1);
     // alice's single approval does not meet the signed privileged quorum of two, whatever the row says.
-    expect((await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'))).code).toBe(0);
+    expect((await approve(id, 'alice')).code).toBe(0);
     const second = await nhi('run', id, '--as', 'sec-oncall');
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/quorum|2 distinct owners/);
@@ -98,7 +105,7 @@ describe('a run executes only the plan its owners signed (issue 10)', () => {
   it('an approved request whose stored plan was edited (revoke list emptied) is refused as plan-tampered, audited', async () => {
     const ref = await seed('plan', { owner: 'alice' });
     const id = await file(ref);
-    expect((await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'))).code).toBe(0);
+    expect((await approve(id, 'alice')).code).toBe(0);
     editRequest(id, (b) => {
       (b.plan as { revoke: { versions: unknown[] } }).revoke.versions = [];
     });
@@ -115,7 +122,7 @@ describe('a run executes only the plan its owners signed (issue 10)', () => {
     const ref = await seed('repoint', { owner: 'alice' });
     const other = await seed('victim', { owner: 'alice' });
     const id = await file(ref);
-    expect((await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'))).code).toBe(0);
+    expect((await approve(id, 'alice')).code).toBe(0);
     editRequest(id, (b) => {
       const plan = b.plan as { ref: string };
       plan.ref = other;
@@ -143,7 +150,7 @@ describe('a run executes only the plan its owners signed (issue 10)', () => {
       },
     ]) {
       const id = await file(ref);
-      expect((await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'))).code).toBe(0);
+      expect((await approve(id, 'alice')).code).toBe(0);
       editRequest(id, edit);
       const run = await nhi('run', id, '--as', 'sec-oncall');
       expect(run.code, run.stdout).toBe(3);
@@ -156,7 +163,7 @@ describe('a run executes only the plan its owners signed (issue 10)', () => {
   it('an untouched request runs to completion (the checks do not refuse honest work)', async () => {
     const ref = await seed('honest', { owner: 'alice' });
     const id = await file(ref);
-    expect((await nhi('approve', id, '--as', 'alice', '--key', scratch.key('alice'))).code).toBe(0);
+    expect((await approve(id, 'alice')).code).toBe(0);
     const run = await nhi('run', id, '--as', 'bob');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/: completed/);

@@ -14,8 +14,9 @@ import { createApp } from '../../src/app.js';
 import type { Plan } from '../../src/runbook/plan-types.js';
 import { resumeRun, startRun } from '../../src/runbook/runs.js';
 import { runScanJob } from '../../src/scan/service.js';
+import type { LineageRecord } from '../../src/store/types.js';
 import { vaultApi } from '../providers/vault.fixture.js';
-import { approvedRequest, CLI, localConfig, scratchDir } from './local-app.js';
+import { approvedRequest, CLI, localConfig, ROOT, scratchDir } from './local-app.js';
 
 const suffix = randomUUID().slice(0, 8);
 const data = <T>(r: { body: Record<string, unknown> }) => r.body.data as T;
@@ -184,7 +185,7 @@ describe('vault approle: tokens minted from a recovered secret-id stop working',
   const alive = async (accessor: string) =>
     (await vaultApi('POST', 'auth/token/lookup-accessor', { accessor })).status === 200;
 
-  async function recover(): Promise<{ plan: Plan; delivery: string }> {
+  async function recover(): Promise<{ plan: Plan; delivery: string; lineage: LineageRecord }> {
     const app = createApp({ configPath });
     try {
       const ref = `vault-local:approle:${role}`;
@@ -192,8 +193,13 @@ describe('vault approle: tokens minted from a recovered secret-id stop working',
       const plan = (await app.store.requests.get(requestId))?.plan as unknown as Plan;
       const run = await startRun(app.engine(), { requestId, executor: 'carol' });
       expect(run.status, run.error).toBe('completed');
-      const lineage = await app.store.lineage.forRef(ref);
-      return { plan, delivery: lineage.at(-1)?.newVersion?.delivery?.location as string };
+      const lineage = (await app.store.lineage.forRef(ref)).at(-1) as LineageRecord;
+      // What the sweep revoked is in the audit log too, in the lineage entry the run recorded.
+      const recorded: unknown[] = [];
+      for await (const e of app.store.audit.entries())
+        if (e.type === 'lineage.recorded' && e.subject === ref) recorded.push(e.data);
+      expect(recorded.at(-1)).toMatchObject({ oldVersions: lineage.oldVersions });
+      return { plan, delivery: lineage.newVersion?.delivery?.location as string, lineage };
     } finally {
       await app.close();
     }
@@ -226,6 +232,9 @@ describe('vault approle: tokens minted from a recovered secret-id stop working',
       ).json()) as { auth: { accessor: string } }
     ).auth.accessor;
     expect(await alive(stolen)).toBe(true);
+    const foreignAccessor = data<{ keys: string[] }>(
+      await vaultApi('LIST', `auth/approle/role/${role}/secret-id`),
+    ).keys[0] as string;
 
     const first = await recover();
     expect(first.plan.derived).toContainEqual(
@@ -233,6 +242,22 @@ describe('vault approle: tokens minted from a recovered secret-id stop working',
     );
     expect(await alive(stolen)).toBe(false);
     expect(await alive(bystander)).toBe(true);
+    // Lineage says what the sweep revoked: a count per secret-id and the role, no token accessor.
+    const [old] = first.lineage.oldVersions;
+    expect(old?.versionId).toBe(foreignAccessor);
+    expect(old?.derived).toEqual([
+      {
+        kind: 'vault-login-tokens',
+        name: `auth/approle/role/${role}`,
+        before: old?.revokedAt,
+        detail: expect.stringMatching(
+          new RegExp(
+            `^revoked 1 login token\\(s\\) minted from secret-id ${foreignAccessor} \\(matched by creation time: tokens of role ${role} created since `,
+          ),
+        ),
+      },
+    ]);
+    expect(JSON.stringify(first.lineage)).not.toContain(stolen);
 
     // The delivered secret-id (nhi-issued: its metadata carries nhi_idempotency_key) logs in...
     const [mount, ...rest] = first.delivery.split('/');
@@ -247,9 +272,188 @@ describe('vault approle: tokens minted from a recovered secret-id stop working',
     const minted = await login(issuedSecret);
     expect(await alive(minted)).toBe(true);
     // ...and its token dies with it at the next recovery.
-    await recover();
+    const second = await recover();
     expect(await alive(minted)).toBe(false);
     expect(await alive(bystander)).toBe(true);
+    const issuedAccessor = second.lineage.oldVersions[0]?.versionId as string;
+    expect(second.lineage.oldVersions[0]?.derived).toEqual([
+      expect.objectContaining({
+        kind: 'vault-login-tokens',
+        detail: `revoked 1 login token(s) minted from secret-id ${issuedAccessor}`,
+      }),
+    ]);
+  });
+});
+
+describe('vault approle: a login-token sweep the policy refuses (HTTP 403)', () => {
+  const role = `nhi-sweep403-${suffix}`;
+  const policyText = (name: string) => readFileSync(join(ROOT, 'docs/examples', name), 'utf8');
+  const withoutAccessorListing = (hcl: string) =>
+    hcl
+      .split('\n')
+      .filter((l) => !l.startsWith('path "auth/token/accessors'))
+      .join('\n');
+
+  it('fails the revoke naming the missing capability; resumed once the documented policy is in place, it sweeps and lineage records it', async () => {
+    // nhi runs with the documented policies (docs/examples), first without sudo on auth/token/accessors.
+    const scan = `nhi-scan-${suffix}`;
+    const recovery = `nhi-recovery-${suffix}`;
+    const scanPolicy = policyText('vault-scan.hcl');
+    expect(scanPolicy).toContain('path "auth/token/accessors" { capabilities = ["list", "sudo"] }');
+    await vaultApi('PUT', `sys/policies/acl/${scan}`, { policy: withoutAccessorListing(scanPolicy) });
+    await vaultApi('PUT', `sys/policies/acl/${recovery}`, { policy: policyText('vault-recovery.hcl') });
+    const token = (
+      (await vaultApi('POST', 'auth/token/create', { policies: [scan, recovery], ttl: '1h' })).body.auth as {
+        client_token: string;
+      }
+    ).client_token;
+    const tokenFile = join(scratch.dir, 'nhi-vault-token');
+    writeFileSync(tokenFile, token, { mode: 0o600 });
+    const logFile = join(scratch.dir, 'sweep403.log');
+    const cfgPath = localConfig(scratch.dir, 'sweep403', { 'vault-local': 'vault-local' });
+    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+    cfg.providers['vault-local'].auth = { method: 'token', token: `file:${tokenFile}` };
+    cfg.providers['vault-local'].kinds = ['approle'];
+    cfg.log = { level: 'info', file: logFile };
+    writeFileSync(cfgPath, JSON.stringify(cfg));
+
+    await vaultApi('POST', `auth/approle/role/${role}`, { token_policies: ['default'] });
+    const roleId = data<{ role_id: string }>(
+      await vaultApi('GET', `auth/approle/role/${role}/role-id`),
+    ).role_id;
+    const secretId = data<{ secret_id: string; secret_id_accessor: string }>(
+      await vaultApi('POST', `auth/approle/role/${role}/secret-id`, {
+        metadata: JSON.stringify({ owner: 'alice' }),
+      }),
+    );
+    const loggedIn = await fetch('http://127.0.0.1:8200/v1/auth/approle/login', {
+      method: 'POST',
+      body: JSON.stringify({ role_id: roleId, secret_id: secretId.secret_id }),
+    });
+    const stolen = ((await loggedIn.json()) as { auth: { accessor: string; client_token: string } }).auth;
+    const works = async () =>
+      (
+        await fetch('http://127.0.0.1:8200/v1/auth/token/lookup-self', {
+          headers: { 'X-Vault-Token': stolen.client_token },
+        })
+      ).status === 200;
+    expect(await works()).toBe(true);
+
+    const ref = `vault-local:approle:${role}`;
+    const app = createApp({ configPath: cfgPath });
+    try {
+      const requestId = await approvedRequest(app, ref, 'vault-approle-recovery', { alice: aliceKey });
+      const run = await startRun(app.engine(), { requestId, executor: 'carol' });
+      // Fail closed: the owners signed that these tokens are revoked, and the stolen one still works.
+      expect(run.status, run.error).toBe('needs-attention');
+      expect(run.error).toContain(
+        `step revoke failed: vault approle ${role}: secret-id(s) ${secretId.secret_id_accessor} destroyed, but the login tokens minted from them could not be reached: list token accessors was refused (HTTP 403; 0 token(s) revoked before that)`,
+      );
+      expect(run.error).toContain('"list" and "sudo" on auth/token/accessors');
+      expect(run.error).toContain('resume the run');
+      expect(await works()).toBe(true);
+      // The secret-id itself is gone: no new login.
+      expect((await vaultApi('LIST', `auth/approle/role/${role}/secret-id`)).status).toBe(404);
+      const warning = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => String(l.msg).includes('could not be reached (permission denied)'));
+      expect(warning).toMatchObject({
+        level: 'warn',
+        role,
+        operation: 'list token accessors',
+        derived: [
+          {
+            kind: 'vault-login-tokens',
+            name: `auth/approle/role/${role}`,
+            detail: `could not reach the login tokens minted from secret-id ${secretId.secret_id_accessor}: list token accessors was refused (HTTP 403, permission)`,
+          },
+        ],
+      });
+
+      // The documented scan policy as it is: the resumed revoke sweeps from the delivery record.
+      await vaultApi('PUT', `sys/policies/acl/${scan}`, { policy: scanPolicy });
+      const finished = await resumeRun(app.engine(), run.id, 'carol');
+      expect(finished.status, finished.error).toBe('completed');
+      expect(await works()).toBe(false);
+      expect(await alive403(stolen.accessor)).toBe(false);
+      const [lineage] = await app.store.lineage.forRef(ref);
+      expect(lineage?.oldVersions).toEqual([
+        expect.objectContaining({
+          versionId: secretId.secret_id_accessor,
+          derived: [
+            expect.objectContaining({
+              kind: 'vault-login-tokens',
+              detail: expect.stringMatching(
+                new RegExp(
+                  `^revoked 1 login token\\(s\\) minted from secret-id ${secretId.secret_id_accessor} `,
+                ),
+              ),
+            }),
+          ],
+        }),
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  const alive403 = async (accessor: string) =>
+    (await vaultApi('POST', 'auth/token/lookup-accessor', { accessor })).status === 200;
+});
+
+describe('vault token: its child tokens go with it, and lineage says so', () => {
+  it('a child the old token created fails lookup after recovery; the lineage record carries vault-child-tokens', async () => {
+    // The old token may create children (the default policy does not allow it).
+    const maker = `nhi-child-maker-${suffix}`;
+    await vaultApi('PUT', `sys/policies/acl/${maker}`, {
+      policy: 'path "auth/token/create" { capabilities = ["create", "update"] }',
+    });
+    const parent = (
+      await vaultApi('POST', 'auth/token/create-orphan', {
+        policies: ['default', maker],
+        meta: { owner: 'alice' },
+        ttl: '2h',
+      })
+    ).body.auth as { accessor: string; client_token: string };
+    const child = (
+      await vaultApi(
+        'POST',
+        'auth/token/create',
+        { policies: ['default'], ttl: '1h' },
+        { 'X-Vault-Token': parent.client_token },
+      )
+    ).body.auth as { accessor: string };
+    const alive = async (accessor: string) =>
+      (await vaultApi('POST', 'auth/token/lookup-accessor', { accessor })).status === 200;
+    expect(await alive(child.accessor)).toBe(true);
+
+    const ref = `vault-local:token:${parent.accessor}`;
+    const app = createApp({ configPath });
+    try {
+      const requestId = await approvedRequest(app, ref, 'vault-token-recovery', { alice: aliceKey });
+      const run = await startRun(app.engine(), { requestId, executor: 'carol' });
+      expect(run.status, run.error).toBe('completed');
+      const [lineage] = await app.store.lineage.forRef(ref);
+      expect(lineage?.oldVersions).toEqual([
+        expect.objectContaining({
+          versionId: parent.accessor,
+          derived: [
+            {
+              kind: 'vault-child-tokens',
+              name: parent.accessor,
+              before: lineage?.oldVersions[0]?.revokedAt,
+              detail: 'revoke-accessor revoked the token and every non-orphan child token below it',
+            },
+          ],
+        }),
+      ]);
+    } finally {
+      await app.close();
+    }
+    expect(await alive(parent.accessor)).toBe(false);
+    expect(await alive(child.accessor)).toBe(false);
   });
 });
 

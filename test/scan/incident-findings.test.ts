@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOwnerRegistry } from '../../src/approval/registry.js';
+import { createOwnerRegistry } from '../../src/approval/owners/owner-registry.js';
 import { crossCheckStore } from '../../src/audit/cross-check/index.js';
 import type { ActivityEvidence } from '../../src/provider.js';
 import { acknowledgeFinding } from '../../src/scan/ack.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveOwners } from '../../src/approval/owners.js';
-import type { TierDecision } from '../../src/approval/tiers.js';
+import { resolveOwners } from '../../src/approval/owners/owners.js';
+import type { TierDecision } from '../../src/approval/owners/tiers.js';
 import type { IdentityRecord } from '../../src/provider.js';
 import { evaluateIdentity, type RuleContext } from '../../src/scan/rules.js';
 import { severityFor } from '../../src/scan/severity.js';

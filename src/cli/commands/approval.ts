@@ -1,15 +1,26 @@
 import type { Command } from 'commander';
-import { type DecisionOutcome, recordDecision } from '../../approval/decide.js';
-import { ownerRegistryFromConfig } from '../../approval/registry.js';
+import type { App } from '../../app.js';
+import { type DecisionOutcome, recordDecision } from '../../approval/decisions/decide.js';
+import { trustedRequest } from '../../approval/decisions/signed-request.js';
+import { ownerRegistryFromConfig } from '../../approval/owners/owner-registry.js';
+import { UsageError } from '../../lib/errors.js';
+import { configFacts } from '../../plan-view/config-facts.js';
+import { buildPlanView } from '../../plan-view/model.js';
+import { renderPlanText } from '../../plan-view/text.js';
 import type { Decision } from '../../store/types.js';
-import { type CliIo, contextFor } from '../context.js';
+import { canAsk, confirmDecision } from '../confirm.js';
+import { type CliContext, type CliIo, contextFor } from '../context.js';
 import { readPrivateKey } from '../key-file.js';
+import { decideFromRequestFile } from './offline-approval.js';
 
 interface DecisionOptions {
   as: string;
-  key: string;
+  key?: string;
   comment?: string;
   digest?: string;
+  requestFile?: string;
+  out?: string;
+  printPayload?: boolean;
 }
 
 export function registerApprovalCommands(program: Command, io: CliIo): void {
@@ -20,25 +31,66 @@ export function registerApprovalCommands(program: Command, io: CliIo): void {
         `${decision} a request: sign (requestId, planDigest, decision, expiresAt) with your Ed25519 key; ` +
           `after a break-glass run, ${decision === 'approve' ? 'endorse' : 'dispute'} it (retrospective review)`,
       )
-      .argument('<request-id>', 'request id')
+      .argument('[request-id]', 'request id (or --request-file for an exported request)')
       .requiredOption('--as <principal>', 'owner principal deciding')
-      .requiredOption('--key <file>', 'your private key file (from nhi keygen; mode 0600)')
+      .option('--key <file>', 'your private key: nhi keygen PEM or OpenSSH ~/.ssh/id_ed25519 (mode 0600)')
       .option('--comment <text>', 'comment recorded with the decision')
-      .option('--digest <plan-digest>', 'the plan digest you reviewed; refused if the plan has changed since')
+      .option(
+        '--digest <plan-digest>',
+        'the plan digest you reviewed; refused if the plan has changed since (required when not on a terminal)',
+      )
+      .option(
+        '--request-file <file>',
+        'decide offline on a document from nhi request export (no config, no database)',
+      )
+      .option('--out <file>', 'with --request-file: where to write the signed decision')
+      .option(
+        '--print-payload',
+        'with --request-file: print the exact bytes to sign with ssh-keygen -Y sign -n nhi-approval',
+      )
       .addHelpText(
         'after',
         `\nExit 3 when refused by policy (self-approval, not an owner, wrong key, plan changed, expired, duplicate).\n` +
           `\nOn a request run by break-glass, this records your retrospective review instead (signed with\n` +
           `purpose "retrospective-review"): approve endorses the run, deny disputes it and alerts security.\n` +
           `The break-glass executor and the requester cannot review.\n` +
-          `\nExample:\n  nhi ${decision} req_01H... --as alice --key ~/.nhi/alice.key --digest sha256:...`,
+          `\nOn a terminal the plan is shown and you are asked "${decision}? [y/N]"; elsewhere --digest is required.\n` +
+          `\nExamples:\n  nhi ${decision} req_01H... --as alice --key ~/.nhi/alice.key --digest sha256:...\n` +
+          `  nhi ${decision} --request-file req.json --as alice --key ~/.ssh/id_ed25519 --out decision.json\n` +
+          `  nhi ${decision} --request-file req.json --as alice --print-payload > payload && ssh-keygen -Y sign -n nhi-approval -f ~/.ssh/id_ed25519_sk payload`,
       )
-      .action(async (requestId: string, opts: DecisionOptions, cmd: Command) => {
+      .action(async (requestId: string | undefined, opts: DecisionOptions, cmd: Command) => {
         const ctx = contextFor(cmd, io);
+        if (opts.requestFile) {
+          if (requestId) throw new UsageError('pass a request id or --request-file, not both');
+          const code = await decideFromRequestFile(
+            io,
+            decision,
+            { ...opts, requestFile: opts.requestFile },
+            ctx.globals.json ?? false,
+          );
+          if (code !== 0) cmd.parent?.setOptionValue('exitCode', code);
+          return;
+        }
+        if (!requestId) throw new UsageError(`name the request to ${decision} (or pass --request-file)`);
+        if (opts.out || opts.printPayload)
+          throw new UsageError('--out and --print-payload go with --request-file');
+        if (!opts.key) throw new UsageError('--key is required: the private key you sign with');
         // Read and check the key before opening anything: a bad key file is a usage error (exit 2).
         const privateKey = readPrivateKey(opts.key);
-        const outcome = await ctx.withApp((app) =>
-          recordDecision(
+        const outcome = await ctx.withApp(async (app) => {
+          const shown = await showPlan(app, requestId, ctx, canAsk(io));
+          if (shown) {
+            const yes = await confirmDecision(io, {
+              decision,
+              planDigest: shown,
+              ...(opts.digest !== undefined ? { digest: opts.digest } : {}),
+              what: `request ${requestId} (plan ${shown})`,
+              seePlan: `see it with nhi status ${requestId}`,
+            });
+            if (!yes) return undefined;
+          }
+          return recordDecision(
             {
               store: app.store,
               audit: app.audit,
@@ -53,14 +105,51 @@ export function registerApprovalCommands(program: Command, io: CliIo): void {
               privateKey,
               now: app.now(),
               ...(opts.comment ? { comment: opts.comment } : {}),
-              ...(opts.digest ? { planDigest: opts.digest } : {}),
+              // What the owner saw (or named) is what is signed: a plan changed since is refused.
+              ...(opts.digest || shown ? { planDigest: opts.digest ?? shown } : {}),
             },
-          ),
-        );
+          );
+        });
+        if (!outcome) {
+          io.stderr.write('not signed: nothing was recorded\n');
+          cmd.parent?.setOptionValue('exitCode', 1);
+          return;
+        }
         if (ctx.globals.json) ctx.printJson(outcome);
         else for (const line of describeOutcome(requestId, decision, opts.as, outcome)) ctx.print(line);
       });
   }
+}
+
+/**
+ * Print the stored request's signed plan when a person is there to read it (a terminal, no
+ * --json) and return its digest. A script gets only what was signed (describeOutcome). A request
+ * that does not exist or whose plan fails its digest is shown nothing: recordDecision refuses
+ * it and audits the refusal.
+ */
+async function showPlan(
+  app: App,
+  requestId: string,
+  ctx: CliContext,
+  onTerminal: boolean,
+): Promise<string | undefined> {
+  const row = await app.store.requests.get(requestId);
+  if (!row) return undefined;
+  let trusted: ReturnType<typeof trustedRequest>;
+  try {
+    trusted = trustedRequest(row);
+  } catch {
+    return undefined;
+  }
+  if (onTerminal && !ctx.globals.json) {
+    const view = buildPlanView({
+      plan: trusted.signedPlan,
+      request: trusted,
+      ...configFacts(app.config, trusted.signedPlan),
+    });
+    ctx.print(renderPlanText(view));
+  }
+  return trusted.planDigest;
 }
 
 export function describeOutcome(

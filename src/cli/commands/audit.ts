@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { auditClaimCheckers } from '../../approval/audit-claims.js';
+import { auditClaimCheckers } from '../../approval/signing/audit-claims.js';
 import {
   crossCheckFailure,
   crossCheckStore,

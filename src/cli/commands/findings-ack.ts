@@ -1,6 +1,6 @@
 /** `nhi findings ack <finding-id> --as P --reason TEXT [--key FILE]` (src/scan/ack.ts). */
 import type { Command } from 'commander';
-import { ownerRegistryFromConfig } from '../../approval/registry.js';
+import { ownerRegistryFromConfig } from '../../approval/owners/owner-registry.js';
 import { UsageError } from '../../lib/errors.js';
 import { acknowledgeFinding } from '../../scan/ack.js';
 import type { FindingRecord } from '../../store/types.js';

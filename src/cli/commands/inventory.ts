@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { classifyTier } from '../../approval/tiers.js';
+import { classifyTier } from '../../approval/owners/tiers.js';
 import { UsageError } from '../../lib/errors.js';
 import { hasOwnKey } from '../../lib/own.js';
 import { renderTable } from '../../lib/text.js';

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../lib/errors.js';
+import { decisionCommand } from '../../plan-view/commands.js';
+import { configFacts } from '../../plan-view/config-facts.js';
+import { buildPlanView } from '../../plan-view/model.js';
+import { parsePlanFormat, renderPlan } from '../../plan-view/render.js';
 import { lineageMermaid, lineageTable } from '../../runbook/lineage-format.js';
 import { planTarget } from '../../runbook/planning.js';
 import { createRequest } from '../../runbook/requests.js';
@@ -56,36 +60,37 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
     )
     .argument('<ref>', 'identity ref <provider-instance>:<kind>:<locator>')
     .requiredOption('--runbook <id>', 'runbook id (see runbooks/)')
-    .addHelpText('after', '\nExample:\n  nhi plan aws-prod:secret:payments/db --runbook aws-secret-recovery')
-    .action(async (ref: string, opts: { runbook: string }, cmd: Command) => {
+    .option(
+      '--format <format>',
+      'text | markdown | html | json (the readable plan; json is its view model). --json instead prints the signed plan itself: {digest, plan}',
+      'text',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nhi plan aws-prod:secret:payments/db --runbook aws-secret-recovery\n  nhi plan aws-prod:secret:payments/db --runbook aws-secret-recovery --format markdown',
+    )
+    .action(async (ref: string, opts: { runbook: string; format: string }, cmd: Command) => {
       const ctx = contextFor(cmd, io);
+      const format = parsePlanFormat(opts.format);
+      if (ctx.globals.json && cmd.getOptionValueSource('format') === 'cli')
+        throw new UsageError('--json prints the signed plan, --format the readable one: use one of them');
       await ctx.withApp(async (app) => {
-        const { plan, digest } = await planTarget(app.engine(), ref, opts.runbook);
+        const { plan, digest, snapshot } = await planTarget(app.engine(), ref, opts.runbook);
         if (ctx.globals.json) return ctx.printJson({ digest, plan });
-        ctx.print(`plan for ${plan.ref} (runbook ${plan.runbook.id}, ${plan.runbook.order})`);
-        ctx.print(
-          `  tier: ${plan.policy.tier}${plan.target.tierReason ? ` (${plan.target.tierReason})` : ''}; owners: ${plan.target.owners.join(', ') || '(none registered)'}`,
-        );
-        ctx.print(
-          `  revoke (${plan.revoke.mode ?? 'default'}): ${plan.revoke.versions.map((v) => v.versionId).join(', ') || '(nothing)'}`,
-        );
-        ctx.print(`  create: 1 new credential (${plan.create.generator.type})`);
-        for (const l of plan.limits) ctx.print(`  limit ${l.name} (${l.current}/${l.limit}): ${l.detail}`);
-        for (const d of plan.derived) ctx.print(`  derived ${d.kind} [${d.action}]: ${d.detail}`);
-        ctx.print(`  steps: ${plan.steps.map((s) => s.id).join(' -> ')}`);
-        ctx.print(
-          `  policy: quorum ${plan.policy.quorum}, hold ${plan.policy.holdMinutes} min, approvals valid ${plan.policy.approvalTtlHours} h`,
-        );
-        ctx.print(`digest: ${digest}`);
+        const view = buildPlanView({ plan, versions: snapshot.versions, ...configFacts(app.config, plan) });
+        if (format === 'json') return ctx.printJson(view);
+        ctx.print(renderPlan(view, format));
       });
     });
   program
     .command('request')
     .description('file a recovery request: stores the plan and its digest and notifies the owners')
     .argument('<ref>', 'identity ref')
-    .requiredOption('--runbook <id>', 'runbook id')
-    .requiredOption('--reason <text>', 'why (incident id, what leaked)')
-    .requiredOption('--as <principal>', 'who is asking')
+    // Checked in the action, not as required options: commander would demand them of
+    // `nhi request export` too.
+    .option('--runbook <id>', 'runbook id (required)')
+    .option('--reason <text>', 'why: incident id, what leaked (required)')
+    .option('--as <principal>', 'who is asking (required)')
     .option('--key <file>', KEY_HELP)
     .addHelpText(
       'after',
@@ -94,17 +99,24 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
     .action(
       async (
         ref: string,
-        opts: { runbook: string; reason: string; as: string; key?: string },
+        opts: { runbook?: string; reason?: string; as?: string; key?: string },
         cmd: Command,
       ) => {
         const ctx = contextFor(cmd, io);
+        const missing = (['runbook', 'reason', 'as'] as const).filter((o) => !opts[o]);
+        if (missing.length) {
+          throw new UsageError(
+            `nhi request needs ${missing.map((o) => `--${o}`).join(', ')} (see nhi request --help)`,
+          );
+        }
+        const { runbook, reason, as } = opts as { runbook: string; reason: string; as: string };
         const actor = actorKey(opts.key);
         await ctx.withApp(async (app) => {
           const req = await createRequest(app.engine(), {
             ref,
-            runbookId: opts.runbook,
-            reason: opts.reason,
-            requester: opts.as,
+            runbookId: runbook,
+            reason,
+            requester: as,
             ...actor,
           });
           if (ctx.globals.json) return ctx.printJson(req);
@@ -115,8 +127,12 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
           ctx.print(
             `  owners to approve: ${req.owners.join(', ') || '(none registered: only break-glass can run it)'}; expires ${req.expiresAt}`,
           );
+          ctx.print(`  review the plan: nhi status ${req.id}`);
+          // --digest binds the decision to the plan the owner reviewed: refused if it changed since.
           for (const owner of req.owners)
-            ctx.print(`  nhi approve ${req.id} --as ${owner} --key <${owner}'s private key>`);
+            ctx.print(`  ${decisionCommand(req.id, req.planDigest, owner, 'approve')}`);
+          for (const owner of req.owners)
+            ctx.print(`  (to refuse: ${decisionCommand(req.id, req.planDigest, owner, 'deny')})`);
         });
       },
     );

@@ -1,8 +1,11 @@
 import type { App } from '../../app.js';
-import { trustedRequest } from '../../approval/signed-request.js';
+import { trustedRequest } from '../../approval/decisions/signed-request.js';
 import { NotFoundError, PolicyError } from '../../lib/errors.js';
 import { renderTable } from '../../lib/text.js';
 import { deliveryState } from '../../notify/notifier.js';
+import { configFacts } from '../../plan-view/config-facts.js';
+import { buildPlanView, type PlanView } from '../../plan-view/model.js';
+import { renderPlanText } from '../../plan-view/text.js';
 import { liveRunLease } from '../../runbook/leases.js';
 import { REVOKED_USE_TYPES } from '../../scan/revoked-use.js';
 import type { ActorProof, FindingRecord, RecoveryRequest } from '../../store/types.js';
@@ -88,24 +91,23 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
   const deliveries = failedDeliveries.filter(
     (d) => d.subject === req.id || runs.some((r) => r.id === d.subject),
   );
+  const shown = storedPlanView(app, req);
   if (ctx.globals.json)
-    return ctx.printJson({ request: req, approvals, runs, steps, failedDeliveries: deliveries });
+    return ctx.printJson({
+      request: req,
+      planView: shown.view ?? null,
+      approvals,
+      runs,
+      steps,
+      failedDeliveries: deliveries,
+    });
   const note = reviewNote(req, true);
   ctx.print(`request ${req.id}: ${req.status}${note ? `  [${note}]` : ''}`);
-  // Show what owners signed; a row whose plan no longer matches its digest is shown as such.
-  let shown: RecoveryRequest = req;
-  try {
-    shown = trustedRequest(req);
-  } catch (error) {
-    if (!(error instanceof PolicyError)) throw error;
-    ctx.print(`  WARNING (${error.rule}): ${error.message}`);
-  }
-  ctx.print(`  ref ${shown.ref}  runbook ${shown.runbookId}  tier ${shown.tier}`);
-  ctx.print(`  requested by ${signedName(req.requester, req.requesterProof)}: ${req.reason}`);
-  ctx.print(
-    `  owners ${shown.owners.join(', ') || '(none registered)'}; created ${req.createdAt}; expires ${req.expiresAt}`,
-  );
-  ctx.print(`  plan digest ${req.planDigest}`);
+  if (shown.warning) ctx.print(`  WARNING (${shown.warning.rule}): ${shown.warning.message}`);
+  // What owners sign, read from the stored plan only: status needs no provider.
+  if (shown.view) ctx.print(`\n${renderPlanText(shown.view)}\n`);
+  else ctx.print(`  the stored plan cannot be shown: ${shown.unreadable ?? 'unknown shape'}`);
+  if (approvals.length) ctx.print('Decisions:');
   for (const a of approvals)
     ctx.print(
       a.purpose
@@ -131,6 +133,33 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
       );
   }
   for (const d of deliveries) ctx.print(`  notification to ${d.target} ${d.state}: ${d.lastError ?? ''}`);
+}
+
+/**
+ * The readable plan of a request, from its stored plan. A row whose plan no longer matches its
+ * digest is still shown (marked by the view and a warning): the point is to see what changed.
+ */
+function storedPlanView(
+  app: App,
+  req: RecoveryRequest,
+): { view?: PlanView; warning?: PolicyError; unreadable?: string } {
+  let warning: PolicyError | undefined;
+  try {
+    trustedRequest(req);
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    warning = error;
+  }
+  const marked = warning ? { warning } : {};
+  try {
+    return {
+      view: buildPlanView({ plan: req.plan, request: req, ...configFacts(app.config, req.plan) }),
+      ...marked,
+    };
+  } catch (error) {
+    // A hand-edited row can hold anything; say so instead of failing the whole status command.
+    return { ...marked, unreadable: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** Open and acknowledged revoked-use findings: incident signals stay visible after an ack. */

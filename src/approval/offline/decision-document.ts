@@ -1,0 +1,155 @@
+/**
+ * A decision made away from the orchestrator (`nhi approve --request-file`, or an
+ * `ssh-keygen -Y sign` signature), carried back as a file and recorded by
+ * `nhi approval import`. The file is a messenger: only its proof counts, and the import
+ * verifies that proof against the stored request exactly as an online approval is verified.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { keyIdOf } from '../../audit/keys.js';
+import { PolicyError, UsageError } from '../../lib/errors.js';
+import type { Decision } from '../../store/types.js';
+import { type ApprovalProof, asProof, payloadText, signDecision } from '../signing/proof.js';
+import { parseSshSig } from '../signing/sshsig.js';
+import { documentPayload, type RequestDocument } from './request-document.js';
+
+export const DECISION_DOCUMENT_KIND = 'nhi-decision';
+
+export interface DecisionDocument {
+  kind: typeof DECISION_DOCUMENT_KIND;
+  version: 1;
+  requestId: string;
+  principal: string;
+  decision: Decision;
+  comment?: string;
+  proof: ApprovalProof;
+}
+
+/**
+ * The checks an owner's machine can make from the document alone, so an owner learns at once
+ * that they cannot decide — the orchestrator makes them again, with the registry it trusts.
+ */
+function precheck(
+  doc: RequestDocument,
+  principal: string,
+  decision: Decision,
+  now: Date,
+  keyId?: string,
+): void {
+  const refuse = (rule: string, message: string): never => {
+    throw new PolicyError(rule, message, { context: { requestId: doc.request.id, principal, rule } });
+  };
+  if (principal === doc.request.requester) {
+    refuse(
+      'self-approval',
+      `${principal} filed request ${doc.request.id} and cannot ${decision} it (separation of duties)`,
+    );
+  }
+  const owner = doc.owners.find((o) => o.principal === principal);
+  if (!owner) {
+    refuse(
+      'not-owner',
+      `${principal} is not an owner of ${doc.plan.ref} (owners: ${doc.owners.map((o) => o.principal).join(', ') || 'none registered'})`,
+    );
+  }
+  if (keyId !== undefined && owner && owner.keyId !== keyId) {
+    refuse('bad-signature', `the key is ${keyId}, but ${principal} is registered with ${owner.keyId}`);
+  }
+  if (!(Date.parse(doc.decisionExpiresAt) > now.getTime())) {
+    refuse(
+      'approval-expired',
+      `decisions on this export stand until ${doc.decisionExpiresAt}, which has passed: export the request again`,
+    );
+  }
+}
+
+/** Sign a decision on the document with an nhi or OpenSSH Ed25519 private key. */
+export function decideOffline(
+  doc: RequestDocument,
+  input: { principal: string; decision: Decision; privateKey: KeyObject; now: Date; comment?: string },
+): DecisionDocument {
+  precheck(doc, input.principal, input.decision, input.now, keyIdOf(createPublicKey(input.privateKey)));
+  const proof = signDecision(input.privateKey, documentPayload(doc, input.principal, input.decision));
+  return decisionDocument(doc, input.principal, input.decision, proof, input.comment);
+}
+
+/** The exact text `ssh-keygen -Y sign -n nhi-approval` must sign for this decision. */
+export function payloadToSign(
+  doc: RequestDocument,
+  principal: string,
+  decision: Decision,
+  now: Date,
+): string {
+  precheck(doc, principal, decision, now);
+  return payloadText(documentPayload(doc, principal, decision));
+}
+
+/** A decision from an armored SSHSIG over `payloadToSign(...)`. Verified for real on import. */
+export function sshDecision(
+  doc: RequestDocument,
+  input: { principal: string; decision: Decision; signature: string; now: Date; comment?: string },
+): DecisionDocument {
+  let keyId: string;
+  try {
+    keyId = keyIdOf(parseSshSig(input.signature).signer.publicKey);
+  } catch (error) {
+    throw new UsageError(`--ssh-signature: ${(error as Error).message}`);
+  }
+  precheck(doc, input.principal, input.decision, input.now, keyId);
+  const proof: ApprovalProof = {
+    method: 'ssh',
+    keyId,
+    signature: input.signature,
+    signedPayload: payloadText(documentPayload(doc, input.principal, input.decision)),
+  };
+  return decisionDocument(doc, input.principal, input.decision, proof, input.comment);
+}
+
+function decisionDocument(
+  doc: RequestDocument,
+  principal: string,
+  decision: Decision,
+  proof: ApprovalProof,
+  comment: string | undefined,
+): DecisionDocument {
+  return {
+    kind: DECISION_DOCUMENT_KIND,
+    version: 1,
+    requestId: doc.request.id,
+    principal,
+    decision,
+    ...(comment ? { comment } : {}),
+    proof,
+  };
+}
+
+export function parseDecisionDocument(text: string, source: string): DecisionDocument {
+  const bad = (why: string): never => {
+    throw new UsageError(`${source} is not an nhi decision file: ${why}`);
+  };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return bad(`not JSON (${(error as Error).message})`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('not a JSON object');
+  const d = raw as Record<string, unknown>;
+  if (d.kind !== DECISION_DOCUMENT_KIND)
+    return bad(`kind is ${JSON.stringify(d.kind)}, expected "${DECISION_DOCUMENT_KIND}"`);
+  if (d.version !== 1) return bad(`version ${JSON.stringify(d.version)} is not supported (expected 1)`);
+  if (typeof d.requestId !== 'string' || typeof d.principal !== 'string')
+    bad('requestId or principal is missing');
+  if (d.decision !== 'approve' && d.decision !== 'deny') bad('decision must be "approve" or "deny"');
+  if (d.comment !== undefined && typeof d.comment !== 'string') bad('comment must be a string');
+  const proof = asProof(d.proof);
+  if (!proof) return bad('proof is missing or of an unknown method');
+  return {
+    kind: DECISION_DOCUMENT_KIND,
+    version: 1,
+    requestId: d.requestId as string,
+    principal: d.principal as string,
+    decision: d.decision as Decision,
+    ...(typeof d.comment === 'string' ? { comment: d.comment } : {}),
+    proof,
+  };
+}
