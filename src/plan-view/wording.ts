@@ -95,10 +95,15 @@ const STEP_WORDS: { readonly [T in StepType]: StepWords } = {
     `revokes the version(s) marked - (mode ${plan.revoke.mode ?? 'provider default'})${
       plan.derived.some((d) => d.action === 'revoke') ? ' and the derived credentials marked -' : ''
     }`,
-  reissue: () => 'creates the credential marked +',
+  reissue: (s) =>
+    s.params.stage === 'pending'
+      ? 'creates the credential marked +, staged (not serving) until verify promotes it'
+      : 'creates the credential marked +',
   verify: (_s, plan) =>
     plan.runbook.order === 'reissue-then-revoke'
-      ? 'checks the new credential is live and holds the issued value before anything is retired'
+      ? plan.steps.some((x) => x.type === 'reissue' && x.params.stage === 'pending')
+        ? 'checks the new credential is live and holds the issued value, then lets it serve, before anything is retired'
+        : 'checks the new credential is live and holds the issued value before anything is retired'
       : 'checks the new credential is live and holds the issued value, then lets it serve',
   'review-activity': () =>
     'looks for use of the old credential since its revocation; later scans keep looking (revoked-still-used)',
