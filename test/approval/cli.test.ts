@@ -120,6 +120,40 @@ describe('nhi approve / nhi deny', () => {
     expect(again.stderr).toMatch(/duplicate-approval/);
   });
 
+  it('nhi status counts approvals as the run gate does: a planted row is shown but does not count', async () => {
+    const store = openSqliteStore(dbPath());
+    await store.approvals.insert({
+      id: 'apr_planted',
+      requestId: request.id,
+      principal: 'bob',
+      decision: 'approve',
+      planDigest: request.planDigest,
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      proof: { method: 'ed25519', keyId: 'ed25519:00', signature: 'AAAA', signedPayload: '{}' },
+    });
+    await store.close();
+    const list = await nhi('status');
+    expect(list.stdout).toMatch(new RegExp(`${request.id}.*0/1`));
+    const one = await nhi('status', request.id);
+    expect(one.stdout).toContain('Quorum: 0 of 1 verified approval(s)');
+    expect(one.stdout).toMatch(/approve by bob .*\[does not count: bad-signature: /);
+    const approved = await nhi(
+      'approve',
+      request.id,
+      '--as',
+      'alice',
+      '--key',
+      files.keys.alice!.keyPath,
+      '--digest',
+      request.planDigest,
+    );
+    expect(approved.code, approved.stderr).toBe(0);
+    expect((await nhi('status', request.id)).stdout).toContain(
+      'Quorum: 1 of 1 verified approval(s) (alice), met',
+    );
+  });
+
   it('not on a terminal and without --digest nobody saw the plan: exit 2 naming the digest, nothing signed', async () => {
     for (const decision of ['approve', 'deny']) {
       const r = await nhi(decision, request.id, '--as', 'alice', '--key', files.keys.alice!.keyPath);

@@ -1,5 +1,7 @@
 import type { App } from '../../app.js';
-import { trustedRequest } from '../../approval/decisions/signed-request.js';
+import { evaluateApprovals, type QuorumState } from '../../approval/decisions/quorum.js';
+import { type TrustedRequest, trustedRequest } from '../../approval/decisions/signed-request.js';
+import { ownerRegistryFromConfig } from '../../approval/owners/owner-registry.js';
 import { NotFoundError, PolicyError } from '../../lib/errors.js';
 import { renderTable } from '../../lib/text.js';
 import { deliveryState } from '../../notify/notifier.js';
@@ -8,9 +10,33 @@ import { buildPlanView, type PlanView } from '../../plan-view/model.js';
 import { renderPlanText } from '../../plan-view/text.js';
 import { liveRunLease } from '../../runbook/leases.js';
 import { REVOKED_USE_TYPES } from '../../scan/revoked-use.js';
-import type { ActorProof, FindingRecord, RecoveryRequest } from '../../store/types.js';
+import type { ActorProof, ApprovalRecord, FindingRecord, RecoveryRequest } from '../../store/types.js';
 import type { CliContext } from '../context.js';
 import { ackNote } from './findings-ack.js';
+
+/**
+ * The quorum as the run gate sees it (evaluateApprovals on the digest-checked request):
+ * undefined when the stored plan no longer matches its digest.
+ */
+function quorumOf(
+  app: App,
+  request: RecoveryRequest,
+  approvals: readonly ApprovalRecord[],
+): QuorumState | undefined {
+  let trusted: TrustedRequest;
+  try {
+    trusted = trustedRequest(request);
+  } catch {
+    return undefined;
+  }
+  return evaluateApprovals({
+    request: trusted,
+    approvals,
+    now: app.now(),
+    config: app.config,
+    registry: ownerRegistryFromConfig(app.config),
+  });
+}
 
 /** `nhi status [id]`: requests, runs, approvals, holds, break-glass reviews, failed deliveries. */
 export async function printStatus(ctx: CliContext, app: App, id: string | undefined): Promise<void> {
@@ -27,16 +53,13 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
     if (ctx.globals.json) return ctx.printJson({ requests, runs, failedDeliveries, incidents });
     const rows = [];
     for (const r of requests) {
-      const approvals = await store.approvals.forRequest(r.id);
-      const approved = new Set(
-        approvals.filter((a) => a.decision === 'approve' && !a.purpose).map((a) => a.principal),
-      );
+      const quorum = quorumOf(app, r, await store.approvals.forRequest(r.id));
       rows.push([
         r.id,
         r.ref,
         r.tier,
         r.status,
-        `${approved.size}/${r.plan.policy?.quorum ?? '?'}`,
+        quorum ? `${quorum.counted.length}/${quorum.need}` : 'plan-tampered',
         signedName(r.requester, r.requesterProof),
         reviewNote(r) ?? '',
       ]);
@@ -107,13 +130,25 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
   // What owners sign, read from the stored plan only: status needs no provider.
   if (shown.view) ctx.print(`\n${renderPlanText(shown.view)}\n`);
   else ctx.print(`  the stored plan cannot be shown: ${shown.unreadable ?? 'unknown shape'}`);
+  // Counted exactly as the run gate counts them: a row that does not verify is shown, not counted.
+  const quorum = quorumOf(app, req, approvals);
+  if (quorum) {
+    const hold = quorum.holdUntil ? `; hold until ${quorum.holdUntil.toISOString()}` : '';
+    ctx.print(
+      `Quorum: ${quorum.counted.length} of ${quorum.need} verified approval(s)${quorum.approvers.length ? ` (${quorum.approvers.join(', ')})` : ''}${quorum.met ? `, met${hold}` : ''}`,
+    );
+  }
   if (approvals.length) ctx.print('Decisions:');
-  for (const a of approvals)
+  const ignored = new Map((quorum?.ignored ?? []).map((i) => [i.approvalId, i]));
+  for (const a of approvals) {
+    const why = ignored.get(a.id);
+    const counts = why ? `  [does not count: ${why.rule}: ${why.reason}]` : '';
     ctx.print(
       a.purpose
         ? `  review: break-glass ${a.decision === 'approve' ? 'endorsed' : 'DISPUTED'} by ${a.principal} at ${a.createdAt}${a.comment ? `: ${a.comment}` : ''}`
-        : `  ${a.decision} by ${a.principal} at ${a.createdAt} (valid until ${a.expiresAt})${a.comment ? `: ${a.comment}` : ''}`,
+        : `  ${a.decision} by ${a.principal} at ${a.createdAt} (valid until ${a.expiresAt})${a.comment ? `: ${a.comment}` : ''}${counts}`,
     );
+  }
   for (const r of runs) {
     ctx.print(
       `run ${r.id}: ${r.status} by ${signedName(r.executor, r.executorProof)}${r.breakGlass ? ` (BREAK-GLASS: ${r.breakGlassReason ?? ''})` : ''}${r.error ? ` — ${r.error}` : ''}`,
