@@ -2,7 +2,8 @@
  * Kind `secret`: a Secrets Manager secret as a KindAdapter. Listing and describing are in
  * secrets.ts, the version operations (revoke by label, reissue, promote, discard) in secret-versions.ts.
  */
-import type { CredentialRef, DerivedCredential, DescribeOptions } from '../../src/provider.js';
+import type { CredentialRef } from '../../src/provider.js';
+import { consumerCopies } from '../../src/provider-derived.js';
 import type { KindAdapter } from '../../src/provider-kinds.js';
 import type { AwsKindContext } from './client.js';
 import {
@@ -15,23 +16,6 @@ import {
 } from './secret-versions.js';
 import { describeSecret, secretActivitySince, secretInventory } from './secrets.js';
 
-/**
- * A Secrets Manager value is copied by its consumers (caches, env vars, files): nhi cannot
- * reach those copies, so the plan says so and points at the hook step that tells consumers.
- */
-function secretDerived(opts: DescribeOptions | undefined): DerivedCredential[] {
-  const hook = opts?.runbook?.steps.find((s) => s.type === 'hook');
-  return [
-    {
-      kind: 'consumer-copies',
-      action: 'out-of-reach',
-      detail: hook
-        ? `copies of the old value held by consumers are out of reach: the hook step (${String(hook.params.hook)}) tells them to re-read the secret`
-        : 'copies of the old value held by consumers are out of reach: add a hook step to the runbook so consumers re-read the secret',
-    },
-  ];
-}
-
 export function createSecretKind(kc: AwsKindContext): KindAdapter {
   const ref = (locator: string): CredentialRef => ({ instance: kc.instance, kind: 'secret', locator });
   return {
@@ -39,7 +23,7 @@ export function createSecretKind(kc: AwsKindContext): KindAdapter {
     inventory: (signal) => secretInventory(kc, signal),
     describe: async (locator, opts) => ({
       ...(await describeSecret(kc, ref(locator))),
-      derived: secretDerived(opts),
+      derived: [consumerCopies(opts, 're-read the secret')],
     }),
     revoke: (locator, versionIds, ctx) => revokeSecretVersions(kc, ref(locator), versionIds, ctx),
     reissue: (locator, ctx) => reissueSecret(kc, ref(locator), ctx),

@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import type { Fingerprinter } from '../../src/lib/fingerprint.js';
-import type { IdentityRecord } from '../../src/provider.js';
+import type { DerivedCredential, DescribeOptions, IdentityRecord } from '../../src/provider.js';
+import { consumerCopies } from '../../src/provider-derived.js';
 import type { KindAdapter } from '../../src/provider-kinds.js';
 import { type SecretClientLike, statusOf } from './client.js';
 import { type ReadCall, walkPages } from './paging.js';
@@ -168,7 +169,9 @@ export function createSecretKind(d: SecretKindDeps): KindAdapter {
         yield rec;
       }
     },
-    describe,
+    // With the runbook, the plan also says what nhi cannot reach (ADR 034).
+    describe: async (name, opts) =>
+      opts ? { ...(await describe(name)), derived: azureSecretDerived(opts) } : describe(name),
     revoke,
     reissue,
     findIssued,
@@ -177,4 +180,28 @@ export function createSecretKind(d: SecretKindDeps): KindAdapter {
     discard,
     // No activitySince: Key Vault keeps no per-secret access record outside diagnostic logs.
   };
+}
+
+/**
+ * What a Key Vault secret's value may have minted or been copied into (ADR 034): consumers'
+ * copies, including Key Vault references in App Service and Functions, which cache the resolved
+ * value (re-fetched about every 24 h, or on restart); and, when the value is an Entra ID client
+ * secret, the access tokens apps obtained with it, which Key Vault cannot revoke.
+ */
+function azureSecretDerived(opts: DescribeOptions): DerivedCredential[] {
+  return [
+    consumerCopies(opts, 're-read the secret'),
+    {
+      kind: 'keyvault-references',
+      action: 'out-of-reach',
+      detail:
+        'App Service / Functions Key Vault references cache the resolved value (refreshed about every 24 h): restart the app or pin the new version to pick it up at once',
+    },
+    {
+      kind: 'entra-tokens',
+      action: 'out-of-reach',
+      detail:
+        'if this value is an Entra ID app client secret, access tokens issued with it stay valid until they expire (about 1 h) and the secret itself stays valid in Entra: rotate the app credential there',
+    },
+  ];
 }

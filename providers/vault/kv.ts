@@ -5,6 +5,7 @@
  * lost response cannot produce a second version (docs/adr/011-vault-kv-idempotency.md). Revoke
  * first keeps the non-secret fields in custom_metadata for that reissue (kv-carry.ts, ADR 015).
  */
+
 import { canonicalJson } from '../../src/lib/canonical.js';
 import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
@@ -14,7 +15,6 @@ import { own } from '../../src/lib/own.js';
 import { scrubError } from '../../src/lib/scrub.js';
 import type { SecretValue } from '../../src/lib/secret.js';
 import type {
-  DerivedCredential,
   DescribeOptions,
   FieldPlan,
   IdentityRecord,
@@ -22,6 +22,7 @@ import type {
   RevokedVersion,
   VersionState,
 } from '../../src/provider.js';
+import { consumerCopies } from '../../src/provider-derived.js';
 import { baseRecord, ownersFrom, refusesName, visibleTags } from './common.js';
 import type { KindAdapter, VaultKindContext } from './kind.js';
 import {
@@ -195,7 +196,7 @@ export function createKvKind(ctx: VaultKindContext): KindAdapter {
           });
         }
       }
-      rec.derived = kvDerived(opts);
+      rec.derived = [consumerCopies(opts, 're-read the path')];
       return rec;
     },
 
@@ -344,18 +345,4 @@ export function createKvKind(ctx: VaultKindContext): KindAdapter {
       await kvVersionsAction(session, locate(locator), 'destroy', [Number(issued.versionId)]);
     },
   };
-}
-
-/** Copies of a KV value live wherever consumers put them: Vault cannot reach them (ADR 016). */
-function kvDerived(opts: DescribeOptions | undefined): DerivedCredential[] {
-  const hook = opts?.runbook?.steps.find((s) => s.type === 'hook');
-  return [
-    {
-      kind: 'consumer-copies',
-      action: 'out-of-reach',
-      detail: hook
-        ? "copies of the old value read by consumers (processes, caches, CI variables, config files) stay valid until the consumer re-reads; the runbook's hook step is where they are refreshed"
-        : 'copies of the old value read by consumers (processes, caches, CI variables, config files) stay valid until the consumer re-reads; add a hook step to the runbook to refresh them',
-    },
-  ];
 }
