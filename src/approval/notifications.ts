@@ -26,6 +26,11 @@ export const APPROVAL_EVENTS = {
   breakGlass: 'run.break-glass',
   /** An owner's retrospective review; targets subscribed to "run.break-glass" get it too (prefix). */
   review: 'run.break-glass.review',
+  /**
+   * A request still waiting for approval close to its expiry (src/approval/reminders.ts). Named
+   * under request.created so every target told of new requests is reminded of them too.
+   */
+  requestReminder: 'request.created.reminder',
 } as const;
 
 /**
@@ -62,14 +67,11 @@ export function approveCommand(
   return decisionCommand(request.id, request.planDigest, owner, decision);
 }
 
-/** A new request: its owners (to approve) and, when privileged, the security channel (high severity). */
-export async function notifyRequestCreated(
-  notifier: Notifier,
-  config: NotifyConfig,
-  request: RecoveryRequest,
-): Promise<NotifyOutcome[]> {
-  const policy = tierPolicy(config, request.tier);
-  const privileged = request.tier === 'privileged';
+/**
+ * What an owner needs to act on a request, for the notice that it was filed and for reminders:
+ * the readable plan (view + Markdown), the versions to revoke, and the exact commands with --digest.
+ */
+function requestNotice(config: NotifyConfig, request: RecoveryRequest) {
   // What owners decide on is the readable plan: approval rules as signed in it, not as configured now.
   const signed = request.plan.policy;
   const view = buildPlanView({ plan: request.plan, request, ...configFacts(config, request.plan) });
@@ -103,6 +105,39 @@ export async function notifyRequestCreated(
     `${request.tier} recovery of ${request.ref} requested by ${request.requester} (${request.runbookId}): ` +
     `needs approval by ${signed.quorum} of ${request.owners.join(', ') || '(no registered owner: break-glass only)'} ` +
     `before ${request.expiresAt}. Approve with: ${approveCommand(request, '<owner>')}`;
+  return { data, summary };
+}
+
+/** A request still waiting for its owners near its expiry: the same notice, to the same owner targets. */
+export async function notifyRequestReminder(
+  notifier: Notifier,
+  config: NotifyConfig,
+  request: RecoveryRequest,
+  quorum: { have: number; need: number },
+): Promise<NotifyOutcome[]> {
+  const { data, summary } = requestNotice(config, request);
+  const targets = union(
+    subscribedTargets(config, APPROVAL_EVENTS.requestReminder),
+    tierPolicy(config, request.tier).alert,
+  );
+  return notifier.notify(targets, {
+    event: APPROVAL_EVENTS.requestReminder,
+    severity: request.tier === 'privileged' ? 'high' : 'medium',
+    subject: request.id,
+    summary: `REMINDER (${quorum.have} of ${quorum.need} approvals, expires ${request.expiresAt}): ${summary}`,
+    data: { ...data, quorum },
+  });
+}
+
+/** A new request: its owners (to approve) and, when privileged, the security channel (high severity). */
+export async function notifyRequestCreated(
+  notifier: Notifier,
+  config: NotifyConfig,
+  request: RecoveryRequest,
+): Promise<NotifyOutcome[]> {
+  const policy = tierPolicy(config, request.tier);
+  const privileged = request.tier === 'privileged';
+  const { data, summary } = requestNotice(config, request);
   const ownerTargets = union(subscribedTargets(config, APPROVAL_EVENTS.requestCreated), policy.alert);
   const outcomes = await notifier.notify(ownerTargets, {
     event: APPROVAL_EVENTS.requestCreated,

@@ -5,6 +5,7 @@ import { checkAuditWitnessRules } from './audit-rules.js';
 import { checkControlOwnerRules } from './policy-rules.js';
 import { checkDeliveryPaths, checkScheduleTimes } from './reference-rules.js';
 import type { ParsedConfig } from './schema.js';
+import { checkWebRules } from './web-rules.js';
 
 export interface RuleContext {
   /** The config file's directory: resolves `file:` keys. */
@@ -33,6 +34,7 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
   { name: 'delivery-paths', check: checkDeliveryPaths },
   { name: 'audit-witnesses', check: checkAuditWitnessRules },
   { name: 'control-owners', check: checkControlOwnerRules },
+  { name: 'approval-page', check: checkWebRules },
 ];
 
 export function checkConfigRules(config: ParsedConfig, opts: RuleContext): ConfigProblem[] {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { generatorSpecSchema } from '../lib/generator.js';
 import { httpUrlSchema, secretRefSchema } from '../lib/secret-ref.js';
 import { PROVIDER_REGISTRY } from '../registry.js';
+import { httpSchema, oidcSchema } from './web-schema.js';
 
 const name = z
   .string()
@@ -271,6 +272,15 @@ export const writtenConfigSchema = z
           .positive()
           .max(24 * 30)
           .default(24),
+        /**
+         * `nhi serve` reminds the owners of a request still waiting for approval this many hours
+         * before it expires (once per request; 0: never). Operational, not part of the signed policy.
+         */
+        remindBeforeHours: z
+          .number()
+          .min(0)
+          .max(24 * 30)
+          .default(4),
         standard: tierPolicySchema.default({
           quorum: 1,
           approvalTtlHours: 24,
@@ -313,6 +323,7 @@ export const writtenConfigSchema = z
       .strict()
       .default({
         requestTtlHours: 24,
+        remindBeforeHours: 4,
         standard: { quorum: 1, approvalTtlHours: 24, holdMinutes: 0, alert: [], executorNotApprover: false },
         privileged: { quorum: 2, approvalTtlHours: 4, holdMinutes: 60, alert: [], executorNotApprover: true },
         securityAlert: [],
@@ -337,6 +348,10 @@ export const writtenConfigSchema = z
       .default({ dirs: [] }),
     /** Default generator for runbooks that do not name one. */
     generator: generatorSpecSchema.optional(),
+    /** The approval page served by `nhi serve` (docs/adr/060-approval-page.md). */
+    http: httpSchema.optional(),
+    /** The identity provider owners sign in to the approval page with. */
+    oidc: oidcSchema.optional(),
   })
   .strict();
 

@@ -78,7 +78,12 @@ export function policyDocument(config: PolicySource): PolicyDocument {
     controlPrincipals[name] = key;
   }
   const principals: Record<string, PolicyKey> = {};
-  for (const name of registry.names()) principals[name] = keyOf(name) as PolicyKey;
+  // A principal's key as registered (the OpenSSH line for SSH keys: its type and, for a security
+  // key, its FIDO application are part of what a proof is checked against).
+  for (const name of registry.names()) {
+    const p = registry.principal(name);
+    if (p) principals[name] = { keyId: p.keyId, publicKey: p.recordedKey };
+  }
   return {
     kind: 'nhi-policy',
     version: 1,

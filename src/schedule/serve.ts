@@ -2,6 +2,8 @@
  * `nhi serve`: run the config's schedules until SIGTERM / SIGINT, then abort the running
  * scan (it is marked interrupted and checkpointed), stop, and let the caller close the store.
  */
+import { ownerRegistryFromConfig } from '../approval/owners/owner-registry.js';
+import { remindExpiringRequests } from '../approval/reminders.js';
 import { configRelative } from '../config/load.js';
 import type { ScheduleConfig } from '../config/schema.js';
 import { ALERT_EVERYTHING } from '../scan/alerts.js';
@@ -65,11 +67,18 @@ export async function serve(app: ScanApp, opts: ServeOptions = {}): Promise<void
     names.length > 0 ? 'nhi serve started' : 'nhi serve started with no schedules',
   );
   // Failed alert deliveries are due between schedule runs too (a nightly schedule would
-  // otherwise leave one waiting a day): retry the due ones every minute.
+  // otherwise leave one waiting a day): retry the due ones every minute. Requests close to
+  // expiring without their quorum are reminded on the same tick.
+  const registry = ownerRegistryFromConfig(app.config);
   const retrying = setInterval(() => {
     app.notifier
       .retryFailed()
       .catch((error) => app.logger.warn({ err: String(error) }, 'retrying failed deliveries failed'));
+    remindExpiringRequests({ ...app, registry }, app.now())
+      .then((ids) => {
+        if (ids.length) app.logger.info({ requests: ids }, 'reminded owners of requests about to expire');
+      })
+      .catch((error) => app.logger.warn({ err: String(error) }, 'reminding owners failed'));
   }, DELIVERY_RETRY_TICK_MS);
   retrying.unref();
   // Catch-up runs may be long: start them without blocking the wait for a signal.

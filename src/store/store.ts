@@ -4,6 +4,8 @@
  * (test/store/contract.ts). `transaction` gives all-or-nothing writes: an audit entry is
  * appended in the same transaction as the state change it describes.
  */
+
+import type { PasskeyRecord } from './passkey-types.js';
 import type {
   ApprovalRecord,
   AuditCheckpoint,
@@ -126,6 +128,20 @@ export interface ScheduleArea {
   put(state: ScheduleState): Promise<void>;
 }
 
+/** Owners' passkeys for the approval page (pending until confirmed by the principal's key). */
+export interface PasskeyArea {
+  insert(passkey: PasskeyRecord): Promise<void>;
+  get(credentialId: string): Promise<PasskeyRecord | undefined>;
+  update(
+    credentialId: string,
+    patch: Partial<Omit<PasskeyRecord, 'credentialId' | 'principal'>>,
+  ): Promise<void>;
+  /** A principal's passkeys, oldest first. */
+  forPrincipal(principal: string): Promise<PasskeyRecord[]>;
+  /** Every passkey, oldest first. */
+  list(): Promise<PasskeyRecord[]>;
+}
+
 export interface StoreTx {
   audit: AuditArea;
   requests: RequestArea;
@@ -137,6 +153,7 @@ export interface StoreTx {
   deliveries: DeliveryArea;
   schedules: ScheduleArea;
   leases: LeaseArea;
+  passkeys: PasskeyArea;
 }
 
 export interface Store extends StoreTx {

@@ -76,6 +76,8 @@ export interface RecoveryRequest {
   reviewRequired: boolean;
   /** The retrospective owner review of the break-glass run, once one is recorded (the latest stands). */
   review?: RetrospectiveReview;
+  /** When `nhi serve` reminded the owners before expiry (once; operational memory only). */
+  remindedAt?: string;
   /** The requester's signature that they filed it (`nhi request --key`); absent when unsigned. */
   requesterProof?: ActorProof;
   updatedAt: string;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { notifyBreakGlass, notifyDecision, notifyRequestCreated } from '../../src/approval/notifications.js';
+import { remindExpiringRequests } from '../../src/approval/reminders.js';
 import { createLogger } from '../../src/log.js';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.js';
 import { SIGNATURE_HEADER } from '../../src/notify/webhook.js';
@@ -167,6 +168,35 @@ describe('approval notifications', () => {
         owners: ['alice', 'bob'],
       },
     });
+    expectNoSecrets();
+  });
+});
+
+describe('reminders before expiry', () => {
+  it('reminds the owners once, near expiry, with the plan and the commands; never one whose quorum is met', async () => {
+    const waiting = await w.insertRequest();
+    const met = await w.insertRequest();
+    await w.decide('alice', 'approve', met.id);
+    const deps = { store: w.store, audit: w.audit, notifier, config: w.config, registry: w.registry };
+    const expires = Date.parse(waiting.expiresAt);
+    // Too early: more than remindBeforeHours (default 4) before expiry.
+    expect(await remindExpiringRequests(deps, new Date(expires - 5 * 3_600_000))).toEqual([]);
+    sent.length = 0;
+    const near = new Date(expires - 3_600_000);
+    expect(await remindExpiringRequests(deps, near)).toEqual([waiting.id]);
+    expect(sent.map((s) => [s.url, s.body.event])).toEqual([
+      ['http://127.0.0.1:9/owners', 'request.created.reminder'],
+    ]);
+    const body = sent[0]?.body;
+    expect(body?.summary).toMatch(/^REMINDER \(0 of 1 approvals, expires /);
+    expect(body?.data.revoke).toEqual(waiting.plan.revoke.versions.map((v) => v.versionId));
+    expect(String(body?.data.markdown)).toContain(`--digest ${waiting.planDigest}`);
+    expect(body?.data.approve).toMatchObject({
+      alice: expect.stringContaining(`--digest ${waiting.planDigest}`),
+    });
+    // Once only, and audited.
+    expect(await remindExpiringRequests(deps, new Date(expires - 60_000))).toEqual([]);
+    expect((await w.entries('request.reminded')).map((e) => e.subject)).toEqual([waiting.id]);
     expectNoSecrets();
   });
 });

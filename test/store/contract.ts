@@ -7,6 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/log.js';
 import { verifyAudit } from '../../src/audit/verify.js';
+import type { PasskeyRecord } from '../../src/store/passkey-types.js';
 import type { Store } from '../../src/store/store.js';
 import type {
   ApprovalRecord,
@@ -421,6 +422,54 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           lastStatus: 'completed',
           lastScanId: 'scan-1',
         });
+      });
+
+      it('passkeys: insert, get, update (patch), per principal and all in creation order; a duplicate id is refused', async () => {
+        const pk = (credentialId: string, principal: string, createdAt: string): PasskeyRecord => ({
+          credentialId,
+          principal,
+          status: 'pending',
+          cosePublicKey: 'pQECAyYgASFY',
+          publicKey: '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n',
+          rpId: 'localhost',
+          origin: 'http://localhost:8787',
+          counter: 0,
+          createdAt,
+        });
+        expect(await store.passkeys.get('cred-1')).toBeUndefined();
+        await store.passkeys.insert(pk('cred-1', 'alice', T0));
+        await store.passkeys.insert(pk('cred-2', 'bob', '2026-01-02T03:04:06.000Z'));
+        await store.passkeys.insert(pk('cred-3', 'alice', '2026-01-02T03:04:07.000Z'));
+        await expect(store.passkeys.insert(pk('cred-1', 'alice', T0))).rejects.toThrow();
+        const confirmation = {
+          method: 'ed25519' as const,
+          keyId: 'ed25519:ab',
+          signature: 'c2ln',
+          signedPayload: '{}',
+        };
+        await store.passkeys.update('cred-1', {
+          status: 'active',
+          confirmedAt: T0,
+          confirmation,
+          counter: 3,
+        });
+        expect(await store.passkeys.get('cred-1')).toEqual({
+          ...pk('cred-1', 'alice', T0),
+          status: 'active',
+          confirmedAt: T0,
+          confirmation,
+          counter: 3,
+        });
+        expect((await store.passkeys.forPrincipal('alice')).map((p) => p.credentialId)).toEqual([
+          'cred-1',
+          'cred-3',
+        ]);
+        expect((await store.passkeys.list()).map((p) => p.credentialId)).toEqual([
+          'cred-1',
+          'cred-2',
+          'cred-3',
+        ]);
+        expect(await store.passkeys.forPrincipal('mallory')).toEqual([]);
       });
     });
 

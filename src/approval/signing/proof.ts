@@ -11,6 +11,9 @@ import type { Decision, DecisionPurpose } from '../../store/types.js';
 import type { OwnerRegistry } from '../owners/owner-registry.js';
 import { type SshPublicKey, sshKeyOf } from './ssh-key.js';
 import { verifySshSig } from './sshsig.js';
+import { asWebAuthnProof, verifyWebAuthnProof, type WebAuthnProof } from './webauthn.js';
+
+export type { WebAuthnProof } from './webauthn.js';
 
 /**
  * A decision taken after the fact on a break-glass run (endorse or dispute it). Signed into
@@ -81,7 +84,8 @@ export interface SshProof {
   signedPayload: string;
 }
 
-export type ApprovalProof = Ed25519Proof | SshProof;
+/** `webauthn`: a passkey assertion on the approval page (webauthn.ts). */
+export type ApprovalProof = Ed25519Proof | SshProof | WebAuthnProof;
 export type ProofMethod = ApprovalProof['method'];
 
 export type ProofRule = 'bad-signature' | 'digest-mismatch' | 'unknown-principal';
@@ -137,6 +141,7 @@ export function signCanonical(privateKey: KeyObject, signedPayload: string): Ed2
 export function asProof(value: unknown): ApprovalProof | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const p = value as Record<string, unknown>;
+  if (p.method === 'webauthn') return asWebAuthnProof(p);
   if (p.method !== 'ed25519' && p.method !== 'ssh') return undefined;
   if (typeof p.keyId !== 'string' || typeof p.signature !== 'string' || typeof p.signedPayload !== 'string') {
     return undefined;
@@ -226,6 +231,13 @@ export function verifySignatureWithKey(
     }
     case 'ssh': {
       const checked = verifySshSig(p.signature, p.signedPayload, ssh ?? sshKeyOf(publicKey));
+      return checked.ok ? { ok: true, proof: p, keyId } : { ok: false, reason: checked.reason };
+    }
+    case 'webauthn': {
+      // The principal the confirmation must name is the one the payload names; the caller
+      // then checks the payload names the expected principal.
+      const principal = signedObjectOfKind(p.signedPayload, 'nhi-approval')?.principal;
+      const checked = verifyWebAuthnProof(p, typeof principal === 'string' ? principal : undefined, publicKey, ssh);
       return checked.ok ? { ok: true, proof: p, keyId } : { ok: false, reason: checked.reason };
     }
   }

@@ -3,6 +3,7 @@ import { SqliteGate, type SqliteOpenOptions } from './database.js';
 import { approvalArea, auditArea, lineageArea, requestArea, runArea } from './engine-areas.js';
 import { leaseArea } from './lease-areas.js';
 import { MIGRATIONS } from './migrations.js';
+import { passkeyArea } from './passkey-areas.js';
 import { deliveryArea, findingArea, scanArea, scheduleArea } from './scan-areas.js';
 
 /** The embedded store: SQLite in WAL mode with synchronous=FULL, migrated on open. */
@@ -19,6 +20,7 @@ export function openSqliteStore(path: string, opts: SqliteOpenOptions = {}): Sto
     deliveries: deliveryArea(gate),
     schedules: scheduleArea(gate),
     leases: leaseArea(gate),
+    passkeys: passkeyArea(gate),
   };
   return {
     ...areas,

@@ -82,4 +82,15 @@ export const MIGRATIONS: readonly Migration[] = [
     // Every decision finds the adopted policy (src/policy/state.ts) without walking the log.
     sql: `CREATE INDEX audit_entries_type ON audit_entries(type, seq);`,
   },
+  {
+    version: 6,
+    name: 'passkeys',
+    // Owners' passkeys for the approval page (docs/adr/060-approval-page.md).
+    sql: `
+      CREATE TABLE passkeys (
+        credential_id TEXT PRIMARY KEY, principal TEXT NOT NULL, created_at TEXT NOT NULL, body TEXT NOT NULL
+      );
+      CREATE INDEX passkeys_principal ON passkeys(principal, created_at);
+    `,
+  },
 ];
