@@ -5,6 +5,7 @@ import { registerConfigCommands } from './commands/config.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerKeygenCommand } from './commands/keygen.js';
 import { registerOfflineApprovalCommands } from './commands/offline-approval.js';
+import { registerPasskeyCommands } from './commands/passkey.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerRecoveryCommands } from './commands/recovery.js';
 import { registerScanCommands } from './commands/scan.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerAuditCommands(program, io);
   registerKeygenCommand(program, io);
   registerPolicyCommands(program, io);
+  registerPasskeyCommands(program, io);
   // Subcommands inherit error handling and output settings.
   for (const cmd of program.commands) {
     cmd.exitOverride();

@@ -211,8 +211,9 @@ export function registerOfflineApprovalCommands(program: Command, io: CliIo): vo
     )
     .action(async (file: string | undefined, opts: ImportOptions, cmd: Command) => {
       const ctx = contextFor(cmd, io);
+      // Arguments and files first: a wrong call is exit 2 before the config is even read.
+      const decided = decisionToImport(file, opts, new Date());
       await ctx.withApp(async (app) => {
-        const decided = decisionToImport(file, opts, app.now());
         const outcome = await recordDecision(
           {
             store: app.store,
