@@ -16,6 +16,7 @@ import {
   parseSignedPayload,
   requestFields,
   signDecision,
+  verifyProof,
 } from '../signing/proof.js';
 import type { DecisionInput } from './decision-types.js';
 
@@ -111,6 +112,30 @@ export function proofFor({
     ...requestFields(request),
   });
   return { proof: signDecision(privateKey as KeyObject, payload), expiresAt };
+}
+
+/**
+ * proofFor, then the proof verified against what this request expects of this principal's
+ * decision (the payload rebuilt from the request, never from the proof): one check for
+ * pre-run decisions and retrospective reviews alike.
+ */
+export function verifiedProof(
+  o: Parameters<typeof proofFor>[0] & { registry: OwnerRegistry; what: string },
+): { proof: ApprovalProof; expiresAt: string } {
+  const { proof, expiresAt } = proofFor(o);
+  const expected = approvalPayload({
+    requestId: o.request.id,
+    planDigest: o.request.planDigest,
+    decision: o.input.decision,
+    expiresAt,
+    principal: o.input.principal,
+    ...(o.purpose ? { purpose: o.purpose } : {}),
+    ...requestFields(o.request),
+  });
+  const check = verifyProof(proof, expected, o.registry);
+  if (!check.ok)
+    o.refuse(check.rule, `the ${o.what} by ${o.input.principal} does not verify: ${check.reason}`);
+  return { proof, expiresAt };
 }
 
 /** An Ed25519 private key, or a UsageError that names no key material. */

@@ -2,13 +2,12 @@ import { PolicyError } from '../../lib/errors.js';
 import { policyDigestField } from '../../policy/gate.js';
 import type { StoreTx } from '../../store/store.js';
 import type { RequestStatus } from '../../store/types.js';
-import { approvalPayload, requestFields, verifyProof } from '../signing/proof.js';
 import {
   approvalRecord,
   checkDecider,
-  proofFor,
   type Refuse,
   signedDecisionFields,
+  verifiedProof,
 } from './decision-checks.js';
 import type { DecisionCase, DecisionDeps, TxOutcome } from './decision-types.js';
 import { evaluateApprovals } from './quorum.js';
@@ -45,24 +44,16 @@ export async function recordPreRunDecision(
   });
 
   const policy = signedTierPolicy(deps.config, request);
-  const { proof, expiresAt } = proofFor({
+  const { proof, expiresAt } = verifiedProof({
     input,
     request,
     privateKey,
     ttlHours: policy.approvalTtlHours,
     purpose: undefined,
     refuse,
+    registry: deps.registry,
+    what: decision,
   });
-  const expected = approvalPayload({
-    requestId,
-    planDigest: request.planDigest,
-    decision,
-    expiresAt,
-    principal,
-    ...requestFields(request),
-  });
-  const check = verifyProof(proof, expected, deps.registry);
-  if (!check.ok) refuse(check.rule, `the ${decision} by ${principal} does not verify: ${check.reason}`);
 
   const existing = await tx.approvals.forRequest(requestId);
   const before = evaluateApprovals({

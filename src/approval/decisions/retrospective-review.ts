@@ -2,19 +2,13 @@ import { PolicyError } from '../../lib/errors.js';
 import { policyDigestField } from '../../policy/gate.js';
 import type { StoreTx } from '../../store/store.js';
 import type { RequestStatus, RetrospectiveReview, RunRecord } from '../../store/types.js';
-import {
-  approvalPayload,
-  purposeLabel,
-  REVIEW_PURPOSE,
-  requestFields,
-  verifyProof,
-} from '../signing/proof.js';
+import { purposeLabel, REVIEW_PURPOSE } from '../signing/proof.js';
 import {
   approvalRecord,
   checkDecider,
-  proofFor,
   type Refuse,
   signedDecisionFields,
+  verifiedProof,
 } from './decision-checks.js';
 import type { DecisionCase, DecisionDeps, TxOutcome } from './decision-types.js';
 import { signedTierPolicy, type TrustedRequest } from './signed-request.js';
@@ -58,30 +52,16 @@ export async function recordRetrospectiveReview(
     executor: run.executor,
   });
   const policy = signedTierPolicy(deps.config, request);
-  const { proof, expiresAt } = proofFor({
+  const { proof, expiresAt } = verifiedProof({
     input,
     request,
     privateKey,
     ttlHours: policy.approvalTtlHours,
     purpose: REVIEW_PURPOSE,
     refuse,
+    registry: deps.registry,
+    what: `${purposeLabel(REVIEW_PURPOSE)} (${decision})`,
   });
-  const expected = approvalPayload({
-    requestId,
-    planDigest: request.planDigest,
-    decision,
-    expiresAt,
-    principal,
-    purpose: REVIEW_PURPOSE,
-    ...requestFields(request),
-  });
-  const check = verifyProof(proof, expected, deps.registry);
-  if (!check.ok) {
-    refuse(
-      check.rule,
-      `the ${purposeLabel(REVIEW_PURPOSE)} (${decision}) by ${principal} does not verify: ${check.reason}`,
-    );
-  }
 
   const outcome = decision === 'approve' ? 'endorsed' : 'disputed';
   const prior = request.review;

@@ -10,6 +10,7 @@ import { PolicyError, UsageError } from '../../lib/errors.js';
 import type { Decision } from '../../store/types.js';
 import { type ApprovalProof, asProof, payloadText, signDecision } from '../signing/proof.js';
 import { parseSshSig } from '../signing/sshsig.js';
+import { parseVersionedDocument } from './document-json.js';
 import { documentPayload, type RequestDocument } from './request-document.js';
 
 export const DECISION_DOCUMENT_KIND = 'nhi-decision';
@@ -126,17 +127,7 @@ export function parseDecisionDocument(text: string, source: string): DecisionDoc
   const bad = (why: string): never => {
     throw new UsageError(`${source} is not an nhi decision file: ${why}`);
   };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    return bad(`not JSON (${(error as Error).message})`);
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('not a JSON object');
-  const d = raw as Record<string, unknown>;
-  if (d.kind !== DECISION_DOCUMENT_KIND)
-    return bad(`kind is ${JSON.stringify(d.kind)}, expected "${DECISION_DOCUMENT_KIND}"`);
-  if (d.version !== 1) return bad(`version ${JSON.stringify(d.version)} is not supported (expected 1)`);
+  const d = parseVersionedDocument(text, DECISION_DOCUMENT_KIND, bad);
   if (typeof d.requestId !== 'string' || typeof d.principal !== 'string')
     bad('requestId or principal is missing');
   if (d.decision !== 'approve' && d.decision !== 'deny') bad('decision must be "approve" or "deny"');

@@ -16,6 +16,7 @@ import type { Decision, RecoveryRequest } from '../../store/types.js';
 import type { TrustedRequest } from '../decisions/signed-request.js';
 import type { OwnerRegistry } from '../owners/owner-registry.js';
 import { type ApprovalPayload, approvalPayload, requestFields } from '../signing/proof.js';
+import { parseVersionedDocument } from './document-json.js';
 
 export const REQUEST_DOCUMENT_KIND = 'nhi-request-document';
 
@@ -95,17 +96,7 @@ export function parseRequestDocument(text: string, source: string): RequestDocum
   const bad = (why: string): never => {
     throw new UsageError(`${source} is not a usable nhi request document: ${why}`);
   };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    return bad(`not JSON (${(error as Error).message})`);
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('not a JSON object');
-  const d = raw as Partial<RequestDocument>;
-  if (d.kind !== REQUEST_DOCUMENT_KIND)
-    return bad(`kind is ${JSON.stringify(d.kind)}, expected "${REQUEST_DOCUMENT_KIND}"`);
-  if (d.version !== 1) return bad(`version ${JSON.stringify(d.version)} is not supported (expected 1)`);
+  const d = parseVersionedDocument(text, REQUEST_DOCUMENT_KIND, bad) as Partial<RequestDocument>;
   const r = d.request;
   for (const f of ['id', 'requester', 'reason', 'createdAt', 'expiresAt'] as const) {
     if (typeof r?.[f] !== 'string') bad(`request.${f} is missing`);
