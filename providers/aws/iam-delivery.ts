@@ -12,7 +12,8 @@ import {
 import { NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import { own } from '../../src/lib/own.js';
 import { SecretValue } from '../../src/lib/secret.js';
-import { type AwsKindContext, awsErrorName } from './client.js';
+import type { AwsKindContext } from './client.js';
+import { awsErrorName } from './errors.js';
 
 export const DELIVERY_KIND = 'aws-secretsmanager';
 

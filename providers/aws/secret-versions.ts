@@ -24,7 +24,8 @@ import type {
   StepContext,
   VerifyResult,
 } from '../../src/provider.js';
-import { type AwsKindContext, awsErrorName, iso, requestToken } from './client.js';
+import { type AwsKindContext, iso, requestToken } from './client.js';
+import { awsErrorName } from './errors.js';
 import { AWSCURRENT, describeSecretRaw, PENDING_STAGE, stagesOf, TOMBSTONE_STAGE } from './secrets.js';
 
 async function currentStages(kc: AwsKindContext, secretId: string): Promise<Map<string, string[]>> {
