@@ -5,6 +5,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import pino from 'pino';
+import { ownerRegistryFromConfig } from './approval/owners/owner-registry.js';
 import { privateKeyFromPem, publicKeyFrom } from './audit/keys.js';
 import { AuditLog } from './audit/log.js';
 import { buildWitnesses } from './audit/witness/build.js';
@@ -27,6 +28,7 @@ import { processLeaseHolder } from './runbook/leases.js';
 import { loadRunbooksFrom, shippedRunbookDir } from './runbook/load.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/store.js';
+import { type ApprovalServer, startApprovalServer } from './web/server.js';
 
 export interface App {
   config: Config;
@@ -44,6 +46,8 @@ export interface App {
   providerNames(): string[];
   /** What the runbook engine needs (runbooks are loaded and validated on first use). */
   engine(): EngineDeps;
+  /** Set when `http` is configured: start the approval page (`nhi serve`). */
+  approvalPage?: () => Promise<ApprovalServer>;
   close(): Promise<void>;
 }
 
@@ -152,6 +156,23 @@ export function createApp(opts: AppOptions): App {
       }
       return engine;
     },
+    ...(config.http && config.oidc
+      ? {
+          approvalPage: () =>
+            startApprovalServer({
+              config: { ...config, http: config.http, oidc: config.oidc } as typeof config & {
+                http: NonNullable<typeof config.http>;
+                oidc: NonNullable<typeof config.oidc>;
+              },
+              store,
+              audit,
+              notifier,
+              logger: logger.child({ component: 'web' }),
+              now,
+              registry: ownerRegistryFromConfig(config),
+            }),
+        }
+      : {}),
     async close() {
       // Last chance for this process: checkpoints still pending (a failed delivery, or a crash of
       // an earlier process after its commit) go out now; a failure stays pending in the store.

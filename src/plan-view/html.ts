@@ -8,7 +8,8 @@ import { escapeHtml as h } from '../scan/report/escape.js';
 import { type PlanView, planTotals } from './model.js';
 import { formatHold, quorumRule } from './wording.js';
 
-const CSS = `
+/** The plan styles; the approval page serves them from its one stylesheet (no inline style under its CSP). */
+export const PLAN_CSS = `
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1d1d1f;background:#fff}
 .nhi-plan h2{font-size:1.3rem}.nhi-plan h3{font-size:1.05rem;margin:1.5rem 0 .4rem}
 .nhi-plan code,.nhi-plan pre{font-family:ui-monospace,monospace;word-break:break-all}
@@ -146,7 +147,7 @@ export function renderPlanHtmlDocument(view: PlanView): string {
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>nhi plan ${h(view.ref)}</title><style>${CSS}</style></head><body>\n` +
+    `<title>nhi plan ${h(view.ref)}</title><style>${PLAN_CSS}</style></head><body>\n` +
     `${renderPlanHtml(view)}\n</body></html>\n`
   );
 }

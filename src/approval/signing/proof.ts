@@ -237,7 +237,12 @@ export function verifySignatureWithKey(
       // The principal the confirmation must name is the one the payload names; the caller
       // then checks the payload names the expected principal.
       const principal = signedObjectOfKind(p.signedPayload, 'nhi-approval')?.principal;
-      const checked = verifyWebAuthnProof(p, typeof principal === 'string' ? principal : undefined, publicKey, ssh);
+      const checked = verifyWebAuthnProof(
+        p,
+        typeof principal === 'string' ? principal : undefined,
+        publicKey,
+        ssh,
+      );
       return checked.ok ? { ok: true, proof: p, keyId } : { ok: false, reason: checked.reason };
     }
   }

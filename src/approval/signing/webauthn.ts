@@ -86,7 +86,12 @@ export function asWebAuthnProof(p: Record<string, unknown>): WebAuthnProof | und
   if (!isString(c.keyId) || !isString(c.signature) || !isString(c.signedPayload)) return undefined;
   const out: Record<string, unknown> = { method: 'webauthn' };
   for (const f of fields) out[f] = p[f];
-  out.confirmation = { method: c.method, keyId: c.keyId, signature: c.signature, signedPayload: c.signedPayload };
+  out.confirmation = {
+    method: c.method,
+    keyId: c.keyId,
+    signature: c.signature,
+    signedPayload: c.signedPayload,
+  };
   return out as unknown as WebAuthnProof;
 }
 
@@ -106,9 +111,16 @@ export function verifyPasskeyConfirmation(
     }
     return verifyBytes(registeredKey, confirmation.signedPayload, confirmation.signature)
       ? { ok: true }
-      : { ok: false, reason: "the passkey confirmation does not verify against the principal's registered key" };
+      : {
+          ok: false,
+          reason: "the passkey confirmation does not verify against the principal's registered key",
+        };
   }
-  const checked = verifySshSig(confirmation.signature, confirmation.signedPayload, ssh ?? sshKeyOf(registeredKey));
+  const checked = verifySshSig(
+    confirmation.signature,
+    confirmation.signedPayload,
+    ssh ?? sshKeyOf(registeredKey),
+  );
   return checked.ok ? { ok: true } : { ok: false, reason: `passkey confirmation: ${checked.reason}` };
 }
 
@@ -140,7 +152,8 @@ export function verifyWebAuthnProof(
   } catch {
     return { ok: false, reason: 'the WebAuthn client data is not JSON' };
   }
-  if (clientData.type !== 'webauthn.get') return { ok: false, reason: 'the WebAuthn client data is not an assertion' };
+  if (clientData.type !== 'webauthn.get')
+    return { ok: false, reason: 'the WebAuthn client data is not an assertion' };
   if (clientData.challenge !== webauthnChallenge(p.signedPayload)) {
     return { ok: false, reason: 'the passkey signed another challenge than this decision payload' };
   }
@@ -181,5 +194,7 @@ export function verifyWebAuthnProof(
   } catch {
     ok = false;
   }
-  return ok ? { ok: true } : { ok: false, reason: 'the passkey signature does not verify against the confirmed credential key' };
+  return ok
+    ? { ok: true }
+    : { ok: false, reason: 'the passkey signature does not verify against the confirmed credential key' };
 }

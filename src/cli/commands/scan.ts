@@ -169,7 +169,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
   program
     .command('serve')
     .description(
-      'run the configured cron schedules (single-flight, catch-up on start); SIGTERM stops cleanly',
+      'run the configured cron schedules (single-flight, catch-up on start) and, with `http` configured, the approval page; SIGTERM stops cleanly',
     )
     .addHelpText(
       'after',
@@ -177,7 +177,18 @@ export function registerScanCommands(program: Command, io: CliIo): void {
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = contextFor(cmd, io);
-      await ctx.withApp((app) => serve(app), { defaultLogLevel: 'info' });
+      await ctx.withApp(
+        async (app) => {
+          // The approval page (when `http` is configured) lives as long as the schedules do.
+          const page = app.approvalPage ? await app.approvalPage() : undefined;
+          try {
+            await serve(app);
+          } finally {
+            await page?.close();
+          }
+        },
+        { defaultLogLevel: 'info' },
+      );
       // The store is closed and the scan checkpointed. A provider call still in flight on a
       // socket (aborted scans do not wait for it) must not keep the process alive.
       setTimeout(() => process.exit(process.exitCode ?? 0), 3_000).unref();
