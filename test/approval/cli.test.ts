@@ -1,23 +1,11 @@
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/log.js';
 import { runCli } from '../../src/cli/program.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { AuditEntry, RecoveryRequest } from '../../src/store/types.js';
-import { requestFixture, writeWorldFiles } from './fixture.js';
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  return Object.assign(w, { text: () => chunks.join('') });
-}
+import { requestFixture, textSink, writeWorldFiles } from './fixture.js';
 
 let files: ReturnType<typeof writeWorldFiles>;
 let request: RecoveryRequest;
@@ -41,8 +29,8 @@ afterEach(() => {
 });
 
 async function nhi(...args: string[]) {
-  const stdout = sink();
-  const stderr = sink();
+  const stdout = textSink();
+  const stderr = textSink();
   const code = await runCli(['--config', files.configPath, ...args], { stdout, stderr, env: files.env });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

@@ -7,6 +7,7 @@ import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { createVaultProvider } from '../../providers/vault/index.js';
 import {
   type DecisionInput,
@@ -85,6 +86,18 @@ function writeKey(dir: string, name: string): OwnerKey {
   chmodSync(keyPath, 0o600);
   writeFileSync(join(dir, `${name}.pub`), publicKey.export({ type: 'spki', format: 'pem' }));
   return { privateKey, publicKey, keyPath };
+}
+
+/** A writable that keeps what the CLI printed (stdout/stderr of runCli in tests). */
+export function textSink(): Writable & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return Object.assign(w, { text: () => chunks.join('') });
 }
 
 export function writeWorldFiles(over: Record<string, unknown> = {}): {

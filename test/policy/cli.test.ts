@@ -1,30 +1,18 @@
 /** `nhi policy sign | show` and the exit-2 refusal through the real CLI. */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { AuditEntry } from '../../src/store/types.js';
-import { requestFixture, writeWorldFiles } from '../approval/fixture.js';
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  return Object.assign(w, { text: () => chunks.join('') });
-}
+import { requestFixture, textSink, writeWorldFiles } from '../approval/fixture.js';
 
 let files: ReturnType<typeof writeWorldFiles>;
 const dbPath = () => join(files.dir, 'state', 'nhi.db');
 
 async function nhi(...args: string[]) {
-  const stdout = sink();
-  const stderr = sink();
+  const stdout = textSink();
+  const stderr = textSink();
   const code = await runCli(['--config', files.configPath, ...args], { stdout, stderr, env: files.env });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

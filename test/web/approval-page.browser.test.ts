@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeRun } from '../../src/approval/decisions/authorize.js';
 import { trustedRequest } from '../../src/approval/decisions/signed-request.js';
@@ -13,22 +13,22 @@ import { auditClaimCheckers } from '../../src/approval/signing/audit-claims.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { runCli } from '../../src/cli/program.js';
 import { planDigest } from '../../src/runbook/plan.js';
-import { realPlan } from '../approval/fixture.js';
+import { realPlan, textSink } from '../approval/fixture.js';
 import { launchChromium, type OwnerBrowser, ownerBrowser, pagePost, signIn } from './browser.js';
 import { OIDC_CLIENT_SECRET } from './idp.js';
 import { startWebWorld, type WebWorld } from './world.js';
 
 const IMAGES = join(import.meta.dirname, '..', '..', 'docs', 'images');
+/** README screenshots are refreshed on request (NHI_SCREENSHOTS=1), so a test run leaves the tree clean. */
+const shot = async (page: Page, name: string) => {
+  if (process.env.NHI_SCREENSHOTS) await page.screenshot({ path: join(IMAGES, name), fullPage: false });
+};
 
 async function cli(w: WebWorld, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['--config', w.configPath, ...args], {
-    stdout: { write: (s: string) => ((out += s), true) } as never,
-    stderr: { write: (s: string) => ((err += s), true) } as never,
-    env: { ...w.env },
-  });
-  return { code, out, err };
+  const stdout = textSink();
+  const stderr = textSink();
+  const code = await runCli(['--config', w.configPath, ...args], { stdout, stderr, env: { ...w.env } });
+  return { code, out: stdout.text(), err: stderr.text() };
 }
 
 describe('the approval page in a real browser', () => {
@@ -88,7 +88,7 @@ describe('the approval page in a real browser', () => {
     expect(page.url()).toBe(`${w.publicUrl}/inbox`);
     expect(await page.textContent('#principal')).toBe('alice');
     expect(await page.locator(`tr[data-request="${request.id}"]`).count()).toBe(1);
-    await page.screenshot({ path: join(IMAGES, 'approval-inbox.png') });
+    await shot(page, 'approval-inbox.png');
   });
 
   it('refuses a sign-in whose email maps to no principal of the owner registry', async () => {
@@ -113,13 +113,13 @@ describe('the approval page in a real browser', () => {
     const request = await w.insertRequest();
     const { page } = await owner('alice');
     await page.goto(`${w.publicUrl}/requests/${request.id}`);
-    await page.screenshot({ path: join(IMAGES, 'approval-request.png'), fullPage: false });
+    await shot(page, 'approval-request.png');
     const result = await decideInPage('alice', request.id, 'approve', 'checked the plan');
     expect(result.cls).toBe('ok');
     expect(result.text).toContain('Approved (1 of 1)');
     await page.waitForURL(`${w.publicUrl}/requests/${request.id}`);
     await page.locator('#needed').waitFor();
-    await page.screenshot({ path: join(IMAGES, 'approval-approved.png'), fullPage: false });
+    await shot(page, 'approval-approved.png');
     const [approval] = await w.store.approvals.forRequest(request.id);
     expect(approval?.proof).toMatchObject({
       method: 'webauthn',
