@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { runCli } from '../../src/cli/program.js';
 import { exampleCopy } from '../example-config.js';
+import { testCliMain } from '../servers/test-build.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** config.example.json with examples/ beside it, private keys at 0600 (git keeps no modes). */
@@ -256,10 +257,10 @@ describe('nhi CLI (in-process)', () => {
 });
 
 describe('nhi CLI (built binary)', () => {
-  // dist/ is built once by the vitest global setup (test/servers/global-setup.ts).
-  it('runs `node dist/src/cli/main.js config check` as a real process with the right exit codes', async () => {
+  // The CLI is built once per test run by the vitest global setup (test/servers/global-setup.ts).
+  it('runs the built CLI (`node …/src/cli/main.js config check`) as a real process with the right exit codes', async () => {
     const run = promisify(execFile);
-    const main = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+    const main = testCliMain();
     const ok = await run(process.execPath, [main, 'config', 'check', '--config', EXAMPLE], { cwd: ROOT });
     expect(ok.stdout).toContain('config ok');
     const failed = await run(process.execPath, [main, 'no-such-command'], { cwd: ROOT }).catch(

@@ -13,9 +13,10 @@ import { SecretValue } from '../../src/lib/secret.js';
 import { createRequest } from '../../src/runbook/requests.js';
 import { signTestPolicy, withControlOwners } from '../policy/sign.js';
 import { AZURE_KEYVAULT_URL } from '../servers/endpoints.js';
+import { testCliMain } from '../servers/test-build.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+export const CLI = testCliMain();
 
 /** A scratch directory with copies of the example owner keys at mode 0600 (git does not keep modes). */
 export function scratchDir(prefix: string): { dir: string; key(owner: string): string } {

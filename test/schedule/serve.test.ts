@@ -3,31 +3,22 @@
  * provider endpoint that accepts connections and never answers. SIGTERM must abort the scan
  * (recorded as interrupted, audited, checkpointed), close the store and exit 0.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { testConfig } from '../scan/helpers.js';
+import { testCliMain } from '../servers/test-build.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const main = join(root, 'dist', 'src', 'cli', 'main.js');
+const main = testCliMain();
 let blackHole: Server;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  // Emit dist/ (tsc emits even when another module has a type error; the import graph is what matters).
-  try {
-    execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-      cwd: root,
-      stdio: 'ignore',
-    });
-  } catch {
-    // type errors elsewhere are reported by the typecheck job, not here
-  }
+  // The global setup built the CLI for this run.
   if (!existsSync(main)) throw new Error(`build did not produce ${main}`);
   blackHole = createServer((s) => void sockets.push(s));
   await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', r));

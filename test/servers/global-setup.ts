@@ -4,21 +4,29 @@
  * If a server cannot start, setup throws: provider suites fail loudly, never skip.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'servers.sh');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 export default function setup(): () => void {
-  // Tests that spawn the real CLI use dist/; build it once here, not in parallel suites.
+  // Tests that spawn the real CLI use a build of their own (.build/test-<pid>, NHI_TEST_BUILD),
+  // never dist/: a CLI in use, or another test run, must not see half-written modules.
+  const build = join(root, '.build', `test-${process.pid}`);
+  process.env.NHI_TEST_BUILD = build;
   try {
-    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', build], {
+      cwd: root,
+      stdio: 'pipe',
+      encoding: 'utf8',
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    throw new Error(`npm run build failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`the test build (tsc) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
   const record = join(mkdtempSync(join(tmpdir(), 'nhi-servers-')), 'started');
   try {
@@ -37,6 +45,7 @@ export default function setup(): () => void {
     started = [];
   }
   return () => {
+    rmSync(build, { recursive: true, force: true });
     if (started.length > 0 && process.env.NHI_KEEP_SERVERS !== '1') {
       execFileSync('bash', [script, 'down', ...started], { stdio: 'inherit' });
     }
