@@ -6,6 +6,9 @@ import { DEFAULT_CHECKPOINT_EVERY, describePoint, requiredCheckpoint } from './c
 import { keyIdOf, verifyBytes } from './keys.js';
 
 /** A problem, undefined when the entry's claim verifies, or null when the entry makes no claim (not counted). */
+/** What verification reads: the store's audit area, or an export file (src/audit/export-source.ts). */
+export type AuditSource = Pick<AuditArea, 'entries' | 'checkpointsFrom'>;
+
 export type EntryChecker = (entry: AuditEntry) => string | undefined | null;
 
 export interface AuditVerdict {
@@ -39,7 +42,7 @@ export interface VerifyOptions {
  * what an attacker who re-hashes a shortened chain and empties the checkpoints leaves behind.
  */
 export async function verifyAudit(
-  audit: AuditArea,
+  audit: AuditSource,
   publicKey: KeyObject,
   checkers: Readonly<Record<string, EntryChecker>> = {},
   opts: VerifyOptions = {},

@@ -25,7 +25,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startWebWorld(opts: { idleMinutes?: number } = {}) {
+export async function startWebWorld(opts: { idleMinutes?: number; signInPerMinute?: number } = {}) {
   const files = writeWorldFiles();
   const config = parseConfig(files.rawConfig, { sourcePath: files.configPath, env: files.env });
   const store = openSqliteStore(join(files.dir, 'state', 'nhi.db'));
@@ -50,7 +50,7 @@ export async function startWebWorld(opts: { idleMinutes?: number } = {}) {
     listen: `127.0.0.1:${port}`,
     publicUrl,
     session: { idleMinutes: opts.idleMinutes ?? 15, absoluteHours: 8 },
-    rateLimits: { signInPerMinute: 60, decisionsPerMinute: 60 },
+    rateLimits: { signInPerMinute: opts.signInPerMinute ?? 60, decisionsPerMinute: 60 },
   });
   const notifier = recordingNotifier();
   const server: ApprovalServer = await startApprovalServer({

@@ -8,8 +8,9 @@ import {
   withCrossCheck,
 } from '../../audit/cross-check/index.js';
 import { exportAuditJsonl } from '../../audit/export.js';
+import { auditExportSource } from '../../audit/export-source.js';
 import { verifyAudit } from '../../audit/verify.js';
-import { AuditError } from '../../lib/errors.js';
+import { AuditError, UsageError } from '../../lib/errors.js';
 import { policyHistory } from '../../policy/history.js';
 import { type CliIo, contextFor } from '../context.js';
 import {
@@ -32,13 +33,48 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
       'recompute the hash chain, check every signed checkpoint and re-verify every approval, review and actor signature offline',
     )
     .option('--witness <source>', WITNESS_OPTION_HELP, collectWitness, [])
+    .option(
+      '--export <file>',
+      'verify an `nhi audit export` file instead of the store: its chain, checkpoints and every signed claim (no store rows are read)',
+    )
     .addHelpText(
       'after',
       '\nExit 0 when intact; 1 naming the first bad entry and why, or the witness the store no longer extends.\n\n' +
-        'Examples:\n  nhi audit verify\n  nhi audit verify --witness file:/mnt/worm/nhi-audit.jsonl --witness s3://audit-bucket/nhi',
+        'Examples:\n  nhi audit verify\n  nhi audit verify --witness file:/mnt/worm/nhi-audit.jsonl --witness s3://audit-bucket/nhi\n' +
+        '  nhi audit verify --export nhi-audit.jsonl',
     )
-    .action(async (opts: { witness: string[] }, cmd: Command) => {
+    .action(async (opts: { witness: string[]; export?: string }, cmd: Command) => {
+      if (opts.export !== undefined && opts.witness.length > 0) {
+        throw new UsageError(
+          '--export verifies a file on its own; --witness checks the store against a witness: use one',
+        );
+      }
       const ctx = contextFor(cmd, io);
+      if (opts.export !== undefined) {
+        const file = resolve(opts.export);
+        await ctx.withApp(async (app) => {
+          const verdict = await verifyAudit(
+            auditExportSource(file),
+            app.auditPublicKey,
+            auditClaimCheckers(app.config),
+            {
+              checkpointEvery: app.config.audit.checkpointEvery,
+            },
+          );
+          if (ctx.globals.json) ctx.printJson({ export: file, ...verdict });
+          if (!verdict.ok) {
+            throw new AuditError(
+              `audit export NOT intact: first bad entry seq ${verdict.firstBad?.seq}: ${verdict.firstBad?.reason}`,
+            );
+          }
+          if (!ctx.globals.json)
+            ctx.print(
+              `audit export intact: ${verdict.entries} entries, ${verdict.checkpoints} signed checkpoint(s), ` +
+                `${verdict.checkedClaims} signature(s) re-verified (approvals, passkey assertions, reviews, signed requesters and executors)`,
+            );
+        });
+        return;
+      }
       await ctx.withApp(async (app) => {
         const sources = witnessSources(app, opts.witness);
         const verdict = await verifyAudit(
