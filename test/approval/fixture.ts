@@ -257,7 +257,13 @@ const kvCapabilities = createVaultProvider(
  * gets its own secret path, so two requests never share a digest unless a test makes them.
  */
 export function realPlan(
-  o: { tier?: 'standard' | 'privileged'; owners?: string[]; path?: string } = {},
+  o: {
+    tier?: 'standard' | 'privileged';
+    owners?: string[];
+    path?: string;
+    /** Overrides of the tier's policy as the plan signs it (e.g. a quorum of 3). */
+    policy?: Partial<TierPolicy>;
+  } = {},
 ): Plan {
   const tier = o.tier ?? 'standard';
   const owners = o.owners ?? ['alice', 'bob'];
@@ -293,7 +299,7 @@ export function realPlan(
     capabilities: kvCapabilities,
     owners,
     tier: tier === 'privileged' ? { tier, because: 'tag tier=privileged' } : { tier },
-    policy: WORLD_POLICY[tier],
+    policy: { ...WORLD_POLICY[tier], ...o.policy },
   });
 }
 
