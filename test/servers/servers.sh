@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local test servers for nhi-reissue: moto (AWS), OpenBao (Vault API), Azure Key Vault (keyvault: a
-# Lowkey Vault jar if one is present, otherwise the repo's own fake, test/servers/keyvault/server.mjs).
+# Lowkey Vault jar if one is present, otherwise the repo's own fake, test/servers/keyvault/server.mjs),
+# PostgreSQL (the shared state store; Debian's binaries, a cluster initdb'd into .servers/postgres).
 # Everything is cached under <repo>/.servers/ (git-ignored). Binds only to 127.0.0.1 / localhost.
 #
 #   servers.sh install [NAMES...]          install what is missing (idempotent)
@@ -9,7 +10,7 @@
 #   servers.sh status                      running / pid / endpoint / version
 #   servers.sh env                         print export lines (endpoints, dummy credentials, NODE_EXTRA_CA_CERTS)
 #
-# NAMES: moto openbao keyvault ('lowkey' is accepted as an alias of keyvault). See test/servers/README.md.
+# NAMES: moto openbao keyvault postgres ('lowkey' is accepted as an alias of keyvault). See test/servers/README.md.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,6 +31,11 @@ OPENBAO_PORT=8200
 KEYVAULT_PORT=8443
 LOWKEY_TOKEN_PORT="${LOWKEY_TOKEN_PORT:-8080}"
 OPENBAO_ROOT_TOKEN=root
+# PostgreSQL: a port of its own (not 5432, where a Debian package may run its own cluster), loopback only,
+# trust auth for the superuser `nhi` (test data only). Tests get the URL as NHI_TEST_DATABASE_URL.
+POSTGRES_PORT="${POSTGRES_PORT:-55432}"
+POSTGRES_USER=nhi
+POSTGRES_URL="postgres://$POSTGRES_USER@127.0.0.1:$POSTGRES_PORT/postgres"
 
 MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 OPENBAO_ADDR="http://127.0.0.1:$OPENBAO_PORT"
@@ -40,13 +46,15 @@ KEYVAULT_FAKE="$SCRIPT_DIR/keyvault/server.mjs"
 
 VENV="$SD/venv"
 BAO="$SD/bao"
-ALL_NAMES=(moto openbao keyvault)
+PG_DIR="$SD/postgres"
+PG_DATA="$PG_DIR/data"
+ALL_NAMES=(moto openbao keyvault postgres)
 
 log() { echo "[servers] $*"; }
 err() { echo "[servers] ERROR: $*" >&2; }
 rel() { echo "${1#"$ROOT"/}"; }
 
-valid_name() { case "$1" in moto | openbao | keyvault | lowkey) return 0 ;; *) return 1 ;; esac; }
+valid_name() { case "$1" in moto | openbao | keyvault | lowkey | postgres) return 0 ;; *) return 1 ;; esac; }
 canonical_name() { if [[ "$1" == lowkey ]]; then echo keyvault; else echo "$1"; fi; }
 
 endpoint_of() {
@@ -54,6 +62,7 @@ endpoint_of() {
     moto) echo "$MOTO_ENDPOINT" ;;
     openbao) echo "$OPENBAO_ADDR" ;;
     keyvault) echo "$KEYVAULT_URL" ;;
+    postgres) echo "$POSTGRES_URL" ;;
   esac
 }
 
@@ -134,6 +143,39 @@ install_keyvault() {
     { err "could not create $(rel "$KEYVAULT_CA")"; return 1; }
 }
 
+# PostgreSQL from the machine's packages (Debian: apt-get install postgresql; .ci/run does it). initdb and
+# postgres refuse to run as root, so as root the cluster belongs to the `postgres` user the Debian package
+# creates (or `nobody` when there is none); otherwise to whoever runs this.
+pg_bin() { # prints the directory holding initdb/pg_ctl/postgres
+  local d
+  for d in "${POSTGRES_BIN:-}" "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/x)")" \
+    $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [[ -n "$d" && -x "$d/initdb" && -x "$d/postgres" && -x "$d/pg_isready" ]] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+pg_run_as() { # prints the command prefix that runs a PostgreSQL binary as a non-root user
+  [[ "$(id -u)" != 0 ]] && return 0
+  local u=postgres
+  id -u "$u" >/dev/null 2>&1 || u=nobody
+  echo "setpriv --reuid=$u --regid=$(id -g "$u") --init-groups --reset-env"
+}
+
+install_postgres() {
+  local bin
+  bin="$(pg_bin)" || { err "PostgreSQL binaries not found (initdb on PATH or /usr/lib/postgresql/*/bin; Debian: apt-get install postgresql)"; return 1; }
+  [[ -s "$PG_DATA/PG_VERSION" ]] && return 0
+  log "creating a PostgreSQL cluster in $(rel "$PG_DATA") ($("$bin/postgres" --version)) ..."
+  mkdir -p "$PG_DIR/run"
+  local -a as
+  read -r -a as <<<"$(pg_run_as)"
+  if ((${#as[@]})); then chown -R "${as[1]#--reuid=}" "$PG_DIR"; fi
+  # C collation: text sorts by byte, as in SQLite (the store also declares its key columns COLLATE "C").
+  "${as[@]}" "$bin/initdb" -D "$PG_DATA" -U "$POSTGRES_USER" --auth=trust --encoding=UTF8 --locale=C >"$PG_DIR/initdb.log" 2>&1 ||
+    { err "initdb failed; see $(rel "$PG_DIR/initdb.log")"; tail -n 20 "$PG_DIR/initdb.log" >&2; return 1; }
+}
+
 install_one() { "install_$1"; }
 
 # ---- process helpers --------------------------------------------------------------------------
@@ -157,6 +199,7 @@ alive_probe() {
     moto) [[ "$(curl -sf -m 3 "$MOTO_ENDPOINT/moto-api/" 2>/dev/null | grep -c '<title>Moto</title>' || true)" -ge 1 ]] ;;
     openbao) curl -sf -m 3 -o /dev/null "$OPENBAO_ADDR/v1/sys/health" 2>/dev/null ;;
     keyvault) [[ "$(curl -sk -m 3 "https://127.0.0.1:$KEYVAULT_PORT/ping" 2>/dev/null || true)" == pong ]] ;;
+    postgres) "$(pg_bin 2>/dev/null || echo /nonexistent)/pg_isready" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -t 3 2>/dev/null ;;
   esac
 }
 
@@ -192,7 +235,7 @@ port_in_use() { # port_in_use PORT
 }
 
 port_of() {
-  case "$1" in moto) echo $MOTO_PORT ;; openbao) echo $OPENBAO_PORT ;; keyvault) echo $KEYVAULT_PORT ;; esac
+  case "$1" in moto) echo $MOTO_PORT ;; openbao) echo $OPENBAO_PORT ;; keyvault) echo $KEYVAULT_PORT ;; postgres) echo "$POSTGRES_PORT" ;; esac
 }
 
 launch() { # launch NAME CMD... ; detached in its own session/process group
@@ -231,6 +274,14 @@ start_one() {
         link_fake_ca
         launch keyvault "$NODE" "$KEYVAULT_FAKE" --port "$KEYVAULT_PORT" --host 127.0.0.1 --servers-dir "$SD"
       fi
+      ;;
+    postgres)
+      local -a as
+      read -r -a as <<<"$(pg_run_as)"
+      # TCP on 127.0.0.1 only; the unix socket stays inside .servers/postgres/run. Three `nhi serve`
+      # processes plus the test workers each keep a pool, hence more connections than the default 100.
+      launch postgres "${as[@]}" "$(pg_bin)/postgres" -D "$PG_DATA" -p "$POSTGRES_PORT" \
+        -c listen_addresses=127.0.0.1 -c unix_socket_directories="$PG_DIR/run" -c max_connections=300
       ;;
   esac
 }
@@ -278,7 +329,12 @@ stop_one() { # stop_one NAME -> stops only a server that has a pid file
     return 0
   fi
   log "stopping $name (pid/pgid $pid) ..."
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  if [[ "$name" == postgres ]]; then
+    # SIGINT is PostgreSQL's fast shutdown; SIGTERM (smart) would wait for every client to disconnect.
+    kill -INT "$pid" 2>/dev/null || true
+  else
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  fi
   local i
   for i in $(seq 1 100); do
     kill -0 "$pid" 2>/dev/null || break
@@ -294,6 +350,7 @@ stop_one() { # stop_one NAME -> stops only a server that has a pid file
 
 version_of() {
   case "$1" in
+    postgres) if pg_bin >/dev/null 2>&1; then "$(pg_bin)/postgres" --version; else echo "not installed"; fi ;;
     moto) "$VENV/bin/python" -c 'from importlib.metadata import version; print("moto " + version("moto"))' 2>/dev/null || echo "not installed" ;;
     openbao)
       local v
@@ -447,6 +504,7 @@ export VAULT_TOKEN=$OPENBAO_ROOT_TOKEN
 export BAO_ADDR=$OPENBAO_ADDR
 export BAO_TOKEN=$OPENBAO_ROOT_TOKEN
 export AZURE_KEYVAULT_URL=$KEYVAULT_URL
+export NHI_TEST_DATABASE_URL=$POSTGRES_URL
 EOF
   if [[ -s "$LOWKEY_CA" ]]; then
     echo "export NODE_EXTRA_CA_CERTS=$LOWKEY_CA"
