@@ -14,12 +14,14 @@ const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const prefix = `nhi-bench-${randomUUID().slice(0, 8)}/`;
 let created: string[] = [];
 
-export function benchConfig(dir: string): Config {
+/** The bench's provider instance: the moto-backed AWS one, or a given one (fake clients). */
+export function benchConfig(dir: string, provider?: Record<string, unknown>): Config {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const env = {
     BENCH_FP: 'bench-fingerprint-key',
     BENCH_AUDIT: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     BENCH_AWS: SECRET,
+    BENCH_TOKEN: 'bench-token',
   };
   const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   return parseConfig(
@@ -27,7 +29,7 @@ export function benchConfig(dir: string): Config {
       state: { path: join(dir, 'state.db') },
       keys: { fingerprint: 'env:BENCH_FP', auditSigning: 'env:BENCH_AUDIT' },
       providers: {
-        bench: {
+        bench: provider ?? {
           type: 'aws',
           region: 'us-east-1',
           endpoint: MOTO,

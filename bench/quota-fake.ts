@@ -1,199 +1,124 @@
 /**
- * Provider fakes for the scan benchmark that behave like the real services at the API level:
- * each call takes 20-50 ms, and each API enforces its published quota with a sliding window,
- * rejecting over-quota calls with a throttling error. The client side (what an adapter does)
- * paces itself with the shared token-bucket limiter and retries throttles with backoff.
- * Identities are generated from their index, so the fake holds no estate in memory.
+ * Server side of the benchmarks: each API call takes 20-50 ms and each API group enforces its
+ * published quota over a sliding window, answering over-quota calls with the provider's own
+ * throttling error (AWS ThrottlingException, Key Vault HTTP 429), which the real adapters retry.
+ * The clients in fake-clients.ts sit on this behind the adapters' narrow client shapes.
  */
-import { mapConcurrent } from '../src/lib/concurrency.js';
-import { ProviderError } from '../src/lib/errors.js';
-import { createRateLimiter, type RateLimiter, sleep } from '../src/lib/rate-limit.js';
-import type { CredentialProvider, IdentityRecord } from '../src/provider.js';
+import { sleep } from '../src/lib/rate-limit.js';
 
 export interface ApiQuota {
-  name: string;
   /** Requests allowed per window. */
   limit: number;
   windowMs: number;
+  /** Where the figure is published. */
+  source: string;
 }
 
-/** Server side: one sliding-window counter per API. */
+export interface Latency {
+  minMs: number;
+  maxMs: number;
+}
+
+/** One sliding-window counter per API group; counts calls, throttles and the busiest window. */
 export class QuotaService {
   readonly #log = new Map<string, number[]>();
   readonly calls = new Map<string, number>();
+  readonly #admitted = new Map<string, number>();
   throttled = 0;
+  /** Time between a response and the client's next request, summed (sequential listings). */
+  clientGapMs = 0;
+  #lastResponse = 0;
+  #first = Number.POSITIVE_INFINITY;
+  #last = 0;
   constructor(
-    private readonly quotas: Record<string, ApiQuota>,
-    private readonly latency: { minMs: number; maxMs: number },
+    readonly quotas: Readonly<Record<string, ApiQuota>>,
+    readonly latency: Latency,
   ) {}
 
-  async call(api: string): Promise<void> {
-    const q = this.quotas[api];
-    if (!q) throw new Error(`no quota for ${api}`);
+  /** Admit or throttle one call to `group`; resolves after the call's latency. */
+  async call(group: string, throttle: () => Error): Promise<void> {
+    const q = this.quotas[group];
+    if (!q) throw new Error(`no quota for ${group}`);
     const now = performance.now();
-    const log = this.#log.get(api) ?? [];
-    while (log.length > 0 && (log[0] as number) <= now - q.windowMs) log.shift();
-    this.#log.set(api, log);
-    this.calls.set(api, (this.calls.get(api) ?? 0) + 1);
+    const log = this.#log.get(group) ?? [];
+    let drop = 0;
+    while (drop < log.length && (log[drop] as number) <= now - q.windowMs) drop++;
+    if (drop > 0) log.splice(0, drop);
+    this.#log.set(group, log);
+    this.calls.set(group, (this.calls.get(group) ?? 0) + 1);
+    if (this.#lastResponse > 0) this.clientGapMs += Math.max(0, now - this.#lastResponse);
+    const admitted = log.length < q.limit;
+    // The service counts the request when it arrives, as AWS and Key Vault do; throttled ones do not count.
+    if (admitted) log.push(now);
     await sleep(this.latency.minMs + Math.random() * (this.latency.maxMs - this.latency.minMs));
-    if (log.length >= q.limit) {
+    this.#lastResponse = performance.now();
+    if (!admitted) {
       this.throttled++;
-      throw new ProviderError(`${api}: Rate exceeded`, { retryable: true, status: 429 });
+      throw throttle();
     }
-    log.push(now);
+    this.#admitted.set(group, (this.#admitted.get(group) ?? 0) + 1);
+    this.#first = Math.min(this.#first, now);
+    this.#last = Math.max(this.#last, now);
+  }
+
+  /** Admitted calls per second on `group` between its first and last call. */
+  ratePerSecond(group: string): number {
+    const n = this.#admitted.get(group) ?? 0;
+    const span = (this.#last - this.#first) / 1000;
+    return span > 0 ? (n - 1) / span : 0;
+  }
+
+  /** The group's quota as calls per second. */
+  quotaPerSecond(group: string): number {
+    const q = this.quotas[group] as ApiQuota;
+    return q.limit / (q.windowMs / 1000);
   }
 }
 
-/** Client side: pace with the limiter, retry throttles with exponential backoff. */
-async function paced(service: QuotaService, api: string, limiter: RateLimiter): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await limiter.acquire();
-    try {
-      return await service.call(api);
-    } catch (error) {
-      if (!(error instanceof ProviderError) || !error.retryable || attempt >= 8) throw error;
-      await sleep(Math.min(2_000, 50 * 2 ** attempt));
-    }
-  }
-}
-
-const DAY = 86_400_000;
-const BASE = Date.parse('2026-01-01T00:00:00.000Z');
-
-/** A varied, deterministic estate: ages, last use, owners, tiers and states spread by index. */
-export function syntheticIdentity(instance: string, provider: 'aws' | 'azure', i: number): IdentityRecord {
-  const name = `svc-${String(i).padStart(6, '0')}`;
-  const owner = i % 7 === 0 ? undefined : i % 11 === 0 ? 'ghost' : i % 2 === 0 ? 'alice' : 'payments';
-  const tags: Record<string, string> = {
-    ...(owner ? { owner } : {}),
-    ...(i % 13 === 0 ? { tier: 'privileged' } : {}),
-  };
-  const created = new Date(BASE - ((i * 37) % 900) * DAY - DAY).toISOString();
-  const lastUsed = i % 5 === 0 ? undefined : new Date(BASE - ((i * 17) % 400) * DAY).toISOString();
-  return {
-    ref: `${instance}:secret:${name}`,
-    provider,
-    instance,
-    kind: 'secret',
-    name,
-    owners: owner ? [owner] : [],
-    state: i % 29 === 0 ? 'disabled' : 'enabled',
-    createdAt: created,
-    ...(provider === 'aws' && lastUsed ? { lastUsedAt: lastUsed } : {}),
-    ...(provider === 'aws' ? { lastUsedSignal: 'LastAccessedDate' } : {}),
-    lastUsedConfidence: provider === 'aws' ? 'day' : 'none',
-    lastRotatedAt: new Date(Date.parse(created) + ((i * 3) % 200) * DAY).toISOString(),
-    ...(i % 31 === 0 ? { expiresAt: new Date(BASE - 5 * DAY).toISOString() } : {}),
-    tags,
-    currentVersion: `v${i}`,
-    versions: [{ id: `v${i}`, state: 'enabled', current: true }],
-  };
-}
-
-export interface BenchProfile {
-  name: string;
-  description: string;
-  quotas: Record<string, ApiQuota>;
-  pageSize: number;
-  listApi: string;
-  /** Per-identity call the real adapter makes (version listing). */
-  itemApi: string;
-  concurrency: number;
-  /** Client budget as a share of the quota (stays under a sliding window). */
-  clientShare: number;
-}
-
-export const PROFILES: Record<string, BenchProfile> = {
-  aws: {
-    name: 'aws-secretsmanager',
-    description:
-      'ListSecrets (100/page, 100 rps) + one per-secret read (10,000 rps DescribeSecret/GetSecretValue quota)',
-    quotas: {
-      ListSecrets: { name: 'ListSecrets', limit: 100, windowMs: 1_000 },
-      DescribeSecret: { name: 'DescribeSecret', limit: 10_000, windowMs: 1_000 },
-    },
-    pageSize: 100,
-    listApi: 'ListSecrets',
-    itemApi: 'DescribeSecret',
-    concurrency: 64,
-    clientShare: 0.9,
-  },
-  azure: {
-    name: 'azure-keyvault',
-    description:
-      'list secrets (25/page) + list versions per secret; 4,000 secret transactions / 10 s per vault',
-    quotas: { vault: { name: 'vault', limit: 4_000, windowMs: 10_000 } },
-    pageSize: 25,
-    listApi: 'vault',
-    itemApi: 'vault',
-    concurrency: 32,
-    clientShare: 0.9,
+export const AWS_QUOTAS: Record<string, ApiQuota> = {
+  ListSecrets: {
+    limit: 100,
+    windowMs: 1_000,
+    source:
+      'AWS what\u2019s-new 2022-11 "Secrets Manager increases API requests per second limits" (ListSecrets 100/s)',
   },
 };
 
-export function quotaBoundProvider(
-  profile: BenchProfile,
-  n: number,
-  service: QuotaService,
-  instance = 'bench',
-): CredentialProvider {
-  const limiters = new Map<string, RateLimiter>();
-  for (const q of Object.values(profile.quotas)) {
-    const rate = (q.limit / (q.windowMs / 1000)) * profile.clientShare;
-    limiters.set(
-      q.name,
-      createRateLimiter({ ratePerSecond: rate, burst: Math.max(1, Math.floor(rate / 10)) }),
-    );
-  }
-  const limiter = (api: string) => limiters.get(api) as RateLimiter;
-  const kind = profile.name.startsWith('aws') ? 'aws' : 'azure';
-  async function* pages(): AsyncGenerator<number> {
-    for (let start = 0; start < n; start += profile.pageSize) {
-      await paced(service, profile.listApi, limiter(profile.listApi));
-      for (let i = start; i < Math.min(n, start + profile.pageSize); i++) yield i;
-    }
-  }
-  return {
-    type: kind,
-    instance,
-    capabilities: {},
-    async *inventory() {
-      yield* mapConcurrent(pages(), profile.concurrency, async (i) => {
-        await paced(service, profile.itemApi, limiter(profile.itemApi));
-        return syntheticIdentity(instance, kind, i);
-      });
-    },
-    describe: () => Promise.reject(new Error('bench fake: describe')),
-    revoke: () => Promise.reject(new Error('bench fake: revoke')),
-    reissue: () => Promise.reject(new Error('bench fake: reissue')),
-    findIssued: () => Promise.resolve(undefined),
-    verify: () => Promise.reject(new Error('bench fake: verify')),
-  };
-}
+export const AZURE_QUOTAS: Record<string, ApiQuota> = {
+  vault: {
+    limit: 4_000,
+    windowMs: 10_000,
+    source:
+      'learn.microsoft.com/azure/key-vault/general/service-limits (secrets: 4,000 transactions per 10 s per vault per region)',
+  },
+};
 
-/** Lower bound on wall time from quotas, sequential pagination latency and concurrency. */
-export function idealSeconds(
-  profile: BenchProfile,
-  n: number,
-  meanLatencyMs: number,
-): { seconds: number; bound: string } {
-  const pagesCount = Math.ceil(n / profile.pageSize);
-  const perApi = new Map<string, number>();
-  perApi.set(profile.listApi, (perApi.get(profile.listApi) ?? 0) + pagesCount);
-  perApi.set(profile.itemApi, (perApi.get(profile.itemApi) ?? 0) + n);
+/**
+ * Lower bound on a scan's wall time: each quota, the sequential page chain (a page's token comes
+ * with the previous page) and calls in flight x latency. The largest wins.
+ */
+export function idealSeconds(opts: {
+  calls: Record<string, number>;
+  quotas: Readonly<Record<string, ApiQuota>>;
+  sequentialPages: number;
+  perItemCalls: number;
+  concurrency: number;
+  meanLatencyMs: number;
+}): { seconds: number; bound: string } {
   const candidates: [string, number][] = [];
-  for (const [api, calls] of perApi) {
-    const q = profile.quotas[api] as ApiQuota;
+  for (const [api, calls] of Object.entries(opts.calls)) {
+    const q = opts.quotas[api] as ApiQuota;
     candidates.push([
       `quota ${api} ${q.limit}/${q.windowMs / 1000}s`,
       calls / (q.limit / (q.windowMs / 1000)),
     ]);
   }
-  candidates.push(['sequential pagination latency', (pagesCount * meanLatencyMs) / 1000]);
-  candidates.push([
-    `latency x concurrency ${profile.concurrency}`,
-    (n * meanLatencyMs) / profile.concurrency / 1000,
-  ]);
+  candidates.push(['sequential pages x latency', (opts.sequentialPages * opts.meanLatencyMs) / 1000]);
+  if (opts.perItemCalls > 0)
+    candidates.push([
+      `latency x ${opts.concurrency} in flight`,
+      (opts.perItemCalls * opts.meanLatencyMs) / opts.concurrency / 1000,
+    ]);
   const [bound, seconds] = candidates.reduce((a, b) => (b[1] > a[1] ? b : a));
   return { seconds, bound };
 }

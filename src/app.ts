@@ -28,7 +28,7 @@ import { processLeaseHolder } from './runbook/leases.js';
 import { loadRunbooksFrom, shippedRunbookDir } from './runbook/load.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/store.js';
-import { type ApprovalServer, startApprovalServer } from './web/server.js';
+import type { ApprovalServer } from './web/server.js';
 
 export interface App {
   config: Config;
@@ -158,8 +158,9 @@ export function createApp(opts: AppOptions): App {
     },
     ...(config.http && config.oidc
       ? {
-          approvalPage: () =>
-            startApprovalServer({
+          // Loaded on use: the page (OIDC client, WebAuthn) is most of a CLI run's start-up otherwise.
+          approvalPage: async () =>
+            (await import('./web/server.js')).startApprovalServer({
               config: { ...config, http: config.http, oidc: config.oidc } as typeof config & {
                 http: NonNullable<typeof config.http>;
                 oidc: NonNullable<typeof config.oidc>;

@@ -3,7 +3,7 @@
  * accessor, the role read, owners from the role's identity entity (docs/adr/013), and new
  * secret-ids minted response-wrapped for delivery (delivery.ts).
  */
-import { mapConcurrent } from '../../src/lib/concurrency.js';
+import { mapConcurrent, ORDERED } from '../../src/lib/concurrency.js';
 import { NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import { asObj, dataOf, isoTime, ownersFrom, str, stringMap } from './common.js';
 import { parseWrapInfo, type WrappedTarget } from './delivery.js';
@@ -68,7 +68,7 @@ export function createAppRoleApi(ctx: VaultKindContext) {
   async function secretIds(role: string): Promise<SecretIdInfo[]> {
     const out: SecretIdInfo[] = [];
     const accessors = session.listKeys('list secret-ids', `${rolePath(role)}/secret-id`);
-    for await (const info of mapConcurrent(accessors, ctx.concurrency, (a) => lookup(role, a)))
+    for await (const info of mapConcurrent(accessors, ctx.concurrency, (a) => lookup(role, a), ORDERED))
       if (info) out.push(info);
     return out.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
   }

@@ -8,7 +8,7 @@
  * Found by walking `auth/token/accessors` (needs `sudo` there) and revoked by accessor, which
  * also revokes their children. Batch tokens are not listed anywhere: out of reach.
  */
-import { mapConcurrent } from '../../src/lib/concurrency.js';
+import { mapConcurrent, ORDERED } from '../../src/lib/concurrency.js';
 import { NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import type { SecretIdInfo } from './approle-api.js';
 import { asObj, dataOf, isoTime, str, stringMap } from './common.js';
@@ -111,7 +111,7 @@ export async function revokeMintedTokens(
 
   try {
     const accessors = ctx.session.listKeys('list token accessors', '/auth/token/accessors', 500);
-    const tokens = mapConcurrent(accessors, ctx.concurrency, (a) => loginToken(ctx, a, loginPath));
+    const tokens = mapConcurrent(accessors, ctx.concurrency, (a) => loginToken(ctx, a, loginPath), ORDERED);
     for await (const t of tokens) {
       const minter = t && minterOf(t);
       if (!t || !minter) continue;

@@ -5,7 +5,7 @@
  * (docs/adr/013-vault-approle-owners.md). The Vault calls themselves are in approle-api.ts.
  */
 
-import { mapConcurrent } from '../../src/lib/concurrency.js';
+import { mapConcurrent, ORDERED } from '../../src/lib/concurrency.js';
 import { NotFoundError, ProviderError, UsageError } from '../../src/lib/errors.js';
 import type {
   CredentialVersion,
@@ -103,8 +103,11 @@ export function createAppRoleKind(ctx: VaultKindContext): KindAdapter {
 
     inventory(signal) {
       const roles = listRoles(signal);
-      return mapConcurrent(filterNames(roles), ctx.concurrency, async (role) =>
-        recordOf(role, role, await secretIds(role)),
+      return mapConcurrent(
+        filterNames(roles),
+        ctx.concurrency,
+        async (role) => recordOf(role, role, await secretIds(role)),
+        ORDERED,
       );
     },
 

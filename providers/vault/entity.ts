@@ -4,7 +4,7 @@
  * snapshot comparison (disabled before, enabled now) is what detects it (docs/adr/015-vault-entities.md).
  */
 
-import { mapConcurrent } from '../../src/lib/concurrency.js';
+import { mapConcurrent, ORDERED } from '../../src/lib/concurrency.js';
 import { NotFoundError } from '../../src/lib/errors.js';
 import type { IdentityRecord } from '../../src/provider.js';
 import {
@@ -57,7 +57,7 @@ export function createEntityKind(ctx: VaultKindContext): KindAdapter {
           if (!refusesName(ctx.logger, 'entity', id)) yield id;
         }
       })();
-      const records = mapConcurrent(ids, ctx.concurrency, read);
+      const records = mapConcurrent(ids, ctx.concurrency, read, ORDERED);
       return (async function* () {
         for await (const r of records) if (r) yield r;
       })();

@@ -7,7 +7,7 @@
  */
 
 import { canonicalJson } from '../../src/lib/canonical.js';
-import { mapConcurrent } from '../../src/lib/concurrency.js';
+import { mapConcurrent, ORDERED } from '../../src/lib/concurrency.js';
 import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
 import { generateSecret } from '../../src/lib/generator.js';
@@ -167,9 +167,12 @@ export function createKvKind(ctx: VaultKindContext): KindAdapter {
     revokeModes: ['destroy', 'soft-delete'],
 
     inventory(signal) {
-      return mapConcurrent(allLocators(signal), ctx.concurrency, async (locator) => {
-        return recordOf(locator, await readKvMetadata(session, locate(locator)));
-      });
+      return mapConcurrent(
+        allLocators(signal),
+        ctx.concurrency,
+        async (locator) => recordOf(locator, await readKvMetadata(session, locate(locator))),
+        ORDERED,
+      );
     },
 
     async describe(locator, opts?: DescribeOptions) {

@@ -5,7 +5,7 @@
  * delivered like AppRole secret-ids (docs/adr/014-vault-tokens.md).
  */
 
-import { mapConcurrent } from '../../src/lib/concurrency.js';
+import { mapConcurrent, ORDERED } from '../../src/lib/concurrency.js';
 import { NotFoundError, ProviderError, UsageError } from '../../src/lib/errors.js';
 import type { DerivedCredential, DerivedRevocation, IdentityRecord } from '../../src/provider.js';
 import { issuedLocation } from './approle.js';
@@ -191,7 +191,7 @@ export function createTokenKind(ctx: VaultKindContext): KindAdapter {
       },
       async findByKey(key) {
         const found: string[] = [];
-        for await (const info of mapConcurrent(accessors(), ctx.concurrency, lookup)) {
+        for await (const info of mapConcurrent(accessors(), ctx.concurrency, lookup, ORDERED)) {
           if (info?.meta.nhi_idempotency_key === key) found.push(info.accessor);
         }
         return found;

@@ -1,18 +1,10 @@
 import { Command, CommanderError } from 'commander';
-import { registerApprovalCommands } from './commands/approval.js';
-import { registerAuditCommands } from './commands/audit.js';
-import { registerConfigCommands } from './commands/config.js';
-import { registerInventoryCommand } from './commands/inventory.js';
-import { registerKeygenCommand } from './commands/keygen.js';
-import { registerOfflineApprovalCommands } from './commands/offline-approval.js';
-import { registerPasskeyCommands } from './commands/passkey.js';
-import { registerPolicyCommands } from './commands/policy.js';
-import { registerRecoveryCommands } from './commands/recovery.js';
-import { registerScanCommands } from './commands/scan.js';
+import { commandWord, registerCommands } from './command-index.js';
 import type { CliIo } from './context.js';
 import { describeError, EXIT, exitCodeFor } from './exit.js';
 
-export function buildProgram(io: CliIo): Command {
+/** `word`: the command to load (see command-index.ts); '*' loads every command module. */
+export async function buildProgram(io: CliIo, word: string | undefined): Promise<Command> {
   const program = new Command('nhi')
     .description(
       'nhi-reissue: owner-approved revoke-then-reissue recovery of non-human identity credentials, ' +
@@ -34,16 +26,7 @@ export function buildProgram(io: CliIo): Command {
         'Docs: README.md and docs/ in the nhi-reissue repository.',
     );
   program.exitOverride();
-  registerConfigCommands(program, io);
-  registerInventoryCommand(program, io);
-  registerScanCommands(program, io);
-  registerRecoveryCommands(program, io);
-  registerApprovalCommands(program, io);
-  registerOfflineApprovalCommands(program, io);
-  registerAuditCommands(program, io);
-  registerKeygenCommand(program, io);
-  registerPolicyCommands(program, io);
-  registerPasskeyCommands(program, io);
+  await registerCommands(program, io, word);
   // Subcommands inherit error handling and output settings.
   for (const cmd of program.commands) {
     cmd.exitOverride();
@@ -54,7 +37,7 @@ export function buildProgram(io: CliIo): Command {
 
 /** Parse argv, run the command, map any error to an exit code. Never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  const program = await buildProgram(io, commandWord(argv));
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,6 +1,10 @@
 import type { Store } from '../store/store.js';
 import type { FindingRecord, SnapshotRecord } from '../store/types.js';
 
+/** Rows written between two yields to the event loop (~2-4 ms of SQLite work). */
+const YIELD_EVERY = 64;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export type ScanStore = Pick<Store, 'scans' | 'findings' | 'lineage' | 'transaction'>;
 
 /** Buffers snapshot and finding writes and commits them in one transaction per batch. */
@@ -22,10 +26,20 @@ export class BatchWriter {
     const finds = this.#findings;
     this.#snapshots = [];
     this.#findings = [];
-    // One transaction per batch: one fsync per few hundred identities, not per row.
+    // One transaction per batch: one fsync per few hundred identities, not per row. SQLite calls
+    // are synchronous, so the batch yields to the event loop every YIELD_EVERY rows: a provider
+    // response arriving meanwhile is taken at once instead of after the whole batch, which
+    // otherwise delays the next page request of a sequential listing by up to a batch (issue 17).
     await this.store.transaction(async (tx) => {
-      for (const s of snaps) await tx.scans.putSnapshot(s);
-      for (const f of finds) await tx.findings.upsert(f);
+      let rows = 0;
+      for (const s of snaps) {
+        await tx.scans.putSnapshot(s);
+        if (++rows % YIELD_EVERY === 0) await yieldToEventLoop();
+      }
+      for (const f of finds) {
+        await tx.findings.upsert(f);
+        if (++rows % YIELD_EVERY === 0) await yieldToEventLoop();
+      }
     });
   }
 }

@@ -3,6 +3,9 @@
  * provider's next page is fetched while the previous records are written to the store.
  * Memory stays bounded by `size`; an error from the source surfaces at the consumer.
  */
+/** Items handed to the consumer between two turns of the event loop (a few ms of scan work). */
+const YIELD_EVERY = 16;
+
 export async function* prefetch<T>(
   source: AsyncIterable<T>,
   size: number,
@@ -14,6 +17,7 @@ export async function* prefetch<T>(
   let wakeConsumer: (() => void) | undefined;
   let wakeProducer: (() => void) | undefined;
   let stopped = false;
+  let taken = 0;
 
   // An abort ends the iteration at once, even while the source is stuck in a slow call.
   const onAbort = () => wakeConsumer?.();
@@ -42,6 +46,10 @@ export async function* prefetch<T>(
         const item = buffer.shift() as T;
         wakeProducer?.();
         yield item;
+        // A store whose calls are synchronous (SQLite) resolves every await at once: without
+        // this, a full buffer is processed in one go of microtasks and the provider's responses
+        // (timers, sockets) wait behind it, stalling a sequential listing (issue 17).
+        if (++taken % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
         continue;
       }
       if (failure) throw failure.error;

@@ -28,6 +28,9 @@ export const IDENTITY_FINDING_TYPES: readonly FindingType[] = [
   'expired-enabled',
 ];
 
+/** Records read ahead of processing, per provider (ADR 050). */
+const PREFETCH = 256;
+
 export interface ScanDeps {
   store: ScanStore;
   providers: readonly CredentialProvider[];
@@ -121,7 +124,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     let seen = 0;
     try {
       const records = provider.inventory(opts.signal ? { signal: opts.signal } : {});
-      for await (const rec of prefetch(records, opts.prefetch ?? 256, opts.signal)) {
+      for await (const rec of prefetch(records, opts.prefetch ?? PREFETCH, opts.signal)) {
         if (aborted()) break;
         await processIdentity(rec, writer);
         seen++;

@@ -131,7 +131,7 @@ describe('aws secret inventory (fake client through the narrow shape)', () => {
     expect(rate({})).toBe(40);
     expect(rate({ rateLimit: { readsPerSecond: 10 } })).toBe(10);
     expect(rate({ rateLimit: { readsPerSecond: 10 }, secrets: { versionListPerSecond: 20 } })).toBe(20);
-    expect(createLimiters(motoConfig({})).smList.ratePerSecond).toBe(50);
+    expect(createLimiters(motoConfig({})).smList.ratePerSecond).toBe(90);
     expect(() => motoConfig({ secrets: { versionListPerSecond: 0 } })).toThrow();
   });
 });

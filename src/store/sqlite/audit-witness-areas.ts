@@ -24,7 +24,7 @@ const toCheckpoint = (r: CheckpointRow): AuditCheckpoint => ({
 export function auditWitnessMethods(
   g: SqliteGate,
 ): Pick<AuditArea, 'checkpointsFrom' | 'witnessState' | 'putWitnessState'> {
-  const db = g.db;
+  const db = g.statements;
   return {
     async *checkpointsFrom(fromSeq = 0) {
       let after = fromSeq - 1;

@@ -51,7 +51,7 @@ const toCheckpoint = (r: CheckpointRow): AuditCheckpoint => ({
 });
 
 export function auditArea(g: SqliteGate): AuditArea {
-  const db = g.db;
+  const db = g.statements;
   return {
     head: () =>
       g.exclusive(() => {
@@ -129,7 +129,9 @@ async function* pagedBodies<T>(g: SqliteGate, table: 'requests' | 'approvals' | 
   const sql = `SELECT rowid AS rn, body FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`;
   let after = 0;
   for (;;) {
-    const rows = await g.exclusive(() => g.db.prepare(sql).all(after, PAGE) as (BodyRow & { rn: number })[]);
+    const rows = await g.exclusive(
+      () => g.statements.prepare(sql).all(after, PAGE) as (BodyRow & { rn: number })[],
+    );
     for (const row of rows) yield json<T>(row.body);
     if (rows.length < PAGE) return;
     after = (rows.at(-1) as { rn: number }).rn;
@@ -137,7 +139,7 @@ async function* pagedBodies<T>(g: SqliteGate, table: 'requests' | 'approvals' | 
 }
 
 export function requestArea(g: SqliteGate): RequestArea {
-  const db = g.db;
+  const db = g.statements;
   const get = (id: string) => {
     const row = db.prepare('SELECT body FROM requests WHERE id = ?').get(id) as BodyRow | undefined;
     return row && json<RecoveryRequest>(row.body);
@@ -180,7 +182,7 @@ export function requestArea(g: SqliteGate): RequestArea {
 }
 
 export function approvalArea(g: SqliteGate): ApprovalArea {
-  const db = g.db;
+  const db = g.statements;
   return {
     insert: (a) =>
       g.exclusive(() => {
@@ -204,7 +206,7 @@ export function approvalArea(g: SqliteGate): ApprovalArea {
 }
 
 export function runArea(g: SqliteGate): RunArea {
-  const db = g.db;
+  const db = g.statements;
   const get = (id: string) => {
     const row = db.prepare('SELECT body FROM runs WHERE id = ?').get(id) as BodyRow | undefined;
     return row && json<RunRecord>(row.body);
@@ -268,7 +270,7 @@ export function runArea(g: SqliteGate): RunArea {
 }
 
 export function lineageArea(g: SqliteGate): LineageArea {
-  const db = g.db;
+  const db = g.statements;
   return {
     insert: (l) =>
       g.exclusive(() => {

@@ -3,7 +3,7 @@ import type { LeaseRecord } from '../types.js';
 import type { SqliteGate } from './database.js';
 
 export function leaseArea(g: SqliteGate): LeaseArea {
-  const db = g.db;
+  const db = g.statements;
   return {
     get: (name) =>
       g.exclusive(() => {

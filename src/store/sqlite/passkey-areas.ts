@@ -8,7 +8,7 @@ interface BodyRow {
 }
 
 export function passkeyArea(g: SqliteGate): PasskeyArea {
-  const db = g.db;
+  const db = g.statements;
   const get = (id: string) => {
     const row = db.prepare('SELECT body FROM passkeys WHERE credential_id = ?').get(id) as
       | BodyRow

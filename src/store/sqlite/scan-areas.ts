@@ -6,7 +6,7 @@ type BodyRow = { body: string };
 const PAGE = 500;
 
 export function scanArea(g: SqliteGate): ScanArea {
-  const db = g.db;
+  const db = g.statements;
   const getScan = (id: string) => {
     const row = db.prepare('SELECT body FROM scans WHERE id = ?').get(id) as BodyRow | undefined;
     return row && json<ScanRecord>(row.body);
@@ -72,7 +72,7 @@ export function scanArea(g: SqliteGate): ScanArea {
 }
 
 export function findingArea(g: SqliteGate): FindingArea {
-  const db = g.db;
+  const db = g.statements;
   return {
     get: (id) =>
       g.exclusive(() => {
@@ -140,7 +140,7 @@ export function findingArea(g: SqliteGate): FindingArea {
 }
 
 export function deliveryArea(g: SqliteGate): DeliveryArea {
-  const db = g.db;
+  const db = g.statements;
   const get = (id: string) => {
     const row = db.prepare('SELECT body FROM deliveries WHERE id = ?').get(id) as BodyRow | undefined;
     return row && json<DeliveryRecord>(row.body);
@@ -178,7 +178,7 @@ export function deliveryArea(g: SqliteGate): DeliveryArea {
 }
 
 export function scheduleArea(g: SqliteGate): ScheduleArea {
-  const db = g.db;
+  const db = g.statements;
   return {
     get: (name) =>
       g.exclusive(() => {
