@@ -30,6 +30,12 @@ export interface SchedulerDeps {
   run: ScheduleRunner;
   logger: Logger;
   now: () => Date;
+  /**
+   * Claim one scheduled occurrence before scanning it; false = already scanned (by this or
+   * another instance on the same store) or this instance no longer leads. Without it every
+   * occurrence this process sees runs (a single instance).
+   */
+  claimTick?: (name: string, tickAt: Date) => Promise<boolean>;
 }
 
 export type TriggerReason = 'cron' | 'catch-up' | 'manual';
@@ -48,6 +54,25 @@ export function missedRun(
     schedule.timezone,
   );
   return next.toMillis() <= now.getTime();
+}
+
+/** The last occurrence after `after` and at or before `now` (the one a catch-up stands for). */
+export function latestOccurrence(
+  schedule: Pick<ScheduleConfig, 'cron' | 'timezone'>,
+  after: Date,
+  now: Date,
+): Date | undefined {
+  const time = new CronTime(schedule.cron, schedule.timezone);
+  let latest: Date | undefined;
+  let at = after;
+  // A frequent schedule after a long outage has many; bounded, the newest found stands for them.
+  for (let i = 0; i < 100_000; i++) {
+    const next = time.getNextDateFrom(at, schedule.timezone).toJSDate();
+    if (next.getTime() > now.getTime()) break;
+    latest = next;
+    at = next;
+  }
+  return latest;
 }
 
 export class Scheduler {
@@ -71,16 +96,23 @@ export class Scheduler {
   /** Start the cron jobs, then catch up schedules whose last run missed an occurrence. */
   async start(): Promise<void> {
     for (const [name, s] of Object.entries(this.#deps.schedules)) {
+      // The occurrence each tick stands for, known before it fires (cron may fire a little late).
+      let occurrence: Date | undefined;
       const job = CronJob.from({
         cronTime: s.cron,
         timeZone: s.timezone,
         start: false,
-        onTick: () => void this.trigger(name, 'cron'),
+        onTick: () => {
+          const tickAt = occurrence ?? this.#deps.now();
+          occurrence = new CronTime(s.cron, s.timezone).getNextDateFrom(tickAt, s.timezone).toJSDate();
+          void this.trigger(name, 'cron', tickAt);
+        },
         errorHandler: (error) =>
           this.#deps.logger.error({ schedule: name, err: String(error) }, 'schedule tick failed'),
       });
       this.#jobs.set(name, job);
       job.start();
+      occurrence = job.nextDate().toJSDate();
       this.#deps.logger.info(
         { schedule: name, cron: s.cron, timezone: s.timezone, next: job.nextDate().toISO() },
         'schedule started',
@@ -92,7 +124,8 @@ export class Scheduler {
       // A schedule that never ran has no missed run to make up (it is new to this store).
       if (state?.lastRunAt && missedRun(s, state.lastRunAt, this.#deps.now())) {
         this.#deps.logger.info({ schedule: name, lastRunAt: state.lastRunAt }, 'missed run: catching up');
-        catchUps.push(this.trigger(name, 'catch-up'));
+        const tickAt = latestOccurrence(s, new Date(state.lastRunAt), this.#deps.now());
+        catchUps.push(this.trigger(name, 'catch-up', tickAt));
       }
     }
     await Promise.all(catchUps);
@@ -107,15 +140,23 @@ export class Scheduler {
   }
 
   /** Run a schedule now unless it is already running (single-flight) or the scheduler is stopping. */
-  async trigger(name: string, reason: TriggerReason): Promise<'ran' | 'skipped'> {
+  async trigger(name: string, reason: TriggerReason, tickAt?: Date): Promise<'ran' | 'skipped'> {
     const schedule = own(this.#deps.schedules, name);
-    const log = this.#deps.logger.child({ schedule: name, reason });
+    const log = this.#deps.logger.child({
+      schedule: name,
+      reason,
+      ...(tickAt ? { tick: tickAt.toISOString() } : {}),
+    });
     if (!schedule || this.#stopping) return 'skipped';
     if (this.#running.has(name)) {
       log.warn(
         { runningSince: await this.#runningSince(name) },
         'previous run still in progress: tick skipped',
       );
+      return 'skipped';
+    }
+    if (tickAt && this.#deps.claimTick && !(await this.#deps.claimTick(name, tickAt))) {
+      log.info('occurrence already scanned or not leading: tick skipped');
       return 'skipped';
     }
     const abort = new AbortController();

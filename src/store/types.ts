@@ -285,6 +285,8 @@ export interface ScheduleState {
   lastStatus?: string;
   lastScanId?: string;
   runningSince?: string;
+  /** The newest scheduled occurrence claimed for scanning (never scanned twice; see leader.ts). */
+  lastTickAt?: string;
 }
 
 /**
