@@ -26,7 +26,7 @@ import { createProvider } from './registry.js';
 import type { EngineDeps } from './runbook/engine.js';
 import { processLeaseHolder } from './runbook/leases.js';
 import { loadRunbooksFrom, shippedRunbookDir } from './runbook/load.js';
-import { openSqliteStore } from './store/sqlite/index.js';
+import { LATEST_SCHEMA_VERSION, openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/store.js';
 import type { ApprovalServer } from './web/server.js';
 
@@ -48,6 +48,15 @@ export interface App {
   engine(): EngineDeps;
   /** Set when `http` is configured: start the approval page (`nhi serve`). */
   approvalPage?: () => Promise<ApprovalServer>;
+  /** Set when `ops` is configured: start /healthz, /readyz, /metrics (`nhi serve`). */
+  opsEndpoints?: () => Promise<OpsEndpoints>;
+  close(): Promise<void>;
+}
+
+export interface OpsEndpoints {
+  url: string;
+  /** Readiness and the nhi_leader gauge follow the instance's role. */
+  setRole(role: 'leader' | 'standby'): void;
   close(): Promise<void>;
 }
 
@@ -172,6 +181,41 @@ export function createApp(opts: AppOptions): App {
               now,
               registry: ownerRegistryFromConfig(config),
             }),
+        }
+      : {}),
+    ...(config.ops
+      ? {
+          opsEndpoints: async () => {
+            const [{ createOpsMetrics }, { startOpsServer }] = await Promise.all([
+              import('./ops/metrics.js'),
+              import('./ops/server.js'),
+            ]);
+            const metrics = createOpsMetrics(store, now);
+            let role: 'leader' | 'standby' = 'standby';
+            const server = await startOpsServer({
+              listen: (config.ops as NonNullable<typeof config.ops>).listen,
+              metrics,
+              readiness: {
+                schema: async () => ({
+                  current: await store.schemaVersion(),
+                  expected: LATEST_SCHEMA_VERSION,
+                }),
+                role: () => role,
+              },
+              logger: logger.child({ component: 'ops' }),
+            });
+            return {
+              url: server.url,
+              setRole: (r) => {
+                role = r;
+                metrics.setRole(r);
+              },
+              close: async () => {
+                metrics.close();
+                await server.close();
+              },
+            };
+          },
         }
       : {}),
     async close() {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
+import { countRetry, timedCall } from '../../src/lib/call-metrics.js';
 import { ConfigError, ProviderError } from '../../src/lib/errors.js';
 import type { FaultPoints } from '../../src/lib/failpoint.js';
 import type { Fingerprinter } from '../../src/lib/fingerprint.js';
@@ -113,7 +114,12 @@ export function createSdkClients(config: AwsInstanceConfig): AwsClients {
   let iam: IAMClient | undefined;
   return {
     secretsManager: new SecretsManagerClient(common),
-    iam: { send: (command) => (iam ??= new IAMClient(common)).send(command as never) },
+    iam: {
+      send: (command) => {
+        iam ??= new IAMClient(common);
+        return iam.send(command as never);
+      },
+    },
   };
 }
 
@@ -143,12 +149,13 @@ export function createCaller(
       signal?: AbortSignal,
     ) {
       const operation = command.constructor.name.replace(/Command$/, '');
+      const label = { provider: 'aws', operation } as const;
       const sent = secretsSentBy(command);
       return withRetry(
         async () => {
           await limiters[budget].acquire(signal);
           try {
-            return (await client.send(command)) as T;
+            return (await timedCall(label, () => client.send(command))) as T;
           } catch (err) {
             // The error name comes from the response and can echo the request: scrub what was
             // sent before the retry log or a caller sees it (docs/adr/043-faults-and-scrubbing.md).
@@ -157,8 +164,10 @@ export function createCaller(
         },
         {
           ...(signal ? { signal } : {}),
-          onRetry: ({ attempt, delayMs, error }) =>
-            logger.warn({ operation, attempt, delayMs, err: String(error) }, 'aws call retried'),
+          onRetry: ({ attempt, delayMs, error }) => {
+            countRetry(label);
+            logger.warn({ operation, attempt, delayMs, err: String(error) }, 'aws call retried');
+          },
         },
       );
     },

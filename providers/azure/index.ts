@@ -4,6 +4,8 @@
  * instance, every call in withRetry, SDK retries off, same-origin guard in the pipeline
  * (client.ts). Decisions: docs/adr/030-033.
  */
+
+import { countRetry, timedCall } from '../../src/lib/call-metrics.js';
 import { instanceLabel } from '../../src/lib/network-cause.js';
 import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
 import { withRetry } from '../../src/lib/retry.js';
@@ -54,14 +56,16 @@ export function createAzureProvider(
         async () => {
           await limiter.acquire();
           try {
-            return await fn();
+            return await timedCall({ provider: 'azure', operation: op }, fn);
           } catch (error) {
             throw toNhiError(error, op, what, where);
           }
         },
         {
-          onRetry: ({ attempt, delayMs }) =>
-            deps.logger.debug({ op, what, attempt, delayMs }, 'azure call retried'),
+          onRetry: ({ attempt, delayMs }) => {
+            countRetry({ provider: 'azure', operation: op });
+            deps.logger.debug({ op, what, attempt, delayMs }, 'azure call retried');
+          },
         },
       );
 

@@ -4,6 +4,7 @@
  * expiry), and mapping of Vault answers to the shared error set.
  */
 import type { Logger } from 'pino';
+import { countRetry, timedCall } from '../../src/lib/call-metrics.js';
 import { NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import { networkCause } from '../../src/lib/network-cause.js';
 import { createRateLimiter, type RateLimiter } from '../../src/lib/rate-limit.js';
@@ -105,7 +106,9 @@ export class VaultSession {
       await limiter.acquire(opts.signal);
       const token = await this.#currentToken(opts.signal);
       try {
-        return await this.#opts.http.request({ ...req, headers: { ...req.headers, 'X-Vault-Token': token } });
+        return await timedCall({ provider: 'vault', operation }, () =>
+          this.#opts.http.request({ ...req, headers: { ...req.headers, 'X-Vault-Token': token } }),
+        );
       } catch (error) {
         // A server error text may echo the request: nothing sent (body, token) leaves in it.
         const mapped = scrubError(toProviderError(error, operation, this.#opts.where), [
@@ -136,11 +139,13 @@ export class VaultSession {
     return withRetry(attempt, {
       ...(this.#opts.retry ? { policy: this.#opts.retry } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
-      onRetry: ({ attempt: n, delayMs, error }) =>
+      onRetry: ({ attempt: n, delayMs, error }) => {
+        countRetry({ provider: 'vault', operation });
         this.#opts.logger.debug(
           { operation, attempt: n, delayMs, error: error instanceof Error ? error.message : 'error' },
           'vault call retried',
-        ),
+        );
+      },
     });
   }
 

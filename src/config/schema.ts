@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { generatorSpecSchema } from '../lib/generator.js';
 import { httpUrlSchema, secretRefSchema } from '../lib/secret-ref.js';
 import { PROVIDER_REGISTRY } from '../registry.js';
-import { httpSchema, oidcSchema } from './web-schema.js';
+import { httpSchema, oidcSchema, opsSchema } from './web-schema.js';
 
 const name = z
   .string()
@@ -350,6 +350,8 @@ export const writtenConfigSchema = z
     generator: generatorSpecSchema.optional(),
     /** The approval page served by `nhi serve` (docs/adr/060-approval-page.md). */
     http: httpSchema.optional(),
+    /** `nhi serve`'s /healthz, /readyz and /metrics (web-schema.ts); absent: not served. */
+    ops: opsSchema.optional(),
     /** The identity provider owners sign in to the approval page with. */
     oidc: oidcSchema.optional(),
   })

@@ -7,14 +7,16 @@ import { httpUrlSchema, secretRefSchema } from '../lib/secret-ref.js';
 
 const LISTEN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
+const listenSchema = (example: string) =>
+  z
+    .string()
+    .regex(LISTEN, `expected host:port, e.g. "${example}"`)
+    .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535, 'expected a port up to 65535');
+
 export const httpSchema = z
   .object({
     /** host:port to bind; loopback unless a reverse proxy or http.tls says otherwise. */
-    listen: z
-      .string()
-      .regex(LISTEN, 'expected host:port, e.g. "127.0.0.1:8787"')
-      .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535, 'expected a port up to 65535')
-      .default('127.0.0.1:8787'),
+    listen: listenSchema('127.0.0.1:8787').default('127.0.0.1:8787'),
     /** The URL owners open (the passkey's relying party is its host name; no path). */
     publicUrl: httpUrlSchema,
     /** Serve HTTPS with this certificate; without it, terminate TLS in a reverse proxy. */
@@ -71,7 +73,19 @@ export const oidcSchema = z
   })
   .strict();
 
+/**
+ * `nhi serve`'s operations endpoints (/healthz, /readyz, /metrics) on a listener of their own,
+ * so a scraper or a load balancer's probe needs no OIDC session. Loopback by default; they
+ * disclose counts and names of operations, never refs or values.
+ */
+export const opsSchema = z
+  .object({
+    listen: listenSchema('127.0.0.1:9464').default('127.0.0.1:9464'),
+  })
+  .strict();
+
 export type HttpConfig = z.output<typeof httpSchema>;
+export type OpsConfig = z.output<typeof opsSchema>;
 export type OidcConfig = z.output<typeof oidcSchema>;
 
 /** Loopback host names and addresses: no Secure cookie needed, no TLS demanded. */

@@ -181,9 +181,11 @@ export function registerScanCommands(program: Command, io: CliIo): void {
         async (app) => {
           // The approval page (when `http` is configured) lives as long as the schedules do.
           const page = app.approvalPage ? await app.approvalPage() : undefined;
+          const ops = app.opsEndpoints ? await app.opsEndpoints() : undefined;
           try {
-            await serve(app);
+            await serve(app, ops ? { onRole: (role) => ops.setRole(role) } : {});
           } finally {
+            await ops?.close();
             await page?.close();
           }
         },
