@@ -5,7 +5,6 @@
  * 503 → back → 200) is tested on the server with a store that fails on purpose.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -14,7 +13,7 @@ import { createLogger } from '../../src/log.js';
 import { createOpsMetrics } from '../../src/ops/metrics.js';
 import { startOpsServer } from '../../src/ops/server.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { testConfig } from '../scan/helpers.js';
+import { motoSecretsProvider, testConfig, writeTestConfig } from '../scan/helpers.js';
 import { testCliMain } from '../servers/test-build.js';
 
 const CANARY = `ops-canary-${process.pid}-do-not-leak`;
@@ -57,36 +56,13 @@ describe('operations endpoints', () => {
     });
     await sm.send(new CreateSecretCommand({ Name: `${prefix}payments-db`, SecretString: CANARY }));
 
-    const { config, env, dir } = testConfig();
-    const raw = JSON.parse(
-      JSON.stringify({
-        ...config,
-        sourcePath: undefined,
-        baseDir: undefined,
-        warnings: undefined,
-        fromEnv: undefined,
-      }),
-    );
     const port = await freePort();
-    raw.log = { level: 'info' };
-    raw.ops = { listen: `127.0.0.1:${port}` };
-    raw.providers = {
-      aws: {
-        type: 'aws',
-        region: 'us-east-1',
-        endpoint: 'http://127.0.0.1:5000',
-        credentials: {
-          method: 'static',
-          accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-          secretAccessKey: 'env:NHI_AWS_SECRET',
-        },
-        kinds: ['secret'],
-        secrets: { namePrefix: prefix },
-      },
-    };
-    raw.schedules = { often: { cron: '*/2 * * * * *', timezone: 'UTC', providers: ['aws'] } };
-    const configPath = join(dir, 'nhi.config.json');
-    writeFileSync(configPath, JSON.stringify(raw));
+    const { configPath, env } = writeTestConfig({
+      log: { level: 'info' },
+      ops: { listen: `127.0.0.1:${port}` },
+      providers: { aws: motoSecretsProvider(prefix) },
+      schedules: { often: { cron: '*/2 * * * * *', timezone: 'UTC', providers: ['aws'] } },
+    });
     child = spawn(process.execPath, [testCliMain(), '--config', configPath, 'serve'], {
       env: { PATH: process.env.PATH, ...env, AWS_EC2_METADATA_DISABLED: 'true' },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,6 +1,6 @@
 /** A ScanApp over a temp SQLite store, a parsed config and in-memory providers. */
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../src/audit/log.js';
@@ -77,6 +77,46 @@ export function testConfig(input: TestConfigInput = {}): {
     ...input.extra,
   };
   return { config: parseConfig(raw, { sourcePath: join(dir, 'nhi.config.json'), env }), env, dir };
+}
+
+/**
+ * testConfig written as a file a child `nhi` process loads: the parsed config back to its written
+ * form, with `over` replacing top-level sections (providers, schedules, log, ops, ...).
+ */
+export function writeTestConfig(over: Record<string, unknown> = {}): {
+  configPath: string;
+  env: NodeJS.ProcessEnv;
+  dir: string;
+} {
+  const { config, env, dir } = testConfig();
+  const raw = JSON.parse(
+    JSON.stringify({
+      ...config,
+      sourcePath: undefined,
+      baseDir: undefined,
+      warnings: undefined,
+      fromEnv: undefined,
+    }),
+  );
+  const configPath = join(dir, 'nhi.config.json');
+  writeFileSync(configPath, JSON.stringify({ ...raw, ...over }));
+  return { configPath, env, dir };
+}
+
+/** An aws instance on the local moto server, Secrets Manager only, limited to `namePrefix`. */
+export function motoSecretsProvider(namePrefix: string): Record<string, unknown> {
+  return {
+    type: 'aws',
+    region: 'us-east-1',
+    endpoint: 'http://127.0.0.1:5000',
+    credentials: {
+      method: 'static',
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: 'env:NHI_AWS_SECRET',
+    },
+    kinds: ['secret'],
+    secrets: { namePrefix },
+  };
 }
 
 export interface TestApp extends ScanApp {

@@ -5,12 +5,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { testConfig } from '../scan/helpers.js';
+import { motoSecretsProvider, writeTestConfig } from '../scan/helpers.js';
 import { testCliMain } from '../servers/test-build.js';
 
 const main = testCliMain();
@@ -62,36 +61,12 @@ const leads = (i: Instance) => i.lines().some((l) => l.msg.startsWith('elected l
 
 describe('several nhi serve instances on one store', () => {
   it('one leads, a standby takes over within 15 s of SIGKILL, no occurrence is scanned twice', async () => {
-    const { config, env, dir } = testConfig();
-    const raw = JSON.parse(
-      JSON.stringify({
-        ...config,
-        sourcePath: undefined,
-        baseDir: undefined,
-        warnings: undefined,
-        fromEnv: undefined,
-      }),
-    );
-    raw.log = { level: 'info' };
-    raw.providers = {
-      aws: {
-        type: 'aws',
-        region: 'us-east-1',
-        endpoint: 'http://127.0.0.1:5000',
-        credentials: {
-          method: 'static',
-          accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-          secretAccessKey: 'env:NHI_AWS_SECRET',
-        },
-        kinds: ['secret'],
-        // Nothing in moto carries this prefix: each scan is one empty page, seconds apart.
-        secrets: { namePrefix: `leader-test-${process.pid}/` },
-      },
-    };
-    raw.schedules = { often: { cron: '*/2 * * * * *', timezone: 'UTC', providers: ['aws'] } };
-    const configPath = join(dir, 'nhi.config.json');
-    writeFileSync(configPath, JSON.stringify(raw));
-
+    const { configPath, env, dir } = writeTestConfig({
+      log: { level: 'info' },
+      // Nothing in moto carries this prefix: each scan is one empty page, seconds apart.
+      providers: { aws: motoSecretsProvider(`leader-test-${process.pid}/`) },
+      schedules: { often: { cron: '*/2 * * * * *', timezone: 'UTC', providers: ['aws'] } },
+    });
     const all = [0, 1, 2].map(() => startServe(configPath, env));
     try {
       const first = await until('a leader', 20_000, () => all.find(leads)).catch((e) => {

@@ -12,21 +12,9 @@ import { authorizeRun } from '../../src/approval/decisions/authorize.js';
 import { trustedRequest } from '../../src/approval/decisions/signed-request.js';
 import { checkpointPayload, entryHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { signBytes } from '../../src/audit/keys.js';
-import { runCli } from '../../src/cli/program.js';
-import { realPlan, textSink } from '../approval/fixture.js';
-import { launchChromium, type OwnerBrowser, ownerBrowser, signIn } from './browser.js';
-import { startWebWorld, type WebWorld } from './world.js';
-
-async function cli(w: WebWorld, args: string[], withConfig = true) {
-  const stdout = textSink();
-  const stderr = textSink();
-  const code = await runCli([...(withConfig ? ['--config', w.configPath] : []), ...args], {
-    stdout,
-    stderr,
-    env: { ...w.env },
-  });
-  return { code, out: stdout.text(), err: stderr.text() };
-}
+import { realPlan } from '../approval/fixture.js';
+import { enrolPasskey, launchChromium, type OwnerBrowser, ownerBrowser, signIn } from './browser.js';
+import { startWebWorld, type WebWorld, worldCli } from './world.js';
 
 type Line = Record<string, unknown> & { kind: string; seq: number };
 
@@ -64,18 +52,7 @@ describe('the approval page with the other approval paths, and on a phone', () =
     browser = await launchChromium();
     alice = await ownerBrowser(browser);
     await signIn(alice.page, w.publicUrl, 'alice');
-    await alice.page.goto(`${w.publicUrl}/passkeys`);
-    await alice.page.click('#enrol');
-    const command = (await alice.page.locator('#confirm-command').textContent()) ?? '';
-    const confirmed = await cli(w, [
-      'passkey',
-      'confirm',
-      'alice',
-      command.split(' ')[4] ?? '',
-      '--key',
-      w.keys.alice?.keyPath ?? '',
-    ]);
-    expect(confirmed.code).toBe(0);
+    await enrolPasskey(w, alice.page, 'alice');
   });
 
   afterAll(async () => {
@@ -95,8 +72,8 @@ describe('the approval page with the other approval paths, and on a phone', () =
     // bob, on a laptop with only the exported document and his key: no config, no database.
     const doc = join(w.dir, 'request.json');
     const decision = join(w.dir, 'bob-decision.json');
-    expect((await cli(w, ['request', 'export', request.id, '--out', doc])).code).toBe(0);
-    const offline = await cli(
+    expect((await worldCli(w, ['request', 'export', request.id, '--out', doc])).code).toBe(0);
+    const offline = await worldCli(
       w,
       [
         'approve',
@@ -115,13 +92,13 @@ describe('the approval page with the other approval paths, and on a phone', () =
     );
     expect(offline.err).toBe('');
     expect(offline.code).toBe(0);
-    const imported = await cli(w, ['approval', 'import', decision]);
+    const imported = await worldCli(w, ['approval', 'import', decision]);
     expect(imported.err).toBe('');
     expect(imported.code).toBe(0);
     expect((await w.store.requests.get(request.id))?.status).toBe('pending');
 
     // dave, at a terminal with the config: the CLI path.
-    const viaCli = await cli(w, [
+    const viaCli = await worldCli(w, [
       'approve',
       request.id,
       '--as',
@@ -170,8 +147,8 @@ describe('the approval page with the other approval paths, and on a phone', () =
 
   it('audit verify --export re-verifies the passkey assertion from the export; a forged export fails on it', async () => {
     const file = join(w.dir, 'audit.jsonl');
-    expect((await cli(w, ['audit', 'export', '--out', file])).code).toBe(0);
-    const good = await cli(w, ['audit', 'verify', '--export', file]);
+    expect((await worldCli(w, ['audit', 'export', '--out', file])).code).toBe(0);
+    const good = await worldCli(w, ['audit', 'verify', '--export', file]);
     expect(good.err).toBe('');
     expect(good.out).toMatch(
       /audit export intact: \d+ entries, \d+ signed checkpoint\(s\), [1-9]\d* signature/,
@@ -186,13 +163,13 @@ describe('the approval page with the other approval paths, and on a phone', () =
       sig[sig.length - 1] = (sig[sig.length - 1] ?? 0) ^ 1;
       proof.signature = sig.toString('base64url');
     });
-    const forged = await cli(w, ['audit', 'verify', '--export', file]);
+    const forged = await worldCli(w, ['audit', 'verify', '--export', file]);
     expect(forged.code).toBe(1);
     expect(forged.err).toContain(`audit export NOT intact: first bad entry seq ${webauthnSeq}`);
     expect(forged.err).toMatch(/passkey|webauthn|WebAuthn/);
 
     writeFileSync(file, 'not json\n');
-    const garbage = await cli(w, ['audit', 'verify', '--export', file]);
+    const garbage = await worldCli(w, ['audit', 'verify', '--export', file]);
     expect(garbage.code).not.toBe(0);
     expect(garbage.err).toContain('line 1 is not JSON');
   });

@@ -11,25 +11,24 @@ import { authorizeRun } from '../../src/approval/decisions/authorize.js';
 import { trustedRequest } from '../../src/approval/decisions/signed-request.js';
 import { auditClaimCheckers } from '../../src/approval/signing/audit-claims.js';
 import { verifyAudit } from '../../src/audit/verify.js';
-import { runCli } from '../../src/cli/program.js';
 import { planDigest } from '../../src/runbook/plan.js';
-import { realPlan, textSink } from '../approval/fixture.js';
-import { launchChromium, type OwnerBrowser, ownerBrowser, pagePost, signIn } from './browser.js';
+import { realPlan } from '../approval/fixture.js';
+import {
+  enrolPasskey,
+  launchChromium,
+  type OwnerBrowser,
+  ownerBrowser,
+  pagePost,
+  signIn,
+} from './browser.js';
 import { OIDC_CLIENT_SECRET } from './idp.js';
-import { startWebWorld, type WebWorld } from './world.js';
+import { startWebWorld, type WebWorld, worldCli } from './world.js';
 
 const IMAGES = join(import.meta.dirname, '..', '..', 'docs', 'images');
 /** README screenshots are refreshed on request (NHI_SCREENSHOTS=1), so a test run leaves the tree clean. */
 const shot = async (page: Page, name: string) => {
   if (process.env.NHI_SCREENSHOTS) await page.screenshot({ path: join(IMAGES, name), fullPage: false });
 };
-
-async function cli(w: WebWorld, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = textSink();
-  const stderr = textSink();
-  const code = await runCli(['--config', w.configPath, ...args], { stdout, stderr, env: { ...w.env } });
-  return { code, out: stdout.text(), err: stderr.text() };
-}
 
 describe('the approval page in a real browser', () => {
   let w: WebWorld;
@@ -43,21 +42,7 @@ describe('the approval page in a real browser', () => {
     return owners[name];
   };
 
-  /** Register a passkey on the page and confirm it with the principal's key (nhi passkey confirm). */
-  const enrol = async (name: string): Promise<string> => {
-    const { page } = await owner(name);
-    await page.goto(`${w.publicUrl}/passkeys`);
-    await page.click('#enrol');
-    const command = (await page.locator('#confirm-command').textContent()) ?? '';
-    const credentialId = command.split(' ')[4] ?? '';
-    expect((await w.store.passkeys.get(credentialId))?.status).toBe('pending');
-    const keyPath = w.keys[name]?.keyPath ?? '';
-    const confirmed = await cli(w, ['passkey', 'confirm', name, credentialId, '--key', keyPath]);
-    expect(confirmed.err).toBe('');
-    expect(confirmed.code).toBe(0);
-    expect((await w.store.passkeys.get(credentialId))?.status).toBe('active');
-    return credentialId;
-  };
+  const enrol = async (name: string): Promise<string> => enrolPasskey(w, (await owner(name)).page, name);
 
   const decideInPage = async (name: string, requestId: string, decision: 'approve' | 'deny', reason = '') => {
     const { page } = await owner(name);
@@ -215,7 +200,7 @@ describe('the approval page in a real browser', () => {
     const request = await w.insertRequest({ tier: 'privileged' });
     const inPage = await decideInPage('alice', request.id, 'approve');
     expect(inPage.text).toContain('Approved (1 of 2)');
-    const bob = await cli(w, [
+    const bob = await worldCli(w, [
       'approve',
       request.id,
       '--as',

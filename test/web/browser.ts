@@ -5,6 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { type WebWorld, worldCli } from './world.js';
 
 export const CHROMIUM = process.env.NHI_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -73,4 +75,19 @@ export async function pagePost(
     },
     { path, body, csrf: opts.csrf ?? true },
   );
+}
+
+/** Register a passkey on the page and confirm it with the principal's key (nhi passkey confirm). */
+export async function enrolPasskey(w: WebWorld, page: Page, name: string): Promise<string> {
+  await page.goto(`${w.publicUrl}/passkeys`);
+  await page.click('#enrol');
+  const command = (await page.locator('#confirm-command').textContent()) ?? '';
+  const credentialId = command.split(' ')[4] ?? '';
+  expect((await w.store.passkeys.get(credentialId))?.status).toBe('pending');
+  const keyPath = w.keys[name]?.keyPath ?? '';
+  const confirmed = await worldCli(w, ['passkey', 'confirm', name, credentialId, '--key', keyPath]);
+  expect(confirmed.err).toBe('');
+  expect(confirmed.code).toBe(0);
+  expect((await w.store.passkeys.get(credentialId))?.status).toBe('active');
+  return credentialId;
 }

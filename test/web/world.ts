@@ -8,13 +8,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ownerRegistryFromConfig } from '../../src/approval/owners/owner-registry.js';
 import { AuditLog } from '../../src/audit/log.js';
+import { runCli } from '../../src/cli/program.js';
 import { parseConfig } from '../../src/config/load.js';
 import { httpSchema, oidcSchema } from '../../src/config/web-schema.js';
 import { createMemoryLogger } from '../../src/log.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { RecoveryRequest } from '../../src/store/types.js';
 import { type ApprovalServer, startApprovalServer } from '../../src/web/server.js';
-import { recordingNotifier, requestFixture, writeWorldFiles } from '../approval/fixture.js';
+import { recordingNotifier, requestFixture, textSink, writeWorldFiles } from '../approval/fixture.js';
 import { OIDC_CLIENT_SECRET, startIdp, type TestIdp } from './idp.js';
 
 async function freePort(): Promise<number> {
@@ -97,3 +98,19 @@ export async function startWebWorld(opts: { idleMinutes?: number; signInPerMinut
 }
 
 export type WebWorld = Awaited<ReturnType<typeof startWebWorld>>;
+
+/** Run `nhi` in-process as a terminal user of this world (withConfig false: a laptop with no config). */
+export async function worldCli(
+  w: Pick<WebWorld, 'configPath' | 'env'>,
+  args: string[],
+  withConfig = true,
+): Promise<{ code: number; out: string; err: string }> {
+  const stdout = textSink();
+  const stderr = textSink();
+  const code = await runCli([...(withConfig ? ['--config', w.configPath] : []), ...args], {
+    stdout,
+    stderr,
+    env: { ...w.env },
+  });
+  return { code, out: stdout.text(), err: stderr.text() };
+}
