@@ -54,6 +54,14 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** A lease this process holds (and owns): who it is, from `self`; the rest as given. */
+export function heldBy(
+  self: LeaseHolder,
+  lease: Pick<LeaseRecord, 'name' | 'runId' | 'token' | 'acquiredAt' | 'expiresAt'>,
+): LeaseRecord {
+  return { ...lease, owner: self.id, holder: self.id, host: self.host, pid: self.pid };
+}
+
 /** Take (or take over) the run lease; refused while another live process holds it. */
 export async function takeRunLease(
   tx: Pick<StoreTx, 'leases'>,
@@ -72,17 +80,13 @@ export async function takeRunLease(
       { context: { runId, rule: 'run-in-progress', holder: existing.holder, until: existing.expiresAt } },
     );
   }
-  const lease: LeaseRecord = {
+  const lease = heldBy(self, {
     name,
-    owner: self.id,
-    holder: self.id,
-    host: self.host,
-    pid: self.pid,
     runId,
     token: (existing?.token ?? 0) + 1,
     acquiredAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
-  };
+  });
   await tx.leases.put(lease);
   return lease;
 }

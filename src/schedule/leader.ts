@@ -9,7 +9,7 @@
  * even an instance that has not yet noticed its deposition cannot scan a tick twice.
  */
 import type { Logger } from 'pino';
-import { type LeaseHolder, leaseIsLive } from '../runbook/leases.js';
+import { heldBy, type LeaseHolder, leaseIsLive } from '../runbook/leases.js';
 import type { Store, StoreTx } from '../store/store.js';
 import type { LeaseRecord } from '../store/types.js';
 
@@ -41,18 +41,14 @@ export async function tryLead(
   const existing = await tx.leases.get(LEADER_LEASE);
   if (existing && existing.owner !== self.id && leaseIsLive(existing, now, self)) return undefined;
   const mine = existing?.owner === self.id;
-  const lease: LeaseRecord = {
+  const lease = heldBy(self, {
     name: LEADER_LEASE,
-    owner: self.id,
-    holder: self.id,
-    host: self.host,
-    pid: self.pid,
     runId: '',
     // A new holder gets a new token; renewing keeps it.
     token: mine ? existing.token : (existing?.token ?? 0) + 1,
     acquiredAt: mine ? existing.acquiredAt : now.toISOString(),
     expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
-  };
+  });
   await tx.leases.put(lease);
   return lease;
 }
