@@ -65,7 +65,7 @@ export const COMMAND_SUMMARIES: readonly (readonly [string, string])[] = [
   ['findings [options]', 'list findings with first seen / last seen / resolved, and failed alert deliveries'],
   [
     'serve',
-    'run the configured cron schedules (single-flight, catch-up on start) and, with `http` configured, the approval page; SIGTERM stops cleanly',
+    'run the configured cron schedules (one leader among instances on one store; single-flight, catch-up on start), the approval page with `http`, /healthz /readyz /metrics with `ops`; SIGTERM stops cleanly',
   ],
   [
     'plan [options] <ref>',

@@ -11,7 +11,11 @@ const listenSchema = (example: string) =>
   z
     .string()
     .regex(LISTEN, `expected host:port, e.g. "${example}"`)
-    .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535, 'expected a port up to 65535');
+    // Only for a host:port that matched: a malformed value gets the one error above.
+    .refine(
+      (s) => !LISTEN.test(s) || Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535,
+      'expected a port up to 65535',
+    );
 
 export const httpSchema = z
   .object({

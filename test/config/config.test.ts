@@ -164,6 +164,22 @@ describe('config', () => {
     ]);
   });
 
+  it('gives a malformed listen address one precise error, and a too-high port its own', () => {
+    const malformed = example();
+    malformed.ops = { listen: 'nope' };
+    expect(configError(() => parse(malformed)).problems.map((p) => [p.path, p.message])).toEqual([
+      ['ops.listen', 'expected host:port, e.g. "127.0.0.1:9464"'],
+    ]);
+    const highPort = example();
+    highPort.ops = { listen: '127.0.0.1:70000' };
+    expect(configError(() => parse(highPort)).problems.map((p) => [p.path, p.message])).toEqual([
+      ['ops.listen', 'expected a port up to 65535'],
+    ]);
+    const fine = example();
+    fine.ops = {};
+    expect(parse(fine).ops).toEqual({ listen: '127.0.0.1:9464' });
+  });
+
   it.each(SECRET_FIELDS.map((p) => [p.join('.'), p] as const))(
     'refuses a literal secret in %s with the env:/file: hint and never echoes it',
     (_name, path) => {

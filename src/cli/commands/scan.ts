@@ -169,7 +169,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
   program
     .command('serve')
     .description(
-      'run the configured cron schedules (single-flight, catch-up on start) and, with `http` configured, the approval page; SIGTERM stops cleanly',
+      'run the configured cron schedules (one leader among instances on one store; single-flight, catch-up on start), the approval page with `http`, /healthz /readyz /metrics with `ops`; SIGTERM stops cleanly',
     )
     .addHelpText(
       'after',
