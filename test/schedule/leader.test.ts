@@ -92,7 +92,10 @@ describe('several nhi serve instances on one store', () => {
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
       const third = rest.find((i) => i !== second) as Instance;
-      await until('the third leader', 10_000, () => (leads(third) ? true : undefined));
+      // Released, it is taken on the third's next beat; were the release lost, the lease lapses (12 s).
+      await until('the third leader', 20_000, () => (leads(third) ? true : undefined)).catch((e) => {
+        throw new Error(`${e.message}: ${JSON.stringify(third.lines().slice(-8))}`);
+      });
       await until('a scan by the third leader', 20_000, () =>
         scansBy(third).length >= 1 ? true : undefined,
       );
