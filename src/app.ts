@@ -26,7 +26,7 @@ import { createProvider } from './registry.js';
 import type { EngineDeps } from './runbook/engine.js';
 import { processLeaseHolder } from './runbook/leases.js';
 import { loadRunbooksFrom, shippedRunbookDir } from './runbook/load.js';
-import { LATEST_SCHEMA_VERSION, openSqliteStore } from './store/sqlite/index.js';
+import { openStateStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import type { ApprovalServer } from './web/server.js';
 
@@ -80,7 +80,7 @@ export function createLoggerFor(config: Config, verbose: boolean, defaultLevel =
   return createLogger(destination ? { level, destination } : { level });
 }
 
-export function createApp(opts: AppOptions): App {
+export async function createApp(opts: AppOptions): Promise<App> {
   const config = loadConfig(opts.configPath, opts.env ?? process.env);
   const now = opts.now ?? (() => new Date());
   const logger = createLoggerFor(config, opts.verbose ?? false, opts.defaultLogLevel);
@@ -90,7 +90,7 @@ export function createApp(opts: AppOptions): App {
   const auditPublicKey = config.keys.auditPublicKey
     ? publicKeyFrom(config.keys.auditPublicKey, config.baseDir, 'keys.auditPublicKey')
     : createPublicKey(privateKey);
-  const stateStore = openSqliteStore(configRelative(config, config.state.path), { onWarning: warn });
+  const { store: stateStore, latestSchemaVersion } = await openStateStore(config, { onWarning: warn });
   const witnesses = createWitnessPublisher({
     witnesses: buildWitnesses(config, now),
     audit: stateStore.audit,
@@ -111,7 +111,7 @@ export function createApp(opts: AppOptions): App {
   let engine: EngineDeps | undefined;
   const notifier = createNotifier({ targets: config.notify, deliveries: store.deliveries, logger, now });
 
-  return {
+  const app: App = {
     config,
     logger,
     store,
@@ -156,7 +156,7 @@ export function createApp(opts: AppOptions): App {
           fingerprint,
           leaseHolder: processLeaseHolder(),
           faults,
-          provider: (instance) => this.provider(instance),
+          provider: (instance) => app.provider(instance),
           runbooks: loadRunbooksFrom(
             [shippedRunbookDir(), ...config.runbooks.dirs.map((d) => configRelative(config, d))],
             { config },
@@ -198,7 +198,7 @@ export function createApp(opts: AppOptions): App {
               readiness: {
                 schema: async () => ({
                   current: await store.schemaVersion(),
-                  expected: LATEST_SCHEMA_VERSION,
+                  expected: latestSchemaVersion,
                 }),
                 role: () => role,
               },
@@ -227,4 +227,5 @@ export function createApp(opts: AppOptions): App {
       logger.flush?.();
     },
   };
+  return app;
 }

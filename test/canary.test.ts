@@ -119,7 +119,7 @@ describe('canary secrets never leave the process', () => {
   });
 
   it('the app, its logs and the state store never hold the secrets', async () => {
-    const app = createApp({ configPath: config, env });
+    const app = await createApp({ configPath: config, env });
     try {
       expect(app.config.keys.fingerprint.reveal()).toBe(FP_KEY);
       expect(app.config.notify.security?.secret.reveal()).toBe(HOOK_SECRET);
@@ -189,13 +189,13 @@ describe('canary secrets never leave the process', () => {
     expectNoCanary(readFileSync(exported, 'utf8'));
   });
 
-  it('a ConfigError thrown by createApp holds no secret value in any of its fields', () => {
+  it('a ConfigError thrown by createApp holds no secret value in any of its fields', async () => {
     const raw = JSON.parse(readFileSync(config, 'utf8')) as { keys: Record<string, string> };
     raw.keys.auditSigning = LITERAL;
     const bad = join(dir, 'unset.json');
     writeFileSync(bad, JSON.stringify(raw));
     try {
-      createApp({ configPath: bad, env: {} });
+      await createApp({ configPath: bad, env: {} });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);

@@ -43,6 +43,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     load: async () => (await import('./commands/offline-approval.js')).registerOfflineApprovalCommands,
   },
   { commands: ['audit'], load: async () => (await import('./commands/audit.js')).registerAuditCommands },
+  { commands: ['db'], load: async () => (await import('./commands/db.js')).registerDbCommands },
   { commands: ['keygen'], load: async () => (await import('./commands/keygen.js')).registerKeygenCommand },
   { commands: ['policy'], load: async () => (await import('./commands/policy.js')).registerPolicyCommands },
   {
@@ -98,6 +99,7 @@ export const COMMAND_SUMMARIES: readonly (readonly [string, string])[] = [
   ],
   ['approval', 'decisions made elsewhere'],
   ['audit', 'audit verify | audit export: check or export the tamper-evident audit log'],
+  ['db', "db migrate: bring the state store (SQLite file or PostgreSQL) to this nhi's schema"],
   [
     'keygen [options]',
     'write an Ed25519 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub — for an owner or for audit signing',

@@ -40,7 +40,7 @@ export function contextFor(command: Command, io: CliIo): CliContext {
       if (!globals.json && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${text}`);
     },
     async withApp(fn, opts = {}) {
-      const app = createApp({
+      const app = await createApp({
         configPath,
         verbose: globals.verbose ?? false,
         env: io.env,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { generatorSpecSchema } from '../lib/generator.js';
 import { httpUrlSchema, secretRefSchema } from '../lib/secret-ref.js';
 import { PROVIDER_REGISTRY } from '../registry.js';
+import { stateSchema } from './state-schema.js';
 import { httpSchema, oidcSchema, opsSchema } from './web-schema.js';
 
 const name = z
@@ -200,13 +201,7 @@ const scheduleSchema = z
 export const writtenConfigSchema = z
   .object({
     $schema: z.string().optional(),
-    state: z
-      .object({
-        driver: z.literal('sqlite').default('sqlite'),
-        path: z.string().min(1).default('./nhi-state.db'),
-      })
-      .strict()
-      .default({ driver: 'sqlite', path: './nhi-state.db' }),
+    state: stateSchema,
     keys: z
       .object({
         /** HMAC key for secret fingerprints. Lives outside the state store. */

@@ -140,7 +140,7 @@ export class Scheduler {
   }
 
   /** Run a schedule now unless it is already running (single-flight) or the scheduler is stopping. */
-  async trigger(name: string, reason: TriggerReason, tickAt?: Date): Promise<'ran' | 'skipped'> {
+  async trigger(name: string, reason: TriggerReason, tickAt?: Date): Promise<'ran' | 'skipped' | 'failed'> {
     const schedule = own(this.#deps.schedules, name);
     const log = this.#deps.logger.child({
       schedule: name,
@@ -155,19 +155,29 @@ export class Scheduler {
       );
       return 'skipped';
     }
-    if (tickAt && this.#deps.claimTick && !(await this.#deps.claimTick(name, tickAt))) {
-      log.info('occurrence already scanned or not leading: tick skipped');
-      return 'skipped';
-    }
-    const abort = new AbortController();
-    const done = this.#runOnce(name, schedule, abort.signal, log);
-    this.#running.set(name, { abort, done });
+    // A cron tick is fire-and-forget: a store that does not answer (a database restart) must
+    // cost this occurrence, not the process. The next occurrence claims and runs as usual.
     try {
-      await done;
-    } finally {
-      this.#running.delete(name);
+      if (tickAt && this.#deps.claimTick && !(await this.#deps.claimTick(name, tickAt))) {
+        log.info('occurrence already scanned or not leading: tick skipped');
+        return 'skipped';
+      }
+      const abort = new AbortController();
+      const done = this.#runOnce(name, schedule, abort.signal, log);
+      this.#running.set(name, { abort, done });
+      try {
+        await done;
+      } finally {
+        this.#running.delete(name);
+      }
+      return 'ran';
+    } catch (error) {
+      log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'scheduled tick failed; the next occurrence runs as usual',
+      );
+      return 'failed';
     }
-    return 'ran';
   }
 
   async #runningSince(name: string): Promise<string | undefined> {

@@ -151,7 +151,7 @@ describe('nhi audit verify takes N from config audit.checkpointEvery', () => {
         providers: { 'aws-test': { type: 'aws', region: 'eu-west-1', credentials: { method: 'default' } } },
       }),
     );
-    const app = createApp({ configPath: config, env: {} });
+    const app = await createApp({ configPath: config, env: {} });
     try {
       for (let i = 1; i <= 6; i++)
         await app.store.transaction((tx) => app.audit.record(tx.audit, event('test.event', i)));

@@ -404,7 +404,7 @@ describe('nhi audit verify (built CLI) fails on a tampered store', () => {
       value: 'old-cross',
       owner: 'alice',
     });
-    const app = createApp({ configPath });
+    const app = await createApp({ configPath });
     try {
       const requestId = await approvedRequest(app, ref, 'vault-kv-recovery', { alice: scratch.key('alice') });
       expect((await startRun(app.engine(), { requestId, executor: 'carol' })).status).toBe('completed');

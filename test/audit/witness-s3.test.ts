@@ -46,7 +46,7 @@ function scenario(name: string) {
  * which `audit verify` cross-checks (test/audit/witness-file.cli.test.ts runs real recoveries).
  */
 async function writeHistory(config: string, types: string[]): Promise<void> {
-  const app = createApp({ configPath: config, env: {} });
+  const app = await createApp({ configPath: config, env: {} });
   try {
     for (const [i, type] of types.entries())
       await app.store.transaction((tx) =>

@@ -90,7 +90,7 @@ function scenario(name: string) {
 }
 
 async function record(config: string, types: string[], opts: { rollBackLast?: boolean } = {}): Promise<void> {
-  const app = createApp({ configPath: config, env: {} });
+  const app = await createApp({ configPath: config, env: {} });
   try {
     for (const [i, type] of types.entries()) {
       const last = i === types.length - 1;

@@ -54,7 +54,7 @@ async function makeWorkspace(): Promise<{ dir: string; config: string; db: strin
 }
 
 async function appendEntries(config: string, n: number): Promise<void> {
-  const app = createApp({ configPath: config, env: {} });
+  const app = await createApp({ configPath: config, env: {} });
   try {
     for (let i = 1; i <= n; i++) {
       await app.audit.record(app.store.audit, {

@@ -167,7 +167,7 @@ describe('state database modes', () => {
       // Keep the WAL and SHM alive past the app's close: a second connection holds the database.
       const other = new Database(ws.db);
       try {
-        const app = createApp({ configPath: ws.config, env: {} });
+        const app = await createApp({ configPath: ws.config, env: {} });
         try {
           await app.audit.record(app.store.audit, {
             type: 'test.event',

@@ -70,7 +70,7 @@ describe('config', () => {
     for (const key of ['state', 'log', 'policy', 'scan', 'tiers', 'schedules', 'hooks', 'runbooks'])
       delete raw[key];
     const config = parse(raw);
-    expect(config.state).toEqual({ driver: 'sqlite', path: './nhi-state.db' });
+    expect(config.state).toEqual({ driver: 'sqlite', path: './nhi-state.db', poolSize: 10 });
     expect(config.log.level).toBeUndefined(); // warn for commands, info for nhi serve (src/app.ts)
     expect(config.policy.requestTtlHours).toBe(24);
     expect(config.policy.privileged).toMatchObject({
@@ -120,6 +120,37 @@ describe('config', () => {
     expect(level?.expected).toContain('"debug"');
     expect(level?.found).toBe('"loud"');
     expect(error.problems.find((p) => p.path === 'state')?.message).toContain('colour');
+  });
+
+  it('state: a url (a secret reference) selects PostgreSQL; mixing the two backends is refused by path', () => {
+    const pg = parse(
+      { ...example(), state: { url: 'env:NHI_DATABASE_URL', poolSize: 4 } },
+      {
+        NHI_DATABASE_URL: `postgres://nhi:${CANARY}@127.0.0.1:55432/nhi`,
+      },
+    );
+    expect(pg.state.driver).toBe('postgres');
+    expect(pg.state.poolSize).toBe(4);
+    expect(pg.state.url?.reveal()).toContain(CANARY);
+    expect(JSON.stringify(pg.state)).not.toContain(CANARY);
+    const problems = (state: unknown) =>
+      configError(() => parse({ ...example(), state }, {})).problems.map((p) => [p.path, p.message]);
+    expect(problems({ driver: 'postgres' })).toEqual([
+      ['state.url', 'driver "postgres" needs url: "env:NHI_DATABASE_URL" (or file:PATH)'],
+    ]);
+    expect(problems({ url: 'env:NHI_DATABASE_URL', path: './x.db' })).toEqual([
+      ['state.path', 'path is the SQLite file; with driver "postgres" use url'],
+    ]);
+    expect(problems({ driver: 'sqlite', url: 'env:NHI_DATABASE_URL' })).toEqual([
+      ['state.url', 'url is for driver "postgres"; the SQLite store takes path'],
+    ]);
+    expect(problems({ path: './x.db', ssl: true })).toEqual([['state.ssl', 'ssl is for driver "postgres"']]);
+    // The URL carries the password: a literal is refused, and not echoed.
+    const literal = configError(() =>
+      parse({ ...example(), state: { url: `postgres://nhi:${CANARY}@127.0.0.1/nhi` } }, {}),
+    );
+    expect(literal.problems.map((p) => p.path)).toEqual(['state.url']);
+    expect(everythingShown(literal)).not.toContain(CANARY);
   });
 
   it('reports every cross-field and secret-reference problem at once', () => {

@@ -67,7 +67,7 @@ beforeAll(async () => {
       },
     },
   });
-  app = createApp({ configPath });
+  app = await createApp({ configPath });
 });
 
 afterAll(async () => {

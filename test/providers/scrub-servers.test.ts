@@ -247,7 +247,7 @@ async function direct(c: Case): Promise<void> {
   proxy.seen.clear();
   proxy.broke = 0;
   writeFileSync(directLog, '');
-  const app = createApp({ configPath: directConfig });
+  const app = await createApp({ configPath: directConfig });
   const inFlight = new InFlightSecrets();
   let error: unknown;
   try {
@@ -289,7 +289,7 @@ async function throughCli(c: Case): Promise<void> {
   const proxy = c.proxy();
   proxy.dialect = c.dialect(ref);
   proxy.mode = c.mode;
-  let app = createApp({ configPath: cliConfig });
+  let app = await createApp({ configPath: cliConfig });
   let requestId: string;
   try {
     requestId = await approvedRequest(app, ref, c.runbook, { alice: aliceKey });
@@ -307,7 +307,7 @@ async function throughCli(c: Case): Promise<void> {
   expectNone(canaries, 'stdout', out.stdout);
   expectNone(canaries, 'stderr', out.stderr);
 
-  app = createApp({ configPath: cliConfig });
+  app = await createApp({ configPath: cliConfig });
   try {
     const run = (await app.store.runs.forRequest(requestId))[0];
     expect(run?.status, run?.error).toBe('needs-attention');

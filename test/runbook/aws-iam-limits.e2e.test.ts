@@ -86,7 +86,7 @@ async function pendingTag(user: string): Promise<string | undefined> {
 
 /** Request, approve as alice and run one recovery in-process; returns the new key id. */
 async function recover(ref: string): Promise<{ newKey: string; runId: string }> {
-  const app = createApp({ configPath });
+  const app = await createApp({ configPath });
   try {
     const requestId = await approvedRequest(app, ref, RUNBOOK, { alice: aliceKey });
     const run = await startRun(app.engine(), { requestId, executor: 'carol' });
@@ -171,7 +171,7 @@ describe('aws iam-key: sessions minted from the leaked key are denied', () => {
       ],
     });
 
-    const app = createApp({ configPath });
+    const app = await createApp({ configPath });
     try {
       const [lineage] = await app.store.lineage.forRef(refOf(user, keyId));
       expect(lineage?.runId).toBe(runId);
@@ -197,7 +197,7 @@ describe('aws iam-key: kill -9 inside the reissue, then resume, cleans up like a
     'killed at %s: resume completes, no pending tag, one Active key; the next recovery succeeds',
     async (failpoint) => {
       const { user, keyId } = await newUser(`kill-${failpoint.split(':')[1]}`);
-      let app = createApp({ configPath });
+      let app = await createApp({ configPath });
       const requestId = await approvedRequest(app, refOf(user, keyId), RUNBOOK, { alice: aliceKey });
       await app.close();
 
@@ -205,7 +205,7 @@ describe('aws iam-key: kill -9 inside the reissue, then resume, cleans up like a
       expect(child.signal, `run should die at ${failpoint}: ${child.stderr}`).toBe('SIGKILL');
       expect(await pendingTag(user)).toBeDefined();
 
-      app = createApp({ configPath });
+      app = await createApp({ configPath });
       let newKey: string;
       try {
         const run = (await app.store.runs.forRequest(requestId))[0];

@@ -157,7 +157,7 @@ describe.concurrent.each(cases)(
       const instance = ref.split(':')[0] as string;
       // A directory per case: localConfig copies the key files into it, and cases run concurrently.
       const configPath = localConfig(caseDir(), name, { [instance]: block });
-      let app = createApp({ configPath });
+      let app = await createApp({ configPath });
       const requestId = await approvedRequest(app, ref, runbook, { alice: aliceKey });
       const plan = (await app.store.requests.get(requestId))?.plan as Plan;
       await app.close();
@@ -168,13 +168,13 @@ describe.concurrent.each(cases)(
 
       const child = await runChild(configPath, requestId, failpoint);
       if (child.signal !== 'SIGKILL') {
-        app = createApp({ configPath });
+        app = await createApp({ configPath });
         const ended = (await app.store.runs.forRequest(requestId))[0];
         await app.close();
         expect.fail(`run should die at ${failpoint}: ${child.output}; run error: ${ended?.error ?? 'none'}`);
       }
 
-      app = createApp({ configPath });
+      app = await createApp({ configPath });
       try {
         const run = (await app.store.runs.forRequest(requestId))[0];
         expect(run?.status).toBe('running');

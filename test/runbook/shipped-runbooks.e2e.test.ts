@@ -68,7 +68,7 @@ beforeAll(async () => {
     'aws-e2e': 'aws-local',
     'azure-test': 'azure-local',
   });
-  app = createApp({ configPath });
+  app = await createApp({ configPath });
 });
 
 afterAll(async () => {

@@ -123,7 +123,7 @@ describe('vault kv: every secret field is regenerated, none is written to metada
 
   it('kill -9 between revoke and reissue: metadata holds no secret; resume regenerates every secret field', async () => {
     const { path, ref } = await seedKv('recovered');
-    let app = createApp({ configPath });
+    let app = await createApp({ configPath });
     const requestId = await approvedRequest(app, ref, FIELDS_RUNBOOK.id, { alice: aliceKey });
     const plan = (await app.store.requests.get(requestId))?.plan as unknown as Plan;
     expect(plan.create.fields).toEqual({
@@ -150,7 +150,7 @@ describe('vault kv: every secret field is regenerated, none is written to metada
       d: { username: 'svc' },
     });
 
-    app = createApp({ configPath });
+    app = await createApp({ configPath });
     try {
       const run = (await app.store.runs.forRequest(requestId))[0];
       const finished = await resumeRun(app.engine(), run?.id ?? '', 'carol');
@@ -186,7 +186,7 @@ describe('vault approle: tokens minted from a recovered secret-id stop working',
     (await vaultApi('POST', 'auth/token/lookup-accessor', { accessor })).status === 200;
 
   async function recover(): Promise<{ plan: Plan; delivery: string; lineage: LineageRecord }> {
-    const app = createApp({ configPath });
+    const app = await createApp({ configPath });
     try {
       const ref = `vault-local:approle:${role}`;
       const requestId = await approvedRequest(app, ref, 'vault-approle-recovery', { alice: aliceKey });
@@ -340,7 +340,7 @@ describe('vault approle: a login-token sweep the policy refuses (HTTP 403)', () 
     expect(await works()).toBe(true);
 
     const ref = `vault-local:approle:${role}`;
-    const app = createApp({ configPath: cfgPath });
+    const app = await createApp({ configPath: cfgPath });
     try {
       const requestId = await approvedRequest(app, ref, 'vault-approle-recovery', { alice: aliceKey });
       const run = await startRun(app.engine(), { requestId, executor: 'carol' });
@@ -430,7 +430,7 @@ describe('vault token: its child tokens go with it, and lineage says so', () => 
     expect(await alive(child.accessor)).toBe(true);
 
     const ref = `vault-local:token:${parent.accessor}`;
-    const app = createApp({ configPath });
+    const app = await createApp({ configPath });
     try {
       const requestId = await approvedRequest(app, ref, 'vault-token-recovery', { alice: aliceKey });
       const run = await startRun(app.engine(), { requestId, executor: 'carol' });
@@ -472,7 +472,7 @@ describe('vault approle dormancy', () => {
     const scanConfig = join(scratch.dir, 'dormancy.json');
     writeFileSync(scanConfig, JSON.stringify(cfg));
     const scanAt = async (offsetDays: number) => {
-      const app = createApp({
+      const app = await createApp({
         configPath: scanConfig,
         now: () => new Date(Date.now() + offsetDays * 86_400_000),
       });

@@ -419,7 +419,7 @@ describe('nhi scan against the real local servers (age-based and state-change fi
     const busyRef = `aws-local:iam-key:${busy}/${busyKey.AccessKeyId}`;
 
     const scanAt = async (offsetDays: number) => {
-      const app = createApp({
+      const app = await createApp({
         configPath: config,
         env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
         now: () => new Date(Date.now() + offsetDays * DAY * 1000),

@@ -8,9 +8,12 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/audit/verify.js';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import type { Store } from '../../src/store/store.js';
 import { motoSecretsProvider, writeTestConfig } from '../scan/helpers.js';
 import { testCliMain } from '../servers/test-build.js';
+import { freshDatabase } from '../store/pg-fixture.js';
 
 const main = testCliMain();
 
@@ -59,14 +62,21 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined): P
 const scansBy = (i: Instance) => i.lines().filter((l) => l.msg === 'scheduled scan starting');
 const leads = (i: Instance) => i.lines().some((l) => l.msg.startsWith('elected leader'));
 
-describe('several nhi serve instances on one store', () => {
+describe.each(['sqlite', 'postgres'] as const)('several nhi serve instances on one %s store', (backend) => {
   it('one leads, a standby takes over within 15 s of SIGKILL, no occurrence is scanned twice', async () => {
-    const { configPath, env, dir } = writeTestConfig({
+    const databaseUrl = backend === 'postgres' ? await freshDatabase() : undefined;
+    const {
+      configPath,
+      env: baseEnv,
+      dir,
+    } = writeTestConfig({
       log: { level: 'info' },
+      ...(databaseUrl ? { state: { url: 'env:NHI_DATABASE_URL' } } : {}),
       // Nothing in moto carries this prefix: each scan is one empty page, seconds apart.
       providers: { aws: motoSecretsProvider(`leader-test-${process.pid}/`) },
       schedules: { often: { cron: '*/2 * * * * *', timezone: 'UTC', providers: ['aws'] } },
     });
+    const env = databaseUrl ? { ...baseEnv, NHI_DATABASE_URL: databaseUrl } : baseEnv;
     const all = [0, 1, 2].map(() => startServe(configPath, env));
     try {
       const first = await until('a leader', 20_000, () => all.find(leads)).catch((e) => {
@@ -106,7 +116,9 @@ describe('several nhi serve instances on one store', () => {
       expect(ticks.every((t) => typeof t === 'string')).toBe(true);
       expect(new Set(ticks).size).toBe(ticks.length);
 
-      const store = openSqliteStore(join(dir, 'state.db'));
+      const store: Store = databaseUrl
+        ? await openPostgresStore(databaseUrl)
+        : openSqliteStore(join(dir, 'state.db'));
       try {
         const publicKey = createPublicKey(createPrivateKey(env.NHI_AUDIT_KEY as string));
         const verdict = await verifyAudit(store.audit, publicKey);

@@ -17,25 +17,9 @@ import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { FindingStreamFilter, Store } from '../../src/store/store.js';
 import type { FindingRecord } from '../../src/store/types.js';
+import { storeCannotWrite } from '../../src/store/write-failure.js';
 import { describeStoreContract, request } from './contract.js';
-
-const ADMIN_URL = process.env.NHI_TEST_DATABASE_URL ?? 'postgres://nhi@127.0.0.1:55432/postgres';
-if (new URL(ADMIN_URL).hostname !== '127.0.0.1') {
-  throw new Error(`NHI_TEST_DATABASE_URL must point at 127.0.0.1, not ${new URL(ADMIN_URL).hostname}`);
-}
-
-const admin = new pg.Pool({ connectionString: ADMIN_URL, max: 2 });
-const created: string[] = [];
-
-/** A new empty database; its URL. */
-async function freshDatabase(): Promise<string> {
-  const name = `nhi_test_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  created.push(name);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+import { freshDatabase } from './pg-fixture.js';
 
 /** A plain connection to a test database, as another process would have. */
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -47,11 +31,6 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
     await client.end();
   }
 }
-
-afterAll(async () => {
-  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-});
 
 describeStoreContract('postgres', async () => openPostgresStore(await freshDatabase(), { poolSize: 10 }));
 
@@ -233,6 +212,35 @@ describe('PostgreSQL store', () => {
         }),
       ).rejects.toThrow(/a statement in it failed/);
       expect(await store.requests.get('req-1')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a database that turned read-only (a replica after failover) is a store write failure, as a full disk is', async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url, { poolSize: 2 });
+    try {
+      await withClient(url, (c) =>
+        c.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET default_transaction_read_only = on`),
+      );
+      // New sessions get the setting: drop the pooled ones.
+      await withClient(url, (c) =>
+        c.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        ),
+      );
+      const error = await store.requests.insert(request('req-ro')).then(
+        () => undefined,
+        async (first: unknown) =>
+          // The first call may meet a terminated pooled connection; the next one gets a new session.
+          storeCannotWrite(first) ? first : store.requests.insert(request('req-ro')).catch((e: unknown) => e),
+      );
+      expect(storeCannotWrite(error), String(error)).toBe(true);
+      expect((error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code).toBe(
+        '25006',
+      );
+      expect(storeCannotWrite(new Error('syntax error'))).toBe(false);
     } finally {
       await store.close();
     }

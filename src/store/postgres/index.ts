@@ -61,10 +61,34 @@ export async function openPostgresStore(url: string, opts: PostgresOpenOptions =
 }
 
 /** Migrate the database at `url` to this nhi's schema and disconnect (`nhi db migrate`). */
-export async function migratePostgres(
+export function migratePostgres(
   url: string,
   opts: Pick<PostgresOpenOptions, 'ssl'> = {},
 ): Promise<MigrationResult> {
+  return withClient(url, opts, migrate);
+}
+
+/** The schema version the database at `url` is at (0: never migrated), changing nothing. */
+export function postgresSchemaVersion(
+  url: string,
+  opts: Pick<PostgresOpenOptions, 'ssl'> = {},
+): Promise<number> {
+  return withClient(url, opts, async (client) => {
+    // The table is named in the query text, so it is looked up first (a fresh database has none).
+    const exists = await client.query<{ t: string | null }>("SELECT to_regclass('schema_migrations') AS t");
+    if (!exists.rows[0]?.t) return 0;
+    const { rows } = await client.query<{ v: number | null }>(
+      'SELECT max(version) AS v FROM schema_migrations',
+    );
+    return rows[0]?.v ?? 0;
+  });
+}
+
+async function withClient<T>(
+  url: string,
+  opts: Pick<PostgresOpenOptions, 'ssl'>,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({
     connectionString: url,
     ...(opts.ssl !== undefined ? { ssl: opts.ssl } : {}),
@@ -77,7 +101,7 @@ export async function migratePostgres(
     throw cannotConnect(cause);
   }
   try {
-    return await migrate(client);
+    return await fn(client);
   } finally {
     await client.end();
   }

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { SqliteGate, type SqliteOpenOptions } from './database.js';
 import { approvalArea, auditArea, lineageArea, requestArea, runArea } from './engine-areas.js';
@@ -35,3 +36,15 @@ export function openSqliteStore(path: string, opts: SqliteOpenOptions = {}): Sto
 }
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+export const MIGRATION_VERSIONS: readonly number[] = MIGRATIONS.map((m) => m.version);
+
+/** The schema version of the state file at `path`, read-only (it must exist). */
+export function sqliteSchemaVersion(path: string): number {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return Number(db.pragma('user_version', { simple: true }));
+  } finally {
+    db.close();
+  }
+}
