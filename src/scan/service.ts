@@ -9,7 +9,13 @@ import { checkOutputTarget, writeOutputFile } from '../lib/output-file.js';
 import { hasOwnKey } from '../lib/own.js';
 import type { NotifyOutcome } from '../notify/notifier.js';
 import { type AlertFilter, sendScanAlerts } from './alerts.js';
-import { buildReport, type ReportFormat, type ReportSink, renderReport } from './report/index.js';
+import {
+  buildReport,
+  type ReportFormat,
+  type ReportSink,
+  renderReport,
+  reportContextOf,
+} from './report/index.js';
 import { runScan, type ScanResult } from './run.js';
 import { atLeast } from './severity.js';
 
@@ -62,7 +68,13 @@ export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobRes
       ...(job.onProgress ? { onProgress: job.onProgress } : {}),
     },
   );
-  const report = await buildReport(result, app.store.findings, app.config.scan, app.now().toISOString());
+  const report = await buildReport(
+    result,
+    app.store.findings,
+    app.config.scan,
+    app.now().toISOString(),
+    reportContextOf(app),
+  );
   const out: ScanJobResult = {
     result,
     open: report.header.summary.findings,

@@ -35,6 +35,11 @@ export interface AuditArea {
   lastCheckpoint(): Promise<AuditCheckpoint | undefined>;
   /** The newest entry of `type` (indexed): for rare entries a decision must find, e.g. `policy.adopted`. */
   latestOfType(type: string): Promise<AuditEntry | undefined>;
+  /**
+   * The newest `limit` entries whose type is one of `types`, newest first (indexed by type; a
+   * scan report reads its trend from the `scan.<status>` entries this way).
+   */
+  latestOfTypes(types: readonly string[], limit: number): Promise<AuditEntry[]>;
   checkpointAt(seq: number): Promise<AuditCheckpoint | undefined>;
   /** Checkpoints in seq order from `fromSeq` (inclusive), streamed like `entries`. */
   checkpointsFrom(fromSeq?: number): AsyncIterable<AuditCheckpoint>;

@@ -144,6 +144,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(await store.audit.checkpointAt(2)).toBeUndefined();
       });
 
+      it('latestOfTypes lists the newest entries of any of the types, newest first, at most limit', async () => {
+        const log = new AuditLog(signer(), { checkpointEvery: 100 });
+        const a = await log.record(store.audit, { type: 'scan.completed', actor: 'cli', subject: 'scan_1' });
+        await log.record(store.audit, { type: 'finding.acknowledged', actor: 'alice', subject: 'f' });
+        const b = await log.record(store.audit, { type: 'scan.failed', actor: 'cli', subject: 'scan_2' });
+        const c = await log.record(store.audit, { type: 'scan.completed', actor: 'cli', subject: 'scan_3' });
+        await log.record(store.audit, { type: 'scan.completedish', actor: 'cli', subject: 'x' });
+        const types = ['scan.completed', 'scan.failed', 'scan.interrupted'];
+        expect(await store.audit.latestOfTypes(types, 10)).toEqual([c, b, a]);
+        expect(await store.audit.latestOfTypes(types, 2)).toEqual([c, b]);
+        expect(await store.audit.latestOfTypes(['scan.completed', 'scan.completed'], 10)).toEqual([c, a]);
+        expect(await store.audit.latestOfTypes(['nothing.like.it'], 10)).toEqual([]);
+        expect(await store.audit.latestOfTypes([], 10)).toEqual([]);
+        expect(await store.audit.latestOfTypes(types, 0)).toEqual([]);
+      });
+
       it("leases: put replaces, release removes only the named owner's lease", async () => {
         const lease = {
           name: 'identity:v:kv:secret/a',

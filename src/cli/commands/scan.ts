@@ -33,7 +33,11 @@ export function registerScanCommands(program: Command, io: CliIo): void {
       'walk every provider, store snapshots, compute findings (dormant, reenabled, orphaned, long-lived, ...)',
     )
     .option('-p, --provider <name...>', 'only these provider instances')
-    .option('--format <format>', 'table | json | markdown | html', 'table')
+    .option(
+      '--format <format>',
+      `${REPORT_FORMATS.join(' | ')} (sarif: GitHub code scanning; ocsf: one finding per line)`,
+      'table',
+    )
     .option('--out <file>', 'write the report to a file instead of stdout ("{date}" = scan date)')
     .option('--fail-on <severity>', 'exit 4 when a finding at or above this severity is open')
     .option('--no-alert', 'do not send alerts to notify targets that subscribe to "finding" events')

@@ -11,13 +11,39 @@ export function escapeHtml(text: unknown): string {
 }
 
 /**
- * For a Markdown table cell: one line, pipes escaped, and HTML-significant characters as
- * entities, because most Markdown renderers pass raw HTML through.
+ * Plain Markdown text (a table cell, a line): one line; HTML-significant characters as
+ * entities, because most renderers pass raw HTML through; Markdown punctuation
+ * backslash-escaped, then `|` as `\|`: a pipe after a doubled backslash (`\\|`) would end the
+ * GFM table cell. A URL or an address in a provider name is not turned into a link (GFM
+ * autolinks `https://`, `www.` and `a@b.c` in text).
  */
 export function escapeMarkdownCell(text: unknown): string {
   return escapeHtml(text)
+    .replace(/[\\`*_[\]~]/g, '\\$&')
     .replace(/\|/g, '\\|')
-    .replace(/([\\`*_[\]])/g, '\\$1');
+    .replace(/:\/\//g, '\\://')
+    .replace(/(www)\./gi, '$1\\.')
+    .replace(/@/g, '\\@');
+}
+
+/**
+ * A Markdown code span (monospace, nothing inside is formatting). Its content is literal, so
+ * nothing is backslash-escaped in it: the fence is one backtick longer than the longest run in
+ * the text, padded with a space where the text starts or ends with a backtick. In a table cell
+ * a pipe must still be `\|` (GFM splits the row into cells before it parses code spans, then
+ * drops that backslash); a text with `\|` of its own cannot be written so, nor, by choice, one
+ * with `<` or `>` (the Markdown source is pasted into places that are not Markdown): those are
+ * written as escaped plain text instead.
+ */
+export function markdownCode(text: unknown, opts: { inTable: boolean } = { inTable: true }): string {
+  let t = safeLine(String(text ?? ''));
+  if (t === '') return '';
+  if (/[<>]|\\\|/.test(t)) return escapeMarkdownCell(t);
+  if (opts.inTable) t = t.replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') || (t.startsWith(' ') && t.endsWith(' ')) ? ' ' : '';
+  return `${fence}${pad}${t}${pad}${fence}`;
 }
 
 export function jsonLine(value: unknown): string {

@@ -4,13 +4,20 @@
  * over a large estate never holds all findings in memory.
  */
 import { FINDING_TYPES, type ParsedConfig, SEVERITIES } from '../../config/schema.js';
+import { own } from '../../lib/own.js';
 import type { FindingArea } from '../../store/store.js';
 import type { FindingRecord } from '../../store/types.js';
 import type { ScanResult } from '../run.js';
 import { SEVERITIES_DESC } from '../severity.js';
 import { AGE_BUCKET_LABELS, LAST_USE_BUCKET_LABELS, type ProviderBuckets } from '../stats.js';
+import { type ScanHistory, scanTrend, type TrendPoint } from './history.js';
 
-/** 2: `revoked-possibly-used`, `acknowledged` findings and `summary.findings.acknowledged` (docs/report-schema.md). */
+export type { TrendPoint } from './history.js';
+
+/**
+ * 2: `revoked-possibly-used`, `acknowledged` findings and `summary.findings.acknowledged`; later
+ * additions within 2: `scan.providerTypes`, `summary.byOwner`, `charts.trend` (docs/report-schema.md).
+ */
 export const REPORT_SCHEMA_VERSION = 2;
 
 export interface ReportHeader {
@@ -22,6 +29,8 @@ export interface ReportHeader {
     startedAt: string;
     finishedAt?: string;
     providers: string[];
+    /** Provider type (`aws`, `vault`, `azure`) per scanned instance, where the caller knows it. */
+    providerTypes: Record<string, string>;
     identities: number;
     errors: { provider: string; message: string }[];
   };
@@ -42,11 +51,39 @@ export interface ReportHeader {
       /** Incident findings closed by `nhi findings ack` (listed after the open ones). */
       acknowledged: number;
     };
+    /** Open findings per contact (a finding with two owners counts for both), most severe first. */
+    byOwner: OwnerCount[];
   };
   charts: {
     ageBuckets: string[];
     lastUseBuckets: string[];
     providers: Record<string, ProviderBuckets>;
+    /** Open findings by severity at the end of recent scans of the same providers, oldest first, this scan last. */
+    trend: TrendPoint[];
+  };
+}
+
+export interface OwnerCount {
+  /** The contact; "" for findings nobody can be contacted about. */
+  owner: string;
+  open: number;
+  bySeverity: Record<string, number>;
+}
+
+/** What buildReport reads besides the scan result: the scan history and the provider types. */
+export interface ReportContext {
+  history?: ScanHistory;
+  providerTypes?: Record<string, string>;
+}
+
+/** The context a scan job passes: its store's audit log and its configured provider types. */
+export function reportContextOf(app: {
+  store: { audit: ScanHistory };
+  config: { providers: Record<string, { type: string }> };
+}): ReportContext {
+  return {
+    history: app.store.audit,
+    providerTypes: Object.fromEntries(Object.entries(app.config.providers).map(([n, p]) => [n, p.type])),
   };
 }
 
@@ -109,7 +146,18 @@ export function toReportFinding(f: FindingRecord, scanStartedAt: string): Report
   };
 }
 
-/** Counts of open findings per severity and type for the scanned providers (one streamed pass). */
+const severityCounts = (): Record<string, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
+
+/** Most severe first: more critical, then more high, ...; then by name. */
+function byWeight(a: OwnerCount, b: OwnerCount): number {
+  for (const s of SEVERITIES_DESC) {
+    const d = (b.bySeverity[s] ?? 0) - (a.bySeverity[s] ?? 0);
+    if (d !== 0) return d;
+  }
+  return a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0;
+}
+
+/** Counts of open findings per severity, type and owner for the scanned providers (one streamed pass). */
 export async function openFindingCounts(
   findings: Pick<FindingArea, 'iterate'>,
   providers: readonly string[],
@@ -118,20 +166,29 @@ export async function openFindingCounts(
   bySeverity: Record<string, number>;
   byType: Record<string, number>;
   acknowledged: number;
+  byOwner: OwnerCount[];
 }> {
-  const bySeverity: Record<string, number> = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
+  const bySeverity = severityCounts();
   const byType: Record<string, number> = Object.fromEntries(FINDING_TYPES.map((t) => [t, 0]));
+  // A Map, not a record: owner names come from provider tags ("__proto__" is a valid tag value).
+  const owners = new Map<string, OwnerCount>();
   let open = 0;
   for await (const f of findings.iterate({ status: 'open' })) {
     if (!inScope(f.ref, providers)) continue;
     open++;
     bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
     byType[f.type] = (byType[f.type] ?? 0) + 1;
+    for (const owner of f.owners.length > 0 ? new Set(f.owners) : ['']) {
+      const c = owners.get(owner) ?? { owner, open: 0, bySeverity: severityCounts() };
+      owners.set(owner, c);
+      c.open++;
+      c.bySeverity[f.severity] = (c.bySeverity[f.severity] ?? 0) + 1;
+    }
   }
   let acknowledged = 0;
   for await (const f of findings.iterate({ status: 'acknowledged' }))
     if (inScope(f.ref, providers)) acknowledged++;
-  return { open, bySeverity, byType, acknowledged };
+  return { open, bySeverity, byType, acknowledged, byOwner: [...owners.values()].sort(byWeight) };
 }
 
 export async function buildReport(
@@ -139,10 +196,24 @@ export async function buildReport(
   findings: Pick<FindingArea, 'iterate'>,
   thresholds: ParsedConfig['scan'],
   generatedAt: string,
+  context: ReportContext = {},
 ): Promise<ReportSource> {
   const scan = result.scan;
-  const counts = await openFindingCounts(findings, scan.providers);
+  const { byOwner, ...counts } = await openFindingCounts(findings, scan.providers);
   const c = result.counters;
+  const trend = await scanTrend(context.history, scan.providers, {
+    scanId: scan.id,
+    at: scan.finishedAt ?? generatedAt,
+    status: scan.status,
+    open: counts.open,
+    bySeverity: counts.bySeverity,
+  });
+  const providerTypes = Object.fromEntries(
+    scan.providers.flatMap((p) => {
+      const t = context.providerTypes && own(context.providerTypes, p);
+      return t ? [[p, t]] : [];
+    }),
+  );
   const header: ReportHeader = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt,
@@ -152,6 +223,7 @@ export async function buildReport(
       startedAt: scan.startedAt,
       ...(scan.finishedAt ? { finishedAt: scan.finishedAt } : {}),
       providers: scan.providers,
+      providerTypes,
       identities: c.identities,
       errors: result.errors,
     },
@@ -166,11 +238,13 @@ export async function buildReport(
         changed: c.findingsChanged,
         resolved: c.findingsResolved,
       },
+      byOwner,
     },
     charts: {
       ageBuckets: [...AGE_BUCKET_LABELS],
       lastUseBuckets: [...LAST_USE_BUCKET_LABELS],
       providers: c.providers,
+      trend,
     },
   };
   return {

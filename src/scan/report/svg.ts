@@ -50,16 +50,19 @@ export function bucketChartSvg(
     });
     parts.push(`<text x="${LABEL_W + BAR_W + 6}" y="${y + ROW_H / 2 + 4}">${total}</text>`);
   });
+  // One legend for both measures: the first five buckets are the same ranges; the grey one
+  // means "no date" for each measure in its own way, so it is spelt out rather than joined.
   const legendLabels = ageLabels.map((l, i) =>
-    lastUseLabels[i] && lastUseLabels[i] !== l ? `${l} / ${lastUseLabels[i]}` : l,
+    i === ageLabels.length - 1 ? 'no date (age unknown; last use: never or no signal)' : l,
   );
-  // 6 buckets x 125 px fit the chart width on one line.
+  let lx = 10;
   legendLabels.forEach((l, i) => {
-    const lx = 10 + i * 125;
     parts.push(
       `<rect x="${lx}" y="${legendY}" width="12" height="12" fill="${BUCKET_COLOURS[i] ?? '#666'}"/>`,
     );
     parts.push(`<text x="${lx + 16}" y="${legendY + 10}">${h(l)}</text>`);
+    // ~6.5 px per character at 12 px: labels are ours, never provider text.
+    lx += 16 + Math.ceil(l.length * 6.5) + 18;
   });
   if (rows.length === 0) parts.push(`<text x="${LABEL_W}" y="14">no identities</text>`);
   parts.push('</svg>');

@@ -92,6 +92,20 @@ export function auditArea(g: PgGate): AuditArea {
         .rows<AuditRow>(`${ENTRY} WHERE type = $1 ORDER BY seq DESC LIMIT 1`, [type]);
       return row && toEntry(row);
     },
+    latestOfTypes: async (types, limit) => {
+      // One index range per type (audit_entries_type is (type, seq)), merged here: cheap however
+      // long the log, where `type = ANY(...) ORDER BY seq` may walk the whole seq index.
+      const c = g.conn();
+      const rows: AuditRow[] = [];
+      for (const t of new Set(types))
+        rows.push(
+          ...(await c.rows<AuditRow>(`${ENTRY} WHERE type = $1 ORDER BY seq DESC LIMIT $2`, [t, limit])),
+        );
+      return rows
+        .map(toEntry)
+        .sort((a, b) => b.seq - a.seq)
+        .slice(0, Math.max(0, limit));
+    },
     checkpointAt: async (seq) => {
       const [row] = await g.conn().rows<CheckpointRow>(`${CHECKPOINT} WHERE seq = $1`, [seq]);
       return row && toCheckpoint(row);

@@ -107,6 +107,17 @@ export function auditArea(g: SqliteGate): AuditArea {
           .get(type) as AuditRow | undefined;
         return row && toEntry(row);
       }),
+    latestOfTypes: (types, limit) =>
+      g.exclusive(() => {
+        // One index range per type (audit_entries_type is (type, seq)), merged here: cheap
+        // however long the log, where `type IN (...) ORDER BY seq` could sort every match.
+        const newest = db.prepare('SELECT * FROM audit_entries WHERE type = ? ORDER BY seq DESC LIMIT ?');
+        const rows = [...new Set(types)].flatMap((t) => newest.all(t, limit) as AuditRow[]);
+        return rows
+          .sort((a, b) => b.seq - a.seq)
+          .slice(0, Math.max(0, limit))
+          .map(toEntry);
+      }),
     checkpointAt: (seq) =>
       g.exclusive(() => {
         const row = db.prepare('SELECT * FROM audit_checkpoints WHERE seq = ?').get(seq) as
