@@ -181,7 +181,7 @@ const scheduleSchema = z
     providers: z.array(name).default([]),
     report: z
       .object({
-        format: z.enum(['json', 'markdown', 'html']).default('html'),
+        format: z.enum(['json', 'markdown', 'html', 'sarif', 'ocsf']).default('html'),
         /** Output path; "{date}" is replaced with the run date (YYYY-MM-DD). */
         out: z.string().min(1),
       })
