@@ -11,6 +11,7 @@ import { type AuditChildResult, auditChild } from './audit-child.js';
 import { formatGoals, type Goal, goalsJson, median } from './goals.js';
 import { type ScanChildArgs, type ScanChildResult, scanChild } from './scan-child.js';
 import { measureStartup, type StartupResult } from './startup.js';
+import { type AppendsResult, appendsChild, benchDatabase, benchDatabaseAnswers } from './store-child.js';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const [MIN_MS = 20, MAX_MS = 50] = (process.env.BENCH_LATENCY_MS ?? '20,50').split(',').map(Number);
@@ -18,6 +19,8 @@ const LATENCY = { minMs: MIN_MS, maxMs: MAX_MS };
 const SCAN_N = Number(process.env.BENCH_SCAN_N ?? 10_000);
 const RSS_SIZES = (process.env.BENCH_RSS_SIZES ?? '1000,100000').split(',').map(Number);
 const AUDIT_N = Number(process.env.BENCH_AUDIT_N ?? 100_000);
+const STORE_APPENDS = Number(process.env.BENCH_STORE_APPENDS ?? 2_000);
+const STORE_LATENCY = { minMs: 0, maxMs: 1 };
 const JSON_OUT = process.argv.includes('--json');
 
 const self = fileURLToPath(import.meta.url);
@@ -35,6 +38,16 @@ const log = (line: string) => {
   if (!JSON_OUT) console.log(line);
   else process.stderr.write(`${line}\n`);
 };
+
+/** A measurement on a PostgreSQL database of its own, dropped afterwards. */
+async function onDatabase<T>(fn: (url: string) => T): Promise<T> {
+  const db = await benchDatabase();
+  try {
+    return fn(db.url);
+  } finally {
+    await db.drop();
+  }
+}
 
 /** The measurements, by name; each repeat runs all of them once, in this order. */
 const RUNS: Record<string, () => unknown> = {
@@ -63,6 +76,22 @@ const RUNS: Record<string, () => unknown> = {
   'defaults azure': () =>
     child<ScanChildResult>('scan', { provider: 'azure', mode: 'drain', n: 4_000, latency: LATENCY }),
   audit: () => child<AuditChildResult>('audit', { n: AUDIT_N }),
+  // Issue 14: the same work into SQLite and into PostgreSQL on this machine (figures, no goal).
+  'store appends sqlite': () => child<AppendsResult>('appends', { backend: 'sqlite', n: STORE_APPENDS }),
+  'store appends postgres': () =>
+    onDatabase((url) => child<AppendsResult>('appends', { backend: 'postgres', n: STORE_APPENDS, url })),
+  'store scan sqlite': () =>
+    child<ScanChildResult>('scan', { provider: 'aws', mode: 'scan', n: SCAN_N, latency: STORE_LATENCY }),
+  'store scan postgres': () =>
+    onDatabase((databaseUrl) =>
+      child<ScanChildResult>('scan', {
+        provider: 'aws',
+        mode: 'scan',
+        n: SCAN_N,
+        latency: STORE_LATENCY,
+        databaseUrl,
+      }),
+    ),
   startup: () => child<StartupResult>('startup', {}),
   ...Object.fromEntries(
     RSS_SIZES.map((n) => [
@@ -74,7 +103,14 @@ const RUNS: Record<string, () => unknown> = {
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',');
-  const names = Object.keys(RUNS).filter((n) => !only || only.some((o) => n.startsWith(o)));
+  const postgres = await benchDatabaseAnswers();
+  const names = Object.keys(RUNS)
+    .filter((n) => !only || only.some((o) => n.startsWith(o)))
+    .filter((n) => postgres || !n.endsWith(' postgres'));
+  if (!postgres)
+    log(
+      '  PostgreSQL not answering on loopback: store comparison without it (npm run servers:up -- postgres)',
+    );
   const results = new Map<string, unknown[]>(names.map((n) => [n, []]));
   log(
     `nhi benchmark: ${REPEAT} interleaved repeat(s), latency ${LATENCY.minMs}-${LATENCY.maxMs} ms, medians`,
@@ -82,15 +118,19 @@ async function main(): Promise<void> {
   for (let r = 0; r < REPEAT; r++) {
     for (const name of names) {
       const t0 = performance.now();
-      const result = (RUNS[name] as () => unknown)();
+      const result = await (RUNS[name] as () => unknown)();
       (results.get(name) as unknown[]).push(result);
       log(`  [${r + 1}/${REPEAT}] ${name} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
   const { goals, figures } = (await import('./goal-table.js')).goalTable(results, { latency: LATENCY });
-  if (JSON_OUT) console.log(goalsJson(goals, { repeat: REPEAT, latency: LATENCY, figures }));
+  const stores = (await import('./store-table.js')).storeComparison(results);
+  if (JSON_OUT)
+    console.log(
+      goalsJson(goals, { repeat: REPEAT, latency: LATENCY, figures, storeComparison: stores.json }),
+    );
   else {
-    console.log(`\n${figures.join('\n')}\n`);
+    console.log(`\n${[...figures, ...stores.lines].join('\n')}\n`);
     console.log(formatGoals(goals));
   }
 }
@@ -101,6 +141,7 @@ if (process.argv[2] === '--child') {
   const run: Record<string, () => Promise<unknown>> = {
     scan: () => scanChild(args as ScanChildArgs),
     audit: () => auditChild(args as { n: number }),
+    appends: () => appendsChild(args as Parameters<typeof appendsChild>[0]),
     startup: () => measureStartup(),
   };
   const result = await (run[kind ?? ''] ?? (() => Promise.reject(new Error(`unknown child ${kind}`))))();

@@ -15,6 +15,7 @@ import { createLogger } from '../src/log.js';
 import type { CredentialProvider } from '../src/provider.js';
 import { buildReport, renderReport } from '../src/scan/report/index.js';
 import { runScan } from '../src/scan/run.js';
+import { openPostgresStore } from '../src/store/postgres/index.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import { awsSecretsManager, azureSecretClient } from './fake-clients.js';
 import { benchConfig } from './moto.js';
@@ -27,6 +28,8 @@ export interface ScanChildArgs {
   latency: Latency;
   /** Azure: give the adapter the whole vault quota (a dedicated vault); default: adapter defaults. */
   rateLimit?: Record<string, number>;
+  /** Scan into this PostgreSQL database instead of a temporary SQLite file (store comparison). */
+  databaseUrl?: string;
 }
 
 export interface ScanChildResult extends ScanChildArgs {
@@ -89,7 +92,9 @@ export async function scanChild(args: ScanChildArgs): Promise<ScanChildResult> {
   const service = new QuotaService(quotas, args.latency);
   const provider = adapter(args, service, dir);
   const config = benchConfig(dir);
-  const store = openSqliteStore(join(dir, 'state.db'));
+  const store = args.databaseUrl
+    ? await openPostgresStore(args.databaseUrl)
+    : openSqliteStore(join(dir, 'state.db'));
   let identities = 0;
   let reportSeconds = 0;
   const sampler = process.env.BENCH_DEBUG

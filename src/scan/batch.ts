@@ -30,15 +30,15 @@ export class BatchWriter {
     // are synchronous, so the batch yields to the event loop every YIELD_EVERY rows: a provider
     // response arriving meanwhile is taken at once instead of after the whole batch, which
     // otherwise delays the next page request of a sequential listing by up to a batch (issue 17).
+    // Each chunk is one statement on PostgreSQL (a round trip per chunk, not per row).
     await this.store.transaction(async (tx) => {
-      let rows = 0;
-      for (const s of snaps) {
-        await tx.scans.putSnapshot(s);
-        if (++rows % YIELD_EVERY === 0) await yieldToEventLoop();
+      for (let i = 0; i < snaps.length; i += YIELD_EVERY) {
+        await tx.scans.putSnapshots(snaps.slice(i, i + YIELD_EVERY));
+        await yieldToEventLoop();
       }
-      for (const f of finds) {
-        await tx.findings.upsert(f);
-        if (++rows % YIELD_EVERY === 0) await yieldToEventLoop();
+      for (let i = 0; i < finds.length; i += YIELD_EVERY) {
+        await tx.findings.upsertMany(finds.slice(i, i + YIELD_EVERY));
+        await yieldToEventLoop();
       }
     });
   }

@@ -43,8 +43,10 @@ export async function resolveUnseen(
           ]
         : [];
     const findings: FindingRecord[] = [];
-    for (const type of types) {
-      const f = await ctx.store.findings.get(findingId(type, ref));
+    const ids = types.map((type) => findingId(type, ref));
+    const found = new Map((await ctx.store.findings.getMany(ids)).map((f) => [f.id, f]));
+    for (const id of ids) {
+      const f = found.get(id);
       if (f?.status === 'open')
         findings.push(
           resolvedFinding(

@@ -95,9 +95,14 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       thresholds: deps.config.scan[tier.tier],
       now,
     });
+    // One lookup for every type's finding (on PostgreSQL each call is a round trip).
+    const found = new Map(
+      (await deps.store.findings.getMany(IDENTITY_FINDING_TYPES.map((t) => findingId(t, rec.ref)))).map(
+        (f) => [f.id, f],
+      ),
+    );
     const existing = new Map<FindingType, FindingRecord | undefined>();
-    for (const type of IDENTITY_FINDING_TYPES)
-      existing.set(type, await deps.store.findings.get(findingId(type, rec.ref)));
+    for (const type of IDENTITY_FINDING_TYPES) existing.set(type, found.get(findingId(type, rec.ref)));
     const r = reconcile(rec.ref, drafts, existing, {
       now: nowIso,
       contacts: owners.principals.length > 0 ? owners.principals : fallbackContacts,

@@ -90,13 +90,19 @@ export interface ScanArea {
   /** The latest snapshot of a ref (from any earlier scan). */
   snapshot(ref: string): Promise<SnapshotRecord | undefined>;
   putSnapshot(snapshot: SnapshotRecord): Promise<void>;
+  /** putSnapshot of each, in order (a later one of the same ref wins): one statement on PostgreSQL. */
+  putSnapshots(snapshots: readonly SnapshotRecord[]): Promise<void>;
   /** Refs whose latest snapshot is from another scan than `scanId` (not seen this time). */
   refsNotSeenIn(scanId: string, instances: readonly string[]): AsyncIterable<string>;
 }
 
 export interface FindingArea {
   get(id: string): Promise<FindingRecord | undefined>;
+  /** The findings of these ids that exist, in no particular order: one round trip for a scan's per-identity lookup. */
+  getMany(ids: readonly string[]): Promise<FindingRecord[]>;
   upsert(finding: FindingRecord): Promise<void>;
+  /** upsert of each, in order (a later one of the same id wins): one statement on PostgreSQL. */
+  upsertMany(findings: readonly FindingRecord[]): Promise<void>;
   list(filter?: { type?: string; status?: FindingRecord['status']; ref?: string }): Promise<FindingRecord[]>;
   openIds(): Promise<string[]>;
   /**

@@ -360,6 +360,20 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           'vault-prod:kv:secret/c',
         ]);
         expect(await collect(store.scans.refsNotSeenIn('scan-2', []))).toEqual([]);
+        // A batch writes like one call per row, in order: the later row of a ref wins.
+        await store.transaction(async (tx) => {
+          await tx.scans.putSnapshots([
+            snap('aws-prod:secret:b', 'scan-3'),
+            snap('aws-prod:secret:d', 'scan-3'),
+            {
+              ...snap('aws-prod:secret:b', 'scan-3'),
+              record: { ref: 'aws-prod:secret:b', state: 'disabled' },
+            },
+          ]);
+          await tx.scans.putSnapshots([]);
+        });
+        expect((await store.scans.snapshot('aws-prod:secret:b'))?.record.state).toBe('disabled');
+        expect((await store.scans.snapshot('aws-prod:secret:d'))?.scanId).toBe('scan-3');
       });
 
       it('findings: upsert keeps one row per id, list filters, open ids', async () => {
@@ -394,6 +408,16 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect((await store.findings.list({ status: 'resolved' })).map((f) => f.id)).toEqual(['f-1']);
         expect((await store.findings.list({ ref: 'a:kv:y' })).map((f) => f.id)).toEqual(['f-2']);
         expect(await store.findings.openIds()).toEqual(['f-2']);
+        await store.findings.upsertMany([
+          finding('f-3', 'dormant', 'a:kv:z'),
+          finding('f-3', 'dormant', 'a:kv:z', { status: 'acknowledged' }),
+        ]);
+        expect((await store.findings.get('f-3'))?.status).toBe('acknowledged');
+        await store.findings.upsertMany([]);
+        const many = await store.findings.getMany(['f-2', 'nope', 'f-1', "f-1' OR 1=1"]);
+        expect(many.map((f) => f.id).sort()).toEqual(['f-1', 'f-2']);
+        expect(many.find((f) => f.id === 'f-1')?.status).toBe('resolved');
+        expect(await store.findings.getMany([])).toEqual([]);
       });
 
       it('deliveries: insert, update, list by status and subject', async () => {

@@ -8,7 +8,41 @@ async function bodies<T>(g: PgGate, sql: string, params: readonly unknown[] = []
   return (await g.conn().rows<BodyRow>(sql, params)).map((r) => json<T>(r.body));
 }
 
+/**
+ * The last of each key, in order: one INSERT ... ON CONFLICT may not touch a row twice, and a
+ * later write of the same key must win, as with one statement per row.
+ */
+function lastByKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const row of rows) {
+    byKey.delete(key(row));
+    byKey.set(key(row), row);
+  }
+  return [...byKey.values()];
+}
+
+/** Columns as arrays for `unnest`: a batch of any size is one statement and one round trip. */
+const columns = <T>(rows: readonly T[], ...fields: ((row: T) => string)[]): string[][] =>
+  fields.map((field) => rows.map(field));
+
 export function scanArea(g: PgGate): ScanArea {
+  const putSnapshots = async (list: readonly SnapshotRecord[]) => {
+    if (list.length === 0) return;
+    const rows = lastByKey(list, (s) => s.ref);
+    await g.conn().write(
+      `INSERT INTO snapshots (ref, instance, scan_id, seen_at, record)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+       ON CONFLICT (ref) DO UPDATE SET scan_id = excluded.scan_id, seen_at = excluded.seen_at, record = excluded.record`,
+      columns(
+        rows,
+        (s) => s.ref,
+        (s) => String(s.record.instance ?? s.ref.split(':')[0]),
+        (s) => s.scanId,
+        (s) => s.seenAt,
+        (s) => JSON.stringify(s.record),
+      ),
+    );
+  };
   return {
     insertScan: async (s) => {
       await g
@@ -33,14 +67,8 @@ export function scanArea(g: PgGate): ScanArea {
         );
       return row && { ref: row.ref, scanId: row.scan_id, seenAt: row.seen_at, record: json(row.record) };
     },
-    putSnapshot: async (s: SnapshotRecord) => {
-      const instance = String(s.record.instance ?? s.ref.split(':')[0]);
-      await g.conn().write(
-        `INSERT INTO snapshots (ref, instance, scan_id, seen_at, record) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (ref) DO UPDATE SET scan_id = excluded.scan_id, seen_at = excluded.seen_at, record = excluded.record`,
-        [s.ref, instance, s.scanId, s.seenAt, JSON.stringify(s.record)],
-      );
-    },
+    putSnapshot: (s: SnapshotRecord) => putSnapshots([s]),
+    putSnapshots,
     async *refsNotSeenIn(scanId, instances) {
       if (instances.length === 0) return;
       // One SQL text whatever the number of instances (an array parameter, not an IN list).
@@ -56,16 +84,29 @@ export function scanArea(g: PgGate): ScanArea {
 }
 
 export function findingArea(g: PgGate): FindingArea {
+  const upsertMany = async (list: readonly FindingRecord[]) => {
+    if (list.length === 0) return;
+    await g.conn().write(
+      `INSERT INTO findings (id, type, ref, status, severity, body)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+       ON CONFLICT (id) DO UPDATE SET type = excluded.type, ref = excluded.ref, status = excluded.status,
+         severity = excluded.severity, body = excluded.body`,
+      columns(
+        lastByKey(list, (f) => f.id),
+        (f) => f.id,
+        (f) => f.type,
+        (f) => f.ref,
+        (f) => f.status,
+        (f) => f.severity,
+        (f) => JSON.stringify(f),
+      ),
+    );
+  };
   return {
     get: async (id) => (await bodies<FindingRecord>(g, 'SELECT body FROM findings WHERE id = $1', [id]))[0],
-    upsert: async (f) => {
-      await g.conn().write(
-        `INSERT INTO findings (id, type, ref, status, severity, body) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (id) DO UPDATE SET type = excluded.type, ref = excluded.ref, status = excluded.status,
-           severity = excluded.severity, body = excluded.body`,
-        [f.id, f.type, f.ref, f.status, f.severity, JSON.stringify(f)],
-      );
-    },
+    getMany: (ids) => bodies<FindingRecord>(g, 'SELECT body FROM findings WHERE id = ANY($1::text[])', [ids]),
+    upsert: (f) => upsertMany([f]),
+    upsertMany,
     list: (filter = {}) =>
       bodies<FindingRecord>(
         g,

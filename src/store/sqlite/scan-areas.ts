@@ -11,6 +11,13 @@ export function scanArea(g: SqliteGate): ScanArea {
     const row = db.prepare('SELECT body FROM scans WHERE id = ?').get(id) as BodyRow | undefined;
     return row && json<ScanRecord>(row.body);
   };
+  const putSnapshotRow = (s: SnapshotRecord) => {
+    const instance = String(s.record.instance ?? s.ref.split(':')[0]);
+    db.prepare(
+      `INSERT INTO snapshots (ref, instance, scan_id, seen_at, record) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (ref) DO UPDATE SET scan_id = excluded.scan_id, seen_at = excluded.seen_at, record = excluded.record`,
+    ).run(s.ref, instance, s.scanId, s.seenAt, JSON.stringify(s.record));
+  };
   return {
     insertScan: (s) =>
       g.exclusive(() => {
@@ -44,14 +51,8 @@ export function scanArea(g: SqliteGate): ScanArea {
           .get(ref) as { ref: string; scan_id: string; seen_at: string; record: string } | undefined;
         return row && { ref: row.ref, scanId: row.scan_id, seenAt: row.seen_at, record: json(row.record) };
       }),
-    putSnapshot: (s: SnapshotRecord) =>
-      g.exclusive(() => {
-        const instance = String(s.record.instance ?? s.ref.split(':')[0]);
-        db.prepare(
-          `INSERT INTO snapshots (ref, instance, scan_id, seen_at, record) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (ref) DO UPDATE SET scan_id = excluded.scan_id, seen_at = excluded.seen_at, record = excluded.record`,
-        ).run(s.ref, instance, s.scanId, s.seenAt, JSON.stringify(s.record));
-      }),
+    putSnapshot: (s: SnapshotRecord) => g.exclusive(() => putSnapshotRow(s)),
+    putSnapshots: (list) => g.exclusive(() => list.forEach(putSnapshotRow)),
     async *refsNotSeenIn(scanId, instances) {
       let after = '';
       for (;;) {
@@ -73,19 +74,28 @@ export function scanArea(g: SqliteGate): ScanArea {
 
 export function findingArea(g: SqliteGate): FindingArea {
   const db = g.statements;
+  const upsertRow = (f: FindingRecord) => {
+    db.prepare(
+      `INSERT INTO findings (id, type, ref, status, body) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body`,
+    ).run(f.id, f.type, f.ref, f.status, JSON.stringify(f));
+  };
   return {
     get: (id) =>
       g.exclusive(() => {
         const row = db.prepare('SELECT body FROM findings WHERE id = ?').get(id) as BodyRow | undefined;
         return row && json<FindingRecord>(row.body);
       }),
-    upsert: (f) =>
-      g.exclusive(() => {
-        db.prepare(
-          `INSERT INTO findings (id, type, ref, status, body) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body`,
-        ).run(f.id, f.type, f.ref, f.status, JSON.stringify(f));
-      }),
+    getMany: (ids) =>
+      g.exclusive(() =>
+        (
+          db
+            .prepare('SELECT body FROM findings WHERE id IN (SELECT value FROM json_each(?))')
+            .all(JSON.stringify(ids)) as BodyRow[]
+        ).map((row) => json<FindingRecord>(row.body)),
+      ),
+    upsert: (f) => g.exclusive(() => upsertRow(f)),
+    upsertMany: (list) => g.exclusive(() => list.forEach(upsertRow)),
     list: (filter = {}) =>
       g.exclusive(() =>
         (
