@@ -1,19 +1,14 @@
 /**
  * Issue 14: `nhi serve` with `ops` configured, as a real process against moto: /healthz, /readyz
  * (ready as leader) and /metrics in Prometheus text format, parsed for the named series — and
- * nothing in it names a scanned secret or carries its value. The readiness flip (store down →
- * 503 → back → 200) is tested on the server with a store that fails on purpose.
+ * nothing in it names a scanned secret or carries its value. The readiness flip (database down →
+ * 503 → back → 200) is test/ops/readyz-postgres.test.ts, on a real PostgreSQL really stopped.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { createOpsMetrics } from '../../src/ops/metrics.js';
-import { startOpsServer } from '../../src/ops/server.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { motoSecretsProvider, testConfig, writeTestConfig } from '../scan/helpers.js';
+import { motoSecretsProvider, writeTestConfig } from '../scan/helpers.js';
 import { testCliMain } from '../servers/test-build.js';
 
 const CANARY = `ops-canary-${process.pid}-do-not-leak`;
@@ -130,48 +125,4 @@ describe('operations endpoints', () => {
     child.kill('SIGTERM');
     expect(await new Promise((r) => child?.on('exit', r))).toBe(0);
   }, 60_000);
-
-  it('/readyz says 503 with the reason while the store does not answer, and recovers', async () => {
-    const { dir } = testConfig();
-    const store = openSqliteStore(join(dir, 'state.db'));
-    let down = false;
-    const metrics = createOpsMetrics(store);
-    const port = await freePort();
-    const server = await startOpsServer({
-      listen: `127.0.0.1:${port}`,
-      metrics,
-      readiness: {
-        schema: async () => {
-          if (down)
-            throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:55432 user=nhi'), {
-              name: 'StoreDown',
-            });
-          return { current: await store.schemaVersion(), expected: await store.schemaVersion() };
-        },
-        role: () => 'standby',
-      },
-      logger: createLogger({ level: 'silent' }),
-    });
-    try {
-      const readyz = async () => {
-        const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-        return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-      };
-      expect(await readyz()).toEqual({
-        status: 200,
-        body: { ready: true, role: 'standby', schema: expect.any(Number) },
-      });
-      down = true;
-      const failing = await readyz();
-      expect(failing.status).toBe(503);
-      expect(failing.body.reason).toBe('store unreachable (StoreDown)');
-      expect(JSON.stringify(failing.body)).not.toContain('55432');
-      down = false;
-      expect((await readyz()).status).toBe(200);
-    } finally {
-      metrics.close();
-      await server.close();
-      await store.close();
-    }
-  });
 });
