@@ -19,6 +19,7 @@ interface CommandModule {
 
 /** In the order they register (help lists commands in that order). */
 export const COMMAND_MODULES: readonly CommandModule[] = [
+  { commands: ['init'], load: async () => (await import('./commands/init.js')).registerInitCommand },
   { commands: ['config'], load: async () => (await import('./commands/config.js')).registerConfigCommands },
   {
     commands: ['inventory'],
@@ -50,10 +51,18 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     commands: ['passkey'],
     load: async () => (await import('./commands/passkey.js')).registerPasskeyCommands,
   },
+  {
+    commands: ['completion'],
+    load: async () => (await import('./commands/completion.js')).registerCompletionCommand,
+  },
 ];
 
 /** [help term, description] of every top-level command, in help order. */
 export const COMMAND_SUMMARIES: readonly (readonly [string, string])[] = [
+  [
+    'init [options]',
+    'write a starter config (nhi.config.json) and its keys; asks on a terminal, takes flags elsewhere',
+  ],
   ['config', 'config check: validate the config file (see nhi config --help)'],
   [
     'inventory [options]',
@@ -109,6 +118,10 @@ export const COMMAND_SUMMARIES: readonly (readonly [string, string])[] = [
     'policy sign | policy show: the signed policy (owner registry, tiers, approval policy) and its control owners',
   ],
   ['passkey', 'passkeys for the approval page: confirm (with your registered key), list, revoke'],
+  [
+    'completion <shell>',
+    'print a shell completion script (bash, zsh or fish) for every nhi command and option',
+  ],
 ];
 
 /** Global options that take a value (their value is not the command word). */

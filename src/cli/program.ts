@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { checkRequiredOptionsAfterArguments } from './argument-order.js';
 import { commandWord, registerCommands } from './command-index.js';
 import type { CliIo } from './context.js';
 import { describeError, EXIT, exitCodeFor } from './exit.js';
+import { versionText } from './version.js';
 
 /** `word`: the command to load (see command-index.ts); '*' loads every command module. */
 export async function buildProgram(io: CliIo, word: string | undefined): Promise<Command> {
@@ -13,7 +15,8 @@ export async function buildProgram(io: CliIo, word: string | undefined): Promise
     .option('-c, --config <file>', 'config file (default: $NHI_CONFIG or ./nhi.config.json)')
     .option('--json', 'machine-readable JSON output on stdout')
     .option('-v, --verbose', 'more detail in errors and debug logs')
-    .version('0.1.0', '--version')
+    // Not commander's .version(STRING): that would read package.json (and .git) on every start.
+    .option('--version', 'output the version number (and the git commit it was built from)')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run "nhi --help" for usage)')
     .configureOutput({
@@ -26,12 +29,17 @@ export async function buildProgram(io: CliIo, word: string | undefined): Promise
         'Docs: README.md and docs/ in the nhi-reissue repository.',
     );
   program.exitOverride();
+  program.on('option:version', () => {
+    io.stdout.write(`${versionText()}\n`);
+    throw new CommanderError(0, 'commander.version', 'version printed');
+  });
   await registerCommands(program, io, word);
   // Subcommands inherit error handling and output settings.
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();
   }
+  checkRequiredOptionsAfterArguments(program);
   return program;
 }
 

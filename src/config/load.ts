@@ -8,6 +8,7 @@ import { applyEnvDefaults, type EnvDefault, withEnvHint } from './env-defaults.j
 import { checkConfigRules } from './rules.js';
 import { type ParsedConfig, writtenConfigSchema } from './schema.js';
 import { octalMode, resolveSecretRefs } from './secrets.js';
+import { unknownFieldsProblem, withValueSuggestion } from './suggestions.js';
 
 export const DEFAULT_CONFIG_PATH = './nhi.config.json';
 
@@ -195,29 +196,34 @@ function toProblem(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
   }
   switch (issue.code) {
     case 'unrecognized_keys':
-      return {
-        path,
-        message: `unknown field(s): ${issue.keys.join(', ')}`,
-        expected: 'only the documented fields (docs/configuration.md)',
-        found: issue.keys.map((k) => JSON.stringify(k)).join(', '),
-      };
+      return unknownFieldsProblem(path, issue.path, issue.keys, raw);
     case 'invalid_type':
       return { path, message: issue.message, expected: String(issue.expected), found: describe(at) };
     case 'invalid_value':
       return {
         path,
-        message: issue.message,
+        message: withValueSuggestion(issue.message, at, issue.values),
         expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
         // Enum fields never hold secrets, so a short value is shown to make the typo obvious.
         found: typeof at === 'string' && at.length <= 40 ? JSON.stringify(at) : describe(at),
       };
-    case 'invalid_union':
+    case 'invalid_union': {
+      // A variant tag (`type`, `method`) that names no variant: say which ones exist, like an enum.
+      const options = 'options' in issue && issue.discriminator ? issue.options : undefined;
+      if (options)
+        return {
+          path,
+          message: withValueSuggestion(issue.message, at, options),
+          expected: `one of ${options.map((v) => JSON.stringify(v)).join(', ')}`,
+          found: typeof at === 'string' && at.length <= 40 ? JSON.stringify(at) : describe(at),
+        };
       return {
         path,
         message: issue.message,
         expected: 'one of the documented variants',
         found: describe(at),
       };
+    }
     default:
       return { path, message: issue.message, found: describe(at) };
   }

@@ -8,7 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -38,6 +38,46 @@ export async function checkOutputTarget(path: string, option = '--out'): Promise
     throw new UsageError(
       `${option} ${path} is ${kindOf(stats)}; nhi writes only to a regular file or a new path — choose another path`,
     );
+}
+
+/**
+ * Before a long job (a scan) whose result goes to `path`: the target kind (as above), and that
+ * a file can really be created where it goes — by creating and removing an empty temp file,
+ * since permission bits do not tell (root, read-only mounts, ACLs). With `makeDir` a missing
+ * directory is fine if the nearest existing one above it takes new entries; nothing is made yet.
+ */
+export async function checkOutputWritable(
+  path: string,
+  opts: { option?: string; makeDir?: boolean } = {},
+): Promise<void> {
+  const option = opts.option ?? '--out';
+  let dir = dirname(path);
+  for (;;) {
+    // stat, not lstat: a directory reached through a symlink (/tmp on macOS) is a directory.
+    const stats = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new UsageError(`${option} ${path}: cannot use directory ${dir} (${error.code ?? 'error'})`);
+    });
+    if (stats?.isDirectory()) break;
+    if (stats) throw new UsageError(`${option} ${path}: ${dir} is not a directory`);
+    if (!opts.makeDir) throw new UsageError(`${option} ${path}: directory ${dir} does not exist`);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  // After the directories: under a regular file, lstat of the target fails with ENOTDIR.
+  await checkOutputTarget(path, option);
+  const probe = join(dir, `.nhi-write-test.${randomBytes(6).toString('hex')}.nhi-tmp`);
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+  try {
+    await (await open(probe, flags, 0o600)).close();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(
+      `${option} ${path}: cannot create a file in ${dir} (${code}); choose a writable path`,
+    );
+  }
+  await rm(probe, { force: true });
 }
 
 /** Write what `produce` emits to `path` via an exclusively created temp file and a rename. */

@@ -5,7 +5,7 @@
 import type { App } from '../app.js';
 import type { Severity } from '../config/schema.js';
 import { UsageError } from '../lib/errors.js';
-import { checkOutputTarget, writeOutputFile } from '../lib/output-file.js';
+import { checkOutputWritable, writeOutputFile } from '../lib/output-file.js';
 import { hasOwnKey } from '../lib/own.js';
 import type { NotifyOutcome } from '../notify/notifier.js';
 import { type AlertFilter, sendScanAlerts } from './alerts.js';
@@ -58,8 +58,10 @@ export async function runScanJob(app: ScanApp, job: ScanJob): Promise<ScanJobRes
     if (!hasOwnKey(app.config.providers, n))
       throw new UsageError(`unknown provider instance "${n}" (have: ${app.providerNames().join(', ')})`);
   }
-  // Refuse a device, FIFO or symlink target before scanning, not after (checked again when written).
-  if (job.report?.out) await checkOutputTarget(reportPathFor(job.report.out, app.now().toISOString()));
+  // Refuse a device, FIFO or symlink target, or a place nothing can be written, before scanning,
+  // not after it (checked again when written).
+  if (job.report?.out)
+    await checkOutputWritable(reportPathFor(job.report.out, app.now().toISOString()), { makeDir: true });
   const providers = await Promise.all(names.map((n) => app.provider(n)));
   const result = await runScan(
     { store: app.store, providers, config: app.config, logger: app.logger, now: app.now },

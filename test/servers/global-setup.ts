@@ -24,6 +24,11 @@ export default function setup(): () => void {
       stdio: 'pipe',
       encoding: 'utf8',
     });
+    // As `npm run build` does: the commit `nhi --version` reports (test/cli/version.test.ts).
+    execFileSync(process.execPath, [join(root, 'scripts', 'build-info.mjs'), build], {
+      cwd: root,
+      stdio: 'pipe',
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
     throw new Error(`the test build (tsc) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);

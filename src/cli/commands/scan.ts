@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
-import { SEVERITIES, type Severity } from '../../config/schema.js';
+import { FINDING_TYPES, SEVERITIES, type Severity } from '../../config/schema.js';
 import { UsageError } from '../../lib/errors.js';
+import { unknownValueMessage } from '../../lib/suggest.js';
 import { renderTable } from '../../lib/text.js';
 import { deliveryState } from '../../notify/notifier.js';
 import { ALERT_EVERYTHING, findingTargets } from '../../scan/alerts.js';
+import { failOnLines, failOnSummary } from '../../scan/fail-on.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../scan/report/index.js';
 import { hasOpenAtLeast, runScanJob } from '../../scan/service.js';
 import { isFindingType } from '../../scan/severity.js';
@@ -52,7 +54,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
       if (!REPORT_FORMATS.includes(format))
         throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${opts.format}"`);
       if (opts.failOn && !(SEVERITIES as readonly string[]).includes(opts.failOn)) {
-        throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, got "${opts.failOn}"`);
+        throw new UsageError(unknownValueMessage('--fail-on: unknown severity', opts.failOn, SEVERITIES));
       }
       await ctx.withApp(async (app) => {
         const abort = new AbortController();
@@ -85,6 +87,8 @@ export function registerScanCommands(program: Command, io: CliIo): void {
           if (r.scan.status !== 'completed') rootOf(cmd).setOptionValue('exitCode', EXIT.failure);
           else if (opts.failOn && hasOpenAtLeast(job.open.bySeverity, opts.failOn as Severity)) {
             rootOf(cmd).setOptionValue('exitCode', EXIT.findings);
+            const why = await failOnSummary(app.store.findings, r.scan.providers, opts.failOn as Severity);
+            for (const line of failOnLines(why)) io.stderr.write(`${line}\n`);
           }
         } finally {
           process.off('SIGINT', onSignal);
@@ -102,7 +106,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
     .action(async (opts: { type?: string; open?: boolean }, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       if (opts.type && !isFindingType(opts.type))
-        throw new UsageError(`--type: unknown finding type "${opts.type}"`);
+        throw new UsageError(unknownValueMessage('--type: unknown finding type', opts.type, FINDING_TYPES));
       await ctx.withApp(async (app) => {
         const filter = {
           ...(opts.type ? { type: opts.type } : {}),
