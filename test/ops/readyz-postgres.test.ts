@@ -124,7 +124,7 @@ describe('nhi serve on PostgreSQL', () => {
     child.kill('SIGTERM');
     expect(await new Promise((r) => child?.on('exit', r))).toBe(0);
     expect(output).not.toContain(PASSWORD);
-    writeFileSync(join(dir, "serve.log"), output);
+    writeFileSync(join(dir, 'serve.log'), output);
     if (process.env.SHOW_SERVE_LOG) console.log(output);
   }, 120_000);
 });
