@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { SqliteGate } from '../../src/store/sqlite/database.js';
 import { LATEST_SCHEMA_VERSION, openSqliteStore } from '../../src/store/sqlite/index.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { testCliMain } from '../servers/test-build.js';
 import { describeStoreContract, request } from './contract.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'nhi-store-')), 'state.db');
@@ -13,6 +15,28 @@ const tempDb = () => join(mkdtempSync(join(tmpdir(), 'nhi-store-')), 'state.db')
 describeStoreContract('sqlite (temp file)', async () => openSqliteStore(tempDb()));
 
 describe('SQLite store', () => {
+  it('processes opening one new state file at the same moment all succeed and migrate it once', async () => {
+    const path = tempDb();
+    // The built store module, as each `nhi` process (several `nhi serve` on one host) loads it.
+    const storeModule = join(testCliMain(), '..', '..', '..', 'src', 'store', 'sqlite', 'index.js');
+    // Each process loads the module first, then spins until the same instant: the opens overlap.
+    const at = Date.now() + 1_500;
+    const script = `const m = await import(${JSON.stringify(storeModule)}); while (Date.now() < ${at}); await m.openSqliteStore(process.argv[1]).close();`;
+    const opens = Array.from(
+      { length: 6 },
+      () =>
+        new Promise<string>((resolve) =>
+          execFile(process.execPath, ['--input-type=module', '-e', script, path], (error, _out, stderr) =>
+            resolve(error ? `exit ${error.code}: ${stderr}` : 'ok'),
+          ),
+        ),
+    );
+    expect(await Promise.all(opens)).toEqual(Array(6).fill('ok'));
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    db.close();
+  });
+
   it('leaves the database file in WAL mode (journal mode persists in the file)', async () => {
     const path = tempDb();
     const store = openSqliteStore(path);

@@ -173,10 +173,13 @@ function migrate(db: Db): void {
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
+    // Re-read under the write lock (BEGIN IMMEDIATE): another process opening the same new file
+    // at the same moment may have applied this version since the read above.
     db.transaction(() => {
+      if (Number(db.pragma('user_version', { simple: true })) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }
 
