@@ -8,21 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputWritable } from '../../src/lib/output-file.js';
-import { CANARY, motoSecretsProvider, writeTestConfig } from '../scan/helpers.js';
-import { MOTO_ENDPOINT, MOTO_REGION } from '../servers/endpoints.js';
+import { CANARY, motoSecretsClient, motoSecretsProvider, writeTestConfig } from '../scan/helpers.js';
 import { nhi } from './child.js';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 const prefix = `nhi-exit4-${randomUUID().slice(0, 8)}/`;
-const sm = new SecretsManagerClient({
-  region: MOTO_REGION,
-  endpoint: MOTO_ENDPOINT,
-  credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test' },
-  maxAttempts: 1,
-});
+const sm = motoSecretsClient();
 afterAll(() => sm.destroy());
 
 // Seven secrets nobody owns (orphaned): one privileged (high), six standard (medium).

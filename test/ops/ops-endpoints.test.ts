@@ -6,9 +6,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
-import { motoSecretsProvider, writeTestConfig } from '../scan/helpers.js';
+import { motoSecretsClient, motoSecretsProvider, writeTestConfig } from '../scan/helpers.js';
 import { testCliMain } from '../servers/test-build.js';
 
 const CANARY = `ops-canary-${process.pid}-do-not-leak`;
@@ -44,11 +44,7 @@ afterAll(() => {
 describe('operations endpoints', () => {
   it('serves health, readiness and Prometheus metrics from nhi serve', async () => {
     const prefix = `ops-test-${process.pid}/`;
-    const sm = new SecretsManagerClient({
-      region: 'us-east-1',
-      endpoint: 'http://127.0.0.1:5000',
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' },
-    });
+    const sm = motoSecretsClient();
     await sm.send(new CreateSecretCommand({ Name: `${prefix}payments-db`, SecretString: CANARY }));
 
     const port = await freePort();

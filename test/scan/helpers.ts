@@ -3,6 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AuditLog } from '../../src/audit/log.js';
 import { type Config, parseConfig } from '../../src/config/load.js';
 import { createMemoryLogger } from '../../src/log.js';
@@ -11,6 +12,7 @@ import type { CredentialProvider } from '../../src/provider.js';
 import type { ScanApp } from '../../src/scan/service.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
+import { MOTO_ENDPOINT, MOTO_REGION } from '../servers/endpoints.js';
 
 /** Used as the fingerprint key and as fake secret values: must never appear in any output. */
 export const CANARY = 'CANARY-7f3e9d1c-never-print-me';
@@ -101,6 +103,19 @@ export function writeTestConfig(over: Record<string, unknown> = {}): {
   const configPath = join(dir, 'nhi.config.json');
   writeFileSync(configPath, JSON.stringify({ ...raw, ...over }));
   return { configPath, env, dir };
+}
+
+/** A Secrets Manager client on the local moto server, for seeding what a test scans. */
+export function motoSecretsClient(): SecretsManagerClient {
+  return new SecretsManagerClient({
+    region: MOTO_REGION,
+    endpoint: MOTO_ENDPOINT,
+    credentials: {
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    },
+    maxAttempts: 1,
+  });
 }
 
 /** An aws instance on the local moto server, Secrets Manager only, limited to `namePrefix`. */

@@ -10,24 +10,15 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   RestoreSecretCommand,
-  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { MOTO_ENDPOINT, MOTO_REGION } from '../servers/endpoints.js';
-import { CANARY, testConfig } from './helpers.js';
+import { CANARY, motoSecretsClient, testConfig } from './helpers.js';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 const prefix = `nhi-scan-${randomUUID().slice(0, 8)}/`;
-const sm = new SecretsManagerClient({
-  region: MOTO_REGION,
-  endpoint: MOTO_ENDPOINT,
-  credentials: {
-    accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-  },
-  maxAttempts: 1,
-});
+const sm = motoSecretsClient();
 
 function cli(configPath: string, env: NodeJS.ProcessEnv, args: string[]) {
   let stdout = '';

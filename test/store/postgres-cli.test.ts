@@ -3,13 +3,13 @@
  * (and --check for a deploy pipeline), a scan against moto, findings and `audit verify` — and the
  * password in the URL never shows: not in output, errors, nor in any row of the database.
  */
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/postgres/index.js';
 import { Capture } from '../runbook/local-app.js';
-import { motoSecretsProvider, writeTestConfig } from '../scan/helpers.js';
+import { motoSecretsClient, motoSecretsProvider, writeTestConfig } from '../scan/helpers.js';
 import { freshDatabase } from './pg-fixture.js';
 
 const PASSWORD = `pg-password-canary-${process.pid}`;
@@ -46,11 +46,7 @@ describe('nhi on a PostgreSQL state store', () => {
     const url = new URL(await freshDatabase());
     url.password = PASSWORD; // trust auth ignores it: it is only there to be looked for
     const prefix = `pg-cli-${process.pid}/`;
-    const sm = new SecretsManagerClient({
-      region: 'us-east-1',
-      endpoint: 'http://127.0.0.1:5000',
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' },
-    });
+    const sm = motoSecretsClient();
     await sm.send(new CreateSecretCommand({ Name: `${prefix}ledger-db`, SecretString: VALUE }));
     const { configPath, env: baseEnv } = writeTestConfig({
       state: { url: 'env:NHI_DATABASE_URL', poolSize: 4 },
