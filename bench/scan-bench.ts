@@ -19,6 +19,8 @@ const LATENCY = { minMs: MIN_MS, maxMs: MAX_MS };
 const SCAN_N = Number(process.env.BENCH_SCAN_N ?? 10_000);
 const RSS_SIZES = (process.env.BENCH_RSS_SIZES ?? '1000,100000').split(',').map(Number);
 const AUDIT_N = Number(process.env.BENCH_AUDIT_N ?? 100_000);
+/** Signature worker threads for `audit verify` (default: the other cores, at most 2). */
+const AUDIT_WORKERS = process.env.BENCH_AUDIT_WORKERS ? Number(process.env.BENCH_AUDIT_WORKERS) : undefined;
 const STORE_APPENDS = Number(process.env.BENCH_STORE_APPENDS ?? 2_000);
 const STORE_LATENCY = { minMs: 0, maxMs: 1 };
 const JSON_OUT = process.argv.includes('--json');
@@ -75,7 +77,7 @@ const RUNS: Record<string, () => unknown> = {
     }),
   'defaults azure': () =>
     child<ScanChildResult>('scan', { provider: 'azure', mode: 'drain', n: 4_000, latency: LATENCY }),
-  audit: () => child<AuditChildResult>('audit', { n: AUDIT_N }),
+  audit: () => child<AuditChildResult>('audit', { n: AUDIT_N, workers: AUDIT_WORKERS }),
   // Issue 14: the same work into SQLite and into PostgreSQL on this machine (figures, no goal).
   'store appends sqlite': () => child<AppendsResult>('appends', { backend: 'sqlite', n: STORE_APPENDS }),
   'store appends postgres': () =>
@@ -140,7 +142,7 @@ if (process.argv[2] === '--child') {
   const args = JSON.parse(process.argv[4] ?? '{}');
   const run: Record<string, () => Promise<unknown>> = {
     scan: () => scanChild(args as ScanChildArgs),
-    audit: () => auditChild(args as { n: number }),
+    audit: () => auditChild(args as { n: number; workers?: number }),
     appends: () => appendsChild(args as Parameters<typeof appendsChild>[0]),
     startup: () => measureStartup(),
   };

@@ -18,9 +18,21 @@ import { sha256Hex } from '../lib/canonical.js';
 import { ConfigError, UsageError } from '../lib/errors.js';
 import type { SecretValue } from '../lib/secret.js';
 
+/**
+ * Key ids already derived, per KeyObject (immutable, so the id never goes stale): every signed
+ * checkpoint and every verified claim asks, and `KeyObject.export` was a third of a verify's
+ * CPU (issue 17). Weak, so a key's entry goes with the key.
+ */
+const keyIds = new WeakMap<KeyObject, string>();
+
 /** Stable id of a public key: sha256 of its SPKI DER. Stored with every signature. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return `ed25519:${sha256Hex(publicKey.export({ type: 'spki', format: 'der' }))}`;
+  let id = keyIds.get(publicKey);
+  if (id === undefined) {
+    id = `ed25519:${sha256Hex(publicKey.export({ type: 'spki', format: 'der' }))}`;
+    keyIds.set(publicKey, id);
+  }
+  return id;
 }
 
 /** An Ed25519 private key: PKCS#8 PEM (`nhi keygen`) or an unencrypted OpenSSH key (`~/.ssh/id_ed25519`). */

@@ -1,14 +1,14 @@
 import type { KeyObject } from 'node:crypto';
-import type { AuditArea } from '../store/store.js';
 import type { AuditCheckpoint, AuditEntry } from '../store/types.js';
-import { checkpointPayload, entryHash, GENESIS_HASH } from './chain.js';
+import { checkpointPayload } from './chain.js';
+import { type AuditSource, checkedChain, entryOf } from './chain-check.js';
 import { DEFAULT_CHECKPOINT_EVERY, describePoint, requiredCheckpoint } from './checkpoint-rules.js';
-import { keyIdOf, verifyBytes } from './keys.js';
+import { keyIdOf } from './keys.js';
+import { defaultSignatureWorkers, SignaturePool } from './signature-pool.js';
+
+export type { AuditSource } from './chain-check.js';
 
 /** A problem, undefined when the entry's claim verifies, or null when the entry makes no claim (not counted). */
-/** What verification reads: the store's audit area, or an export file (src/audit/export-source.ts). */
-export type AuditSource = Pick<AuditArea, 'entries' | 'checkpointsFrom'>;
-
 export type EntryChecker = (entry: AuditEntry) => string | undefined | null;
 
 export interface AuditVerdict {
@@ -31,7 +31,11 @@ export interface VerifyOptions {
    * from the store: the rule must hold even when the checkpoints table was emptied.
    */
   checkpointEvery?: number;
+  /** Worker threads for checkpoint signatures (default: the other cores, at most 4; 0: none). */
+  signatureWorkers?: number;
 }
+
+type Failure = Omit<AuditVerdict, 'ok' | 'unsignedTail'> & { firstBad: { seq: number; reason: string } };
 
 /**
  * Recompute the whole chain and check every checkpoint signature, streaming entries and
@@ -40,6 +44,9 @@ export interface VerifyOptions {
  * (checkpoint beyond the head), checkpoints signed by another key, and a checkpoint missing
  * where one is mandatory (run end, scan end, decision, refusal, every N entries) — which is
  * what an attacker who re-hashes a shortened chain and empties the checkpoints leaves behind.
+ *
+ * Signatures are checked on worker threads while the chain is walked (./signature-pool.ts);
+ * the verdict still names the first bad seq, as one sequential pass would.
  */
 export async function verifyAudit(
   audit: AuditSource,
@@ -49,80 +56,103 @@ export async function verifyAudit(
 ): Promise<AuditVerdict> {
   const every = opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   const keyId = keyIdOf(publicKey);
+  // A Map, so an entry type such as "constructor" never finds a prototype member.
+  const checkerOf = new Map(Object.entries(checkers));
+  const signatures = new SignaturePool<Failure>(
+    publicKey,
+    opts.signatureWorkers ?? defaultSignatureWorkers(),
+  );
   const cps = audit.checkpointsFrom()[Symbol.asyncIterator]();
   let nextCp: AuditCheckpoint | undefined = (await cps.next()).value ?? undefined;
-  let prev: AuditEntry | undefined;
   let entries = 0;
   let checkpoints = 0;
   let checkedClaims = 0;
   let lastSigned = 0;
-  const fail = (seq: number, reason: string): AuditVerdict => ({
-    ok: false,
+  let headSeq = 0;
+  let failure: Failure | undefined;
+  const fail = (seq: number, reason: string): Failure => ({
     entries,
     checkpoints,
-    unsignedTail: 0,
     checkedClaims,
     firstBad: { seq, reason },
   });
 
   try {
-    for await (const entry of audit.entries()) {
-      entries++;
-      const expectedSeq = (prev?.seq ?? 0) + 1;
-      if (entry.seq !== expectedSeq) {
-        // Name the first seq that is missing, not the survivor after it: that is where the log was cut.
-        return fail(
-          expectedSeq,
-          `sequence gap or reorder: expected seq ${expectedSeq}, found ${entry.seq} (entry deleted?)`,
-        );
-      }
-      const expectedPrev = prev?.hash ?? GENESIS_HASH;
-      if (entry.prevHash !== expectedPrev)
-        return fail(entry.seq, 'prevHash does not match the previous entry (deleted or reordered entry)');
-      if (entryHash(entry) !== entry.hash)
-        return fail(entry.seq, 'content does not match its hash (entry edited)');
-      // The claim first: an edited, re-hashed decision is better named by its signature than by
-      // the checkpoint that no longer matches it.
-      const checker = checkers[entry.type];
-      if (checker) {
-        const problem = checker(entry);
-        if (problem) return fail(entry.seq, problem);
-        if (problem !== null) checkedClaims++;
-      }
-      // A checkpoint row whose seq has no entry (the stream skipped it) is a deleted entry,
-      // which the seq check above has already named; only rows at or after this entry remain.
-      while (nextCp && nextCp.seq < entry.seq) nextCp = (await cps.next()).value ?? undefined;
-      if (nextCp && nextCp.seq === entry.seq) {
-        const cp: AuditCheckpoint = nextCp;
-        checkpoints++;
-        if (cp.hash !== entry.hash)
-          return fail(entry.seq, 'checkpoint hash does not match the entry it covers');
-        if (cp.keyId !== keyId) return fail(entry.seq, `checkpoint signed by another key (${cp.keyId})`);
-        if (!verifyBytes(publicKey, checkpointPayload(cp.seq, cp.hash), cp.signature)) {
-          return fail(entry.seq, 'checkpoint signature is invalid');
+    walk: for await (const page of checkedChain(audit)) {
+      for (const row of page.rows) {
+        entries++;
+        // The claim first: an edited, re-hashed decision is better named by its signature than by
+        // the checkpoint that no longer matches it.
+        const checker = checkerOf.get(row.type);
+        if (checker) {
+          const entry = entryOf(row);
+          const problem = entry ? checker(entry) : 'entry is not a well-formed audit entry (edited)';
+          if (problem) {
+            failure = fail(row.seq, problem);
+            break walk;
+          }
+          if (problem !== null) checkedClaims++;
         }
-        lastSigned = entry.seq;
-        nextCp = (await cps.next()).value ?? undefined;
-      } else {
-        const point = requiredCheckpoint(entry, lastSigned, every);
-        if (point) {
-          return fail(
-            entry.seq,
-            `required checkpoint missing: entry ${entry.seq} (${entry.type}) is ${describePoint(point, every)} ` +
-              'and must carry a signed checkpoint (checkpoints deleted, or the chain rewritten)',
+        // A checkpoint row whose seq has no entry (the stream skipped it) is a deleted entry,
+        // which the seq check has already named; only rows at or after this entry remain.
+        while (nextCp && nextCp.seq < row.seq) nextCp = (await cps.next()).value ?? undefined;
+        if (nextCp && nextCp.seq === row.seq) {
+          const cp: AuditCheckpoint = nextCp;
+          checkpoints++;
+          if (cp.hash !== row.hash) {
+            failure = fail(row.seq, 'checkpoint hash does not match the entry it covers');
+            break walk;
+          }
+          if (cp.keyId !== keyId) {
+            failure = fail(row.seq, `checkpoint signed by another key (${cp.keyId})`);
+            break walk;
+          }
+          signatures.submit(
+            cp.seq,
+            checkpointPayload(cp.seq, cp.hash),
+            cp.signature,
+            fail(row.seq, 'checkpoint signature is invalid'),
           );
+          lastSigned = row.seq;
+          nextCp = (await cps.next()).value ?? undefined;
+        } else {
+          const point = requiredCheckpoint(row, lastSigned, every);
+          if (point) {
+            failure = fail(
+              row.seq,
+              `required checkpoint missing: entry ${row.seq} (${row.type}) is ${describePoint(point, every)} ` +
+                'and must carry a signed checkpoint (checkpoints deleted, or the chain rewritten)',
+            );
+            break walk;
+          }
         }
+        headSeq = row.seq;
       }
-      prev = entry;
+      if (page.bad) {
+        entries++;
+        failure = fail(page.bad.seq, page.bad.reason);
+        break;
+      }
+      // A signature below here already failed: nothing further along can come first.
+      if (signatures.failed) break;
+      await signatures.breathe();
     }
-    const headSeq = prev?.seq ?? 0;
+    // Every signature submitted covers a seq below any failure found since, so it comes first.
+    const badSignature = await signatures.settle();
+    const first = badSignature ?? failure;
+    if (first) return { ok: false, unsignedTail: 0, ...first };
     if (nextCp)
-      return fail(
-        headSeq + 1,
-        `log truncated: checkpoint covers seq ${nextCp.seq} but the log ends at ${headSeq}`,
-      );
+      return {
+        ok: false,
+        unsignedTail: 0,
+        ...fail(
+          headSeq + 1,
+          `log truncated: checkpoint covers seq ${nextCp.seq} but the log ends at ${headSeq}`,
+        ),
+      };
     return { ok: true, entries, checkpoints, unsignedTail: headSeq - lastSigned, checkedClaims };
   } finally {
+    await signatures.close();
     await cps.return?.();
   }
 }

@@ -13,6 +13,7 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
   FindingRecord,
+  HashedAuditEntry,
   LeaseRecord,
   LineageRecord,
   RecoveryRequest,
@@ -30,6 +31,11 @@ export interface AuditArea {
   append(entry: AuditEntry): Promise<void>;
   /** Entries in seq order from `fromSeq` (inclusive), streamed. */
   entries(fromSeq?: number): AsyncIterable<AuditEntry>;
+  /**
+   * The same entries as the bytes their hashes cover, a page at a time, for `nhi audit verify`:
+   * the store assembles each body from its columns, so nothing is parsed or canonicalized.
+   */
+  hashedEntries(fromSeq?: number): AsyncIterable<readonly HashedAuditEntry[]>;
   addCheckpoint(cp: AuditCheckpoint): Promise<void>;
   checkpoints(): Promise<AuditCheckpoint[]>;
   lastCheckpoint(): Promise<AuditCheckpoint | undefined>;

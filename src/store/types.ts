@@ -14,6 +14,24 @@ export interface AuditEntry {
   hash: string;
 }
 
+/**
+ * An audit entry as `nhi audit verify` reads it (AuditArea.hashedEntries): the fields the
+ * chain check compares, and `body`, the bytes its hash covers after `prevHash`. A store builds
+ * `body` from the entry's own columns (the canonical `data` bytes stored at append, the other
+ * fields written as RFC 8785 writes them, src/audit/chain.ts `entryBody`), so every column is
+ * under the hash and none is canonicalized again.
+ */
+export interface HashedAuditEntry {
+  seq: number;
+  type: string;
+  prevHash: string;
+  hash: string;
+  /** Null when a column the body is built from does not hold text (written by hand). */
+  body: string | null;
+  /** The parsed entry, when the source has it already (an export file). */
+  entry?: AuditEntry;
+}
+
 export interface AuditCheckpoint {
   seq: number;
   hash: string;

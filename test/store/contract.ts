@@ -7,6 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/log.js';
 import { verifyAudit } from '../../src/audit/verify.js';
+import { canonicalJson } from '../../src/lib/canonical.js';
 import type { PasskeyRecord } from '../../src/store/passkey-types.js';
 import type { Store } from '../../src/store/store.js';
 import type {
@@ -127,6 +128,44 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(cps).toHaveLength(1);
         expect(cps[0]).toMatchObject({ seq: 2, hash: b.hash });
         expect(await store.audit.lastCheckpoint()).toEqual(cps[0]);
+      });
+
+      it('hashedEntries: each body is, byte for byte, the canonical form of the entry read back', async () => {
+        // The store builds bodies in SQL (json_quote / to_json); these strings are where an
+        // escaping difference from JSON.stringify would show (issue 17).
+        const awkward = [
+          '"q"',
+          'back\\slash/',
+          '\b\f\n\r\t',
+          '\u0001\u001f\u007f',
+          '\u2028\u2029',
+          'é 😀 中',
+        ];
+        const log = new AuditLog(signer(), { checkpointEvery: 3 });
+        for (const [i, text] of awkward.entries()) {
+          await log.record(store.audit, {
+            type: `t.${text}`,
+            actor: text,
+            subject: `${text}${i}`,
+            data: { [text]: text, z: [1.5, -0, 1e21, null], '10': 1, '9': { b: true, a: text } },
+          });
+        }
+        const entries = await collect(store.audit.entries());
+        const pages = await collect(store.audit.hashedEntries());
+        const hashed = pages.flat();
+        expect(hashed.map((h) => h.body)).toEqual(
+          entries.map(({ seq, ts, type, actor, subject, data }) =>
+            canonicalJson({ seq, ts, type, actor, subject, data }),
+          ),
+        );
+        expect(hashed.map(({ seq, type, prevHash, hash }) => ({ seq, type, prevHash, hash }))).toEqual(
+          entries.map(({ seq, type, prevHash, hash }) => ({ seq, type, prevHash, hash })),
+        );
+        expect(await collect(store.audit.hashedEntries(4))).toEqual([hashed.slice(3)]);
+        expect(await verifyAudit(store.audit, log.publicKey, {}, { checkpointEvery: 3 })).toMatchObject({
+          ok: true,
+          entries: awkward.length,
+        });
       });
 
       it('latestOfType finds the newest entry of a type; checkpointAt the checkpoint at a seq', async () => {

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../lib/canonical.js';
 import { ConflictError } from '../../lib/errors.js';
 import type { ApprovalArea, AuditArea, LineageArea, RequestArea, RunArea } from '../store.js';
 import type {
@@ -8,6 +9,7 @@ import type {
   RunRecord,
   StepRecord,
 } from '../types.js';
+import { auditHashedMethods } from './audit-hashed.js';
 import { auditWitnessMethods, type CheckpointRow, toCheckpoint } from './audit-witness-areas.js';
 import { json, type PgGate, paged, patchBody } from './database.js';
 
@@ -60,9 +62,10 @@ export function auditArea(g: PgGate): AuditArea {
             `audit entry ${e.seq} does not extend the chain head (another writer appended first)`,
           );
         }
+        // `data` as its canonical bytes, so the verifier hashes the stored text (./audit-hashed.ts).
         await c.write(
           'INSERT INTO audit_entries (seq, ts, type, actor, subject, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [e.seq, e.ts, e.type, e.actor, e.subject, JSON.stringify(e.data), e.prevHash, e.hash],
+          [e.seq, e.ts, e.type, e.actor, e.subject, canonicalJson(e.data), e.prevHash, e.hash],
         );
       });
     },
@@ -111,6 +114,7 @@ export function auditArea(g: PgGate): AuditArea {
       return row && toCheckpoint(row);
     },
     ...auditWitnessMethods(g),
+    ...auditHashedMethods(g),
   };
 }
 

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../lib/canonical.js';
 import type { ApprovalArea, AuditArea, LineageArea, RequestArea, RunArea } from '../store.js';
 import type {
   ApprovalRecord,
@@ -8,6 +9,7 @@ import type {
   RunRecord,
   StepRecord,
 } from '../types.js';
+import { auditHashedMethods } from './audit-hashed.js';
 import { auditWitnessMethods } from './audit-witness-areas.js';
 import { json, type SqliteGate } from './database.js';
 
@@ -62,9 +64,10 @@ export function auditArea(g: SqliteGate): AuditArea {
       }),
     append: (e) =>
       g.exclusive(() => {
+        // `data` as its canonical bytes, so the verifier hashes the stored text (./audit-hashed.ts).
         db.prepare(
           'INSERT INTO audit_entries (seq, ts, type, actor, subject, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        ).run(e.seq, e.ts, e.type, e.actor, e.subject, JSON.stringify(e.data), e.prevHash, e.hash);
+        ).run(e.seq, e.ts, e.type, e.actor, e.subject, canonicalJson(e.data), e.prevHash, e.hash);
       }),
     async *entries(fromSeq = 0) {
       // Keyset pages rather than one cursor: the connection stays free between pages.
@@ -126,6 +129,7 @@ export function auditArea(g: SqliteGate): AuditArea {
         return row && toCheckpoint(row);
       }),
     ...auditWitnessMethods(g),
+    ...auditHashedMethods(g),
   };
 }
 
