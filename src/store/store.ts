@@ -5,6 +5,7 @@
  * appended in the same transaction as the state change it describes.
  */
 
+import type { IncidentRecord } from './incident-types.js';
 import type { PasskeyRecord } from './passkey-types.js';
 import type {
   ApprovalRecord,
@@ -159,6 +160,19 @@ export interface PasskeyArea {
   list(): Promise<PasskeyRecord[]>;
 }
 
+/**
+ * Incidents (src/incident): one row per incident, holding its plan document and the request
+ * filed for each target. Operational memory like every row: the document is believed only
+ * when it hashes to its digest, and what runs is each request's own signed plan.
+ */
+export interface IncidentArea {
+  insert(incident: IncidentRecord): Promise<void>;
+  get(id: string): Promise<IncidentRecord | undefined>;
+  update(id: string, patch: Partial<Omit<IncidentRecord, 'id'>>): Promise<void>;
+  /** Every incident, oldest first. */
+  list(): Promise<IncidentRecord[]>;
+}
+
 export interface StoreTx {
   audit: AuditArea;
   requests: RequestArea;
@@ -171,6 +185,7 @@ export interface StoreTx {
   schedules: ScheduleArea;
   leases: LeaseArea;
   passkeys: PasskeyArea;
+  incidents: IncidentArea;
 }
 
 export interface Store extends StoreTx {

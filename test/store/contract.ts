@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/log.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { canonicalJson } from '../../src/lib/canonical.js';
+import type { IncidentRecord } from '../../src/store/incident-types.js';
 import type { PasskeyRecord } from '../../src/store/passkey-types.js';
 import type { Store } from '../../src/store/store.js';
 import type {
@@ -549,6 +550,51 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           'cred-3',
         ]);
         expect(await store.passkeys.forPrincipal('mallory')).toEqual([]);
+      });
+
+      it('incidents: insert, get, update (patch), all oldest first; a duplicate id is refused', async () => {
+        const incident = (id: string, createdAt: string): IncidentRecord => ({
+          id,
+          reason: 'INC-7 CI runner compromised',
+          requester: 'carol',
+          createdAt,
+          expiresAt: '2026-01-03T03:04:05.000Z',
+          document: {
+            kind: 'nhi-incident-plan',
+            version: 1,
+            selectors: ['tag:ci-system=jenkins'],
+            valueMatch: false,
+            targets: [
+              {
+                ref: 'aws-prod:secret:ci/deploy',
+                runbookId: 'aws-secret-recovery',
+                planDigest: `sha256:${'a'.repeat(64)}`,
+                tier: 'standard',
+                owners: ['alice'],
+                matched: ['tag:ci-system=jenkins'],
+              },
+            ],
+            unrecoverable: [
+              { ref: 'vault-prod:entity:e1', reason: 'no runbook for vault entity', matched: [] },
+            ],
+          },
+          digest: `sha256:${'b'.repeat(64)}`,
+          requests: [{ ref: 'aws-prod:secret:ci/deploy', requestId: 'req-i1' }],
+          exclusions: [],
+          updatedAt: createdAt,
+        });
+        expect(await store.incidents.get('inc-1')).toBeUndefined();
+        await store.incidents.insert(incident('inc-1', T0));
+        await store.incidents.insert(incident('inc-2', '2026-01-02T03:04:06.000Z'));
+        await expect(store.incidents.insert(incident('inc-1', T0))).rejects.toThrow();
+        const exclusion = { ref: 'aws-prod:secret:ci/deploy', by: 'carol', at: T0, reason: 'decommissioned' };
+        await store.incidents.update('inc-1', { exclusions: [exclusion], updatedAt: T0 });
+        expect(await store.incidents.get('inc-1')).toEqual({
+          ...incident('inc-1', T0),
+          exclusions: [exclusion],
+        });
+        expect((await store.incidents.list()).map((i) => i.id)).toEqual(['inc-1', 'inc-2']);
+        await expect(store.incidents.update('inc-9', { updatedAt: T0 })).rejects.toThrow(/no incident inc-9/);
       });
     });
 

@@ -13,9 +13,9 @@ import {
   type ApprovalProof,
   approvalPayload,
   asProof,
-  parseSignedPayload,
   requestFields,
   signDecision,
+  signedDecisionFor,
   verifyProof,
 } from '../signing/proof.js';
 import type { DecisionInput } from './decision-types.js';
@@ -88,8 +88,10 @@ export function proofFor({
   const maxExpiry = input.now.getTime() + ttlHours * 3_600_000;
   if ('proof' in input) {
     const proof = asProof(input.proof);
-    const signed = proof && parseSignedPayload(proof.signedPayload);
-    if (!proof || !signed) return refuse('bad-signature', 'the proof is not a signed nhi-approval payload');
+    if (!proof) return refuse('bad-signature', 'the proof is not a signed nhi-approval payload');
+    const view = signedDecisionFor(proof, request.id);
+    if (!view.ok) return refuse('bad-signature', view.reason);
+    const signed = view.payload;
     const expires = Date.parse(signed.expiresAt);
     if (!(expires > input.now.getTime()))
       return refuse('approval-expired', `the signed decision expired at ${signed.expiresAt}`);

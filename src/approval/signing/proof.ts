@@ -9,6 +9,7 @@ import { keyIdOf, signBytes, verifyBytes } from '../../audit/keys.js';
 import { canonicalJson } from '../../lib/canonical.js';
 import type { Decision, DecisionPurpose } from '../../store/types.js';
 import type { OwnerRegistry } from '../owners/owner-registry.js';
+import { asInclusion, incidentApprovalFor, type SubsetInclusion } from './incident-proof.js';
 import { type SshPublicKey, sshKeyOf } from './ssh-key.js';
 import { verifySshSig } from './sshsig.js';
 import { asWebAuthnProof, verifyWebAuthnProof, type WebAuthnProof } from './webauthn.js';
@@ -63,6 +64,8 @@ export function requestFields(request: {
 
 export interface Ed25519Proof {
   method: 'ed25519';
+  /** Set when the signature is an owner's incident approval (incident-proof.ts): where this request sits in it. */
+  inclusion?: SubsetInclusion;
   /** keyIdOf(public key): which registered key signed. */
   keyId: string;
   /** Base64 Ed25519 signature over the UTF-8 bytes of `signedPayload`. */
@@ -78,6 +81,7 @@ export interface Ed25519Proof {
  */
 export interface SshProof {
   method: 'ssh';
+  inclusion?: SubsetInclusion;
   keyId: string;
   /** The armored SSHSIG (-----BEGIN SSH SIGNATURE-----). */
   signature: string;
@@ -146,7 +150,35 @@ export function asProof(value: unknown): ApprovalProof | undefined {
   if (typeof p.keyId !== 'string' || typeof p.signature !== 'string' || typeof p.signedPayload !== 'string') {
     return undefined;
   }
-  return { method: p.method, keyId: p.keyId, signature: p.signature, signedPayload: p.signedPayload };
+  const inclusion = p.inclusion === undefined ? undefined : asInclusion(p.inclusion);
+  if (p.inclusion !== undefined && !inclusion) return undefined;
+  return {
+    method: p.method,
+    keyId: p.keyId,
+    signature: p.signature,
+    signedPayload: p.signedPayload,
+    ...(inclusion ? { inclusion } : {}),
+  };
+}
+
+/**
+ * What a proof's signature says about `requestId`: its nhi-approval payload, or the per-request
+ * view of an incident approval whose signed subset includes the request (incident-proof.ts).
+ */
+export function signedDecisionFor(
+  proof: ApprovalProof,
+  requestId: string,
+): { ok: true; payload: ApprovalPayload } | { ok: false; reason: string } {
+  const single = parseSignedPayload(proof.signedPayload);
+  if (single) return { ok: true, payload: single };
+  const incident = incidentApprovalFor(
+    proof.signedPayload,
+    'inclusion' in proof ? proof.inclusion : undefined,
+    requestId,
+  );
+  if (!incident) return { ok: false, reason: 'the signed payload is not a canonical nhi-approval payload' };
+  if ('reason' in incident) return { ok: false, reason: incident.reason };
+  return { ok: true, payload: incident.payload };
 }
 
 /** The JSON object a signed payload holds, when it parses and is of `kind`; the kind keeps payload types apart. */
@@ -191,14 +223,9 @@ export function verifyProofWithKey(
 ): ProofCheck {
   const checked = verifySignatureWithKey(proof, publicKey, ssh);
   if (!checked.ok) return { ok: false, rule: 'bad-signature', reason: checked.reason };
-  const signed = parseSignedPayload(checked.proof.signedPayload);
-  if (!signed)
-    return {
-      ok: false,
-      rule: 'bad-signature',
-      reason: 'the signed payload is not a canonical nhi-approval payload',
-    };
-  return compareSigned(signed, expected, checked.proof.method, checked.keyId, publicKey);
+  const signed = signedDecisionFor(checked.proof, expected.requestId);
+  if (!signed.ok) return { ok: false, rule: 'bad-signature', reason: signed.reason };
+  return compareSigned(signed.payload, expected, checked.proof.method, checked.keyId, publicKey);
 }
 
 /**

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Store } from '../store.js';
 import { cannotConnect, connect, PgGate, type PostgresOpenOptions } from './database.js';
 import { approvalArea, auditArea, lineageArea, requestArea, runArea } from './engine-areas.js';
+import { incidentArea } from './incident-areas.js';
 import { leaseArea } from './lease-areas.js';
 import { type MigrationResult, migrate } from './migrations.js';
 import { passkeyArea } from './passkey-areas.js';
@@ -40,6 +41,7 @@ export async function openPostgresStore(url: string, opts: PostgresOpenOptions =
     schedules: scheduleArea(gate),
     leases: leaseArea(gate),
     passkeys: passkeyArea(gate),
+    incidents: incidentArea(gate),
   };
   let closed: Promise<void> | undefined;
   return {

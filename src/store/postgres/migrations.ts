@@ -90,6 +90,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX passkeys_principal ON passkeys (principal, created_at, rn);
     `,
   },
+  {
+    version: 2,
+    name: 'incidents',
+    // One row per incident (src/incident); its targets are ordinary requests.
+    sql: `CREATE TABLE incidents (${RN}, id TEXT COLLATE "C" PRIMARY KEY, created_at ${T}, body ${T});`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

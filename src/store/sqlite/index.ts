@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { SqliteGate, type SqliteOpenOptions } from './database.js';
 import { approvalArea, auditArea, lineageArea, requestArea, runArea } from './engine-areas.js';
+import { incidentArea } from './incident-areas.js';
 import { leaseArea } from './lease-areas.js';
 import { MIGRATIONS } from './migrations.js';
 import { passkeyArea } from './passkey-areas.js';
@@ -22,6 +23,7 @@ export function openSqliteStore(path: string, opts: SqliteOpenOptions = {}): Sto
     schedules: scheduleArea(gate),
     leases: leaseArea(gate),
     passkeys: passkeyArea(gate),
+    incidents: incidentArea(gate),
   };
   return {
     ...areas,

@@ -93,4 +93,10 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX passkeys_principal ON passkeys(principal, created_at);
     `,
   },
+  {
+    version: 7,
+    name: 'incidents',
+    // One row per incident (src/incident); its targets are ordinary requests.
+    sql: `CREATE TABLE incidents (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, body TEXT NOT NULL);`,
+  },
 ];
