@@ -166,9 +166,13 @@ export async function* iamKeyInventory(
     for await (const u of users) if (usableName(u.UserName, 'iam user', kc.logger)) yield u.UserName;
   }
   const cache: PolicyCache = new Map();
-  for await (const records of mapConcurrent(names(), kc.concurrency, (user) =>
-    userRecords(kc, user, cache, signal),
-  )) {
+  // A user deleted between ListUsers and its own calls is gone, not an error: the walk goes on.
+  const listedUser = (user: string) =>
+    userRecords(kc, user, cache, signal).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return [];
+      throw err;
+    });
+  for await (const records of mapConcurrent(names(), kc.concurrency, listedUser)) {
     yield* records;
   }
 }

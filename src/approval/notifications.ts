@@ -31,6 +31,8 @@ export const APPROVAL_EVENTS = {
    * under request.created so every target told of new requests is reminded of them too.
    */
   requestReminder: 'request.created.reminder',
+  /** An incident filed: one notice for all its targets, under request.created like a single request. */
+  incidentCreated: 'request.created.incident',
 } as const;
 
 /**
@@ -44,7 +46,7 @@ export function subscribedTargets(config: Pick<ParsedConfig, 'notify'>, event: s
     .map(([name]) => name);
 }
 
-function recipients(
+export function recipients(
   config: NotifyConfig,
   principals: readonly string[],
 ): { principal: string; email?: string }[] {
@@ -54,7 +56,7 @@ function recipients(
   });
 }
 
-function union(...lists: (readonly string[])[]): string[] {
+export function union(...lists: (readonly string[])[]): string[] {
   return [...new Set(lists.flat())];
 }
 

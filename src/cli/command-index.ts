@@ -43,6 +43,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     extends: 'request',
     load: async () => (await import('./commands/offline-approval.js')).registerOfflineApprovalCommands,
   },
+  {
+    commands: ['incident'],
+    load: async () => (await import('./commands/incident.js')).registerIncidentCommands,
+  },
   { commands: ['audit'], load: async () => (await import('./commands/audit.js')).registerAuditCommands },
   { commands: ['db'], load: async () => (await import('./commands/db.js')).registerDbCommands },
   { commands: ['keygen'], load: async () => (await import('./commands/keygen.js')).registerKeygenCommand },
@@ -107,6 +111,10 @@ export const COMMAND_SUMMARIES: readonly (readonly [string, string])[] = [
     'deny a request: sign (requestId, planDigest, decision, expiresAt) with your Ed25519 key; after a break-glass run, dispute it (retrospective review)',
   ],
   ['approval', 'decisions made elsewhere'],
+  [
+    'incident',
+    'recover every credential a breach touched: plan the blast radius, owners approve their share, run at the write quota',
+  ],
   ['audit', 'audit verify | audit export: check or export the tamper-evident audit log'],
   ['db', "db migrate: bring the state store (SQLite file or PostgreSQL) to this nhi's schema"],
   [

@@ -67,7 +67,9 @@ export type RequestStatus =
   | 'running'
   | 'completed'
   | 'failed'
-  | 'needs-attention';
+  | 'needs-attention'
+  /** Taken out of its incident before it ran (`nhi incident exclude`): never runs. */
+  | 'withdrawn';
 
 export interface RecoveryRequest {
   id: string;
@@ -98,6 +100,8 @@ export interface RecoveryRequest {
   remindedAt?: string;
   /** The requester's signature that they filed it (`nhi request --key`); absent when unsigned. */
   requesterProof?: ActorProof;
+  /** Set when it was filed as one target of an incident (`nhi incident request`). */
+  incidentId?: string;
   updatedAt: string;
 }
 

@@ -113,6 +113,7 @@ const STATUSES: ReadonlySet<string> = new Set<RequestStatus>([
   'completed',
   'failed',
   'needs-attention',
+  'withdrawn',
 ]);
 const RUN_END: Readonly<Record<string, RequestStatus>> = {
   'run.completed': 'completed',
@@ -144,6 +145,9 @@ export function requestKind(runs: { requestOf(runId: string): string | undefined
       const trail = index.get(str(e.data.requestId) ?? '');
       const now = trail?.status?.value;
       if (trail && (now === 'pending' || now === 'approved')) trail.status = fixed('expired', e);
+    } else if (t === 'request.withdrawn') {
+      const trail = index.get(e.subject);
+      if (trail) trail.status = fixed('withdrawn', e);
     } else if (t === 'run.started' || t === 'run.break-glass' || t === 'run.resumed') {
       const trail = index.get(str(e.data.requestId) ?? runs.requestOf(e.subject) ?? '');
       if (!trail) return;

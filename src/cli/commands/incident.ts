@@ -1,0 +1,398 @@
+import type { Command } from 'commander';
+import type { App } from '../../app.js';
+import { ownerRegistryFromConfig } from '../../approval/owners/owner-registry.js';
+import { incidentDecisionCommand } from '../../incident/commands.js';
+import { decideIncident } from '../../incident/decide.js';
+import { excludeTarget } from '../../incident/exclude.js';
+import { DEFAULT_INCIDENT_CONCURRENCY, type IncidentProgress, runIncident } from '../../incident/execute.js';
+import { fileIncident } from '../../incident/file.js';
+import { ownerShares } from '../../incident/notify.js';
+import { type IncidentSelection, planIncident } from '../../incident/plan.js';
+import { parseIncidentFormat, renderIncidentStatus } from '../../incident/report/render.js';
+import { parseSelectors } from '../../incident/select.js';
+import { incidentStatus } from '../../incident/status.js';
+import { UsageError } from '../../lib/errors.js';
+import { checkOutputWritable, writeOutputFile } from '../../lib/output-file.js';
+import { SecretValue } from '../../lib/secret.js';
+import { renderTable } from '../../lib/text.js';
+import type { IncidentPlanDocument } from '../../store/incident-types.js';
+import { type CliContext, type CliIo, contextFor } from '../context.js';
+import { readPrivateKey } from '../key-file.js';
+
+interface SelectOptions {
+  select?: string[];
+  valueStdin?: boolean;
+  runbook?: string[];
+}
+
+const SELECT_HELP =
+  'blast radius: comma-separated terms that must all match (tag:K=V, ref:GLOB, provider:NAME, type:T, kind:K, owner:P, team:T, tier:T, used-after:DATE, refs-file:PATH); repeat for a union';
+
+function selectOptions(cmd: Command): Command {
+  return cmd
+    .option('--select <expr...>', SELECT_HELP)
+    .option(
+      '--value-stdin',
+      'also select every identity that holds the leaked value read from stdin (fingerprinted in memory; never stored or printed)',
+    )
+    .option(
+      '--runbook <id...>',
+      'the runbook for a kind (default: the one revoke-then-reissue runbook of each kind)',
+    );
+}
+
+/** Read stdin to its end as the leaked value; one trailing newline (from echo / a file) is not part of it. */
+async function readLeakedValue(io: CliIo): Promise<SecretValue> {
+  const stdin = io.stdin;
+  if (!stdin || stdin.isTTY)
+    throw new UsageError('--value-stdin reads the leaked value from stdin: pipe it in (e.g. < leaked.txt)');
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin as AsyncIterable<Buffer | string>)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (!text) throw new UsageError('--value-stdin: stdin was empty');
+  return new SecretValue(text);
+}
+
+async function selection(app: App, io: CliIo, opts: SelectOptions): Promise<IncidentSelection> {
+  if (!opts.select?.length && !opts.valueStdin)
+    throw new UsageError('say what the breach touched: --select EXPR (repeatable) and/or --value-stdin');
+  const selectors = parseSelectors(opts.select ?? [], { config: app.config, baseDir: process.cwd() });
+  const value = opts.valueStdin ? await readLeakedValue(io) : undefined;
+  return {
+    selectors,
+    runbooks: opts.runbook ?? [],
+    ...(value ? { valueFingerprint: app.engine().fingerprint(value) } : {}),
+  };
+}
+
+function printDocument(ctx: CliContext, doc: IncidentPlanDocument, digest: string): void {
+  ctx.print(
+    doc.targets.length === 0
+      ? 'no recoverable target selected'
+      : renderTable(
+          ['REF', 'RUNBOOK', 'TIER', 'OWNERS', 'PLAN DIGEST'],
+          doc.targets.map((t) => [
+            t.ref,
+            t.runbookId,
+            t.tier,
+            t.owners.join(',') || '(none: break-glass only)',
+            t.planDigest,
+          ]),
+        ),
+  );
+  if (doc.unrecoverable.length) {
+    ctx.print(`\ncannot recover ${doc.unrecoverable.length}:`);
+    ctx.print(
+      renderTable(
+        ['REF', 'WHY'],
+        doc.unrecoverable.map((u) => [u.ref, u.reason]),
+      ),
+    );
+  }
+  const privileged = doc.targets.filter((t) => t.tier === 'privileged').length;
+  ctx.print(
+    `\n${doc.targets.length} target(s) (${privileged} privileged), ${doc.unrecoverable.length} not recoverable; incident digest ${digest}`,
+  );
+}
+
+function progressLine(p: IncidentProgress): string {
+  const seconds = p.elapsedMs / 1000;
+  const rate = seconds > 0 ? p.done / seconds : 0;
+  const left = p.total - p.done - p.failed - p.waiting;
+  const eta = rate > 0 && left > 0 ? `, ETA ${Math.ceil(left / rate)} s` : '';
+  return `done ${p.done}/${p.total}, failed ${p.failed}, waiting ${p.waiting}, running ${p.inFlight} — ${rate.toFixed(1)}/s, ${seconds.toFixed(0)} s${eta}`;
+}
+
+export function registerIncidentCommands(program: Command, io: CliIo): void {
+  const incident = program
+    .command('incident')
+    .description(
+      'recover every credential a breach touched: plan the blast radius, owners approve their share, run at the write quota',
+    );
+
+  selectOptions(
+    incident
+      .command('plan')
+      .description(
+        'dry run: resolve the selection into one plan per target and one incident digest; changes nothing',
+      ),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nhi incident plan --select tag:ci-system=jenkins\n  nhi incident plan --select "kind:secret,owner:alice" --select refs-file:leaked.txt\n  nhi incident plan --value-stdin < leaked-value.txt',
+    )
+    .action(async (opts: SelectOptions, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      await ctx.withApp(async (app) => {
+        const planned = await planIncident(app.engine(), await selection(app, io, opts), (t) =>
+          ctx.progress(t),
+        );
+        ctx.progress('');
+        if (ctx.globals.json)
+          return ctx.printJson({
+            schemaVersion: 1,
+            digest: planned.digest,
+            document: planned.document,
+            plans: Object.fromEntries(
+              [...planned.plans].map(([ref, p]) => [ref, { digest: p.digest, plan: p.plan }]),
+            ),
+          });
+        printDocument(ctx, planned.document, planned.digest);
+        ctx.print(
+          'file it: nhi incident request --select ... --reason TEXT --as <you> --digest <incident digest>',
+        );
+      });
+    });
+
+  selectOptions(
+    incident
+      .command('request')
+      .description('file the incident: one request per target, one notice to the owners with their share'),
+  )
+    .option('--reason <text>', 'why: the incident id, what was compromised (required)')
+    .option('--as <principal>', 'who is asking (required)')
+    .option('--key <file>', 'your private key: signs each request so --as is proven')
+    .option(
+      '--digest <incident-digest>',
+      'the incident digest you reviewed with nhi incident plan; refused if the estate changed since',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  nhi incident request --select tag:ci-system=jenkins --reason "INC-7 CI runner compromised" --as carol --key ~/.nhi/carol.key --digest sha256:...',
+    )
+    .action(
+      async (
+        opts: SelectOptions & { reason?: string; as?: string; key?: string; digest?: string },
+        cmd: Command,
+      ) => {
+        const ctx = contextFor(cmd, io);
+        const missing = (['reason', 'as'] as const).filter((o) => !opts[o]);
+        if (missing.length)
+          throw new UsageError(
+            `nhi incident request needs ${missing.map((o) => `--${o}`).join(', ')} (see --help)`,
+          );
+        const actor = opts.key ? { privateKey: readPrivateKey(opts.key) } : undefined;
+        await ctx.withApp(async (app) => {
+          const filed = await fileIncident(
+            app.engine(),
+            {
+              selection: await selection(app, io, opts),
+              reason: opts.reason as string,
+              requester: opts.as as string,
+              ...(actor ? { actor } : {}),
+              ...(opts.digest ? { expectDigest: opts.digest } : {}),
+            },
+            (t) => ctx.progress(t),
+          );
+          ctx.progress('');
+          const { incident: inc, requests } = filed;
+          if (ctx.globals.json)
+            return ctx.printJson({ schemaVersion: 1, incident: inc, requests: inc.requests });
+          ctx.print(
+            `incident ${inc.id} filed: ${requests.length} target(s); digest ${inc.digest}; expires ${inc.expiresAt}`,
+          );
+          if (inc.document.unrecoverable.length)
+            ctx.print(
+              `  ${inc.document.unrecoverable.length} selected identit(ies) cannot be recovered: nhi incident status ${inc.id}`,
+            );
+          const shares = ownerShares(requests);
+          const orphans = requests.filter((r) => r.owners.length === 0).length;
+          for (const [owner, share] of shares)
+            ctx.print(
+              `  ${owner}: ${share.length} target(s) — ${incidentDecisionCommand(inc.id, inc.digest, owner, 'approve')}`,
+            );
+          if (orphans)
+            ctx.print(`  ${orphans} target(s) have no registered owner: only break-glass can run them`);
+          ctx.print(`  then: nhi incident run ${inc.id} --as <executor>`);
+        });
+      },
+    );
+
+  for (const decision of ['approve', 'deny'] as const) {
+    incident
+      .command(decision)
+      .description(
+        `${decision} your share of an incident (every target you own that awaits a decision) with one signature`,
+      )
+      .argument('<incident-id>', 'incident id')
+      .requiredOption('--as <principal>', 'owner principal deciding')
+      .requiredOption('--key <file>', 'your private key (nhi keygen PEM or OpenSSH ed25519, mode 0600)')
+      .option('--digest <incident-digest>', 'the incident digest you reviewed; refused if it differs')
+      .option('--comment <text>', 'comment recorded with each decision')
+      .addHelpText(
+        'after',
+        `\nExample:\n  nhi incident ${decision} inc_... --as alice --key ~/.nhi/alice.key --digest sha256:...`,
+      )
+      .action(
+        async (
+          id: string,
+          opts: { as: string; key: string; digest?: string; comment?: string },
+          cmd: Command,
+        ) => {
+          const ctx = contextFor(cmd, io);
+          const privateKey = readPrivateKey(opts.key);
+          await ctx.withApp(async (app) => {
+            const outcome = await decideIncident(
+              {
+                store: app.store,
+                audit: app.audit,
+                config: app.config,
+                notifier: app.notifier,
+                registry: ownerRegistryFromConfig(app.config),
+              },
+              {
+                incidentId: id,
+                principal: opts.as,
+                decision,
+                now: app.now(),
+                privateKey,
+                ...(opts.digest ? { expectDigest: opts.digest } : {}),
+                ...(opts.comment ? { comment: opts.comment } : {}),
+              },
+            );
+            if (ctx.globals.json) return ctx.printJson({ schemaVersion: 1, ...outcome });
+            const ready = outcome.decided.filter((d) => d.status === 'approved').length;
+            ctx.print(
+              `${decision === 'approve' ? 'approved' : 'denied'} by ${opts.as}: ${outcome.decided.length} target(s) of incident ${id} with one signature (expires ${outcome.expiresAt})`,
+            );
+            if (decision === 'approve')
+              ctx.print(`  ${ready} now ready to run (others wait for a second owner or their hold)`);
+            for (const s of outcome.skipped) ctx.print(`  not in this decision: ${s.ref} (${s.why})`);
+          });
+        },
+      );
+  }
+
+  incident
+    .command('exclude')
+    .description('take one target out of an incident before it runs (audited; its request is withdrawn)')
+    .argument('<incident-id>', 'incident id')
+    .argument('<ref>', 'the target ref')
+    .requiredOption('--as <principal>', 'who excludes it')
+    .requiredOption('--reason <text>', 'why it is left out')
+    .action(async (id: string, ref: string, opts: { as: string; reason: string }, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      await ctx.withApp(async (app) => {
+        const e = await excludeTarget(app.engine(), {
+          incidentId: id,
+          ref,
+          by: opts.as,
+          reason: opts.reason,
+        });
+        if (ctx.globals.json) return ctx.printJson({ schemaVersion: 1, ...e });
+        ctx.print(`${ref} excluded from incident ${id} by ${e.by}: ${e.reason}`);
+      });
+    });
+
+  for (const mode of ['run', 'resume'] as const) {
+    incident
+      .command(mode)
+      .description(
+        mode === 'run'
+          ? "execute every approved target concurrently, paced by each provider instance's write budget"
+          : 'after a crash or Ctrl-C: continue every interrupted target exactly once, and start the approved ones',
+      )
+      .argument('<incident-id>', 'incident id')
+      .requiredOption('--as <principal>', 'who executes')
+      .option('--key <file>', 'your private key: signs each run so --as is proven')
+      .option(
+        '--break-glass',
+        'run targets without owner approval (break-glass group only); each is audited, alerted and reviewed after',
+      )
+      .option('--reason <text>', 'mandatory with --break-glass')
+      .option(
+        '--concurrency <n>',
+        `targets in flight at once (default ${DEFAULT_INCIDENT_CONCURRENCY}); the providers' write limiters set the pace`,
+      )
+      .addHelpText(
+        'after',
+        `\nExit 1 when any target failed or needs attention; waiting targets run on a later nhi incident ${mode}.\n\nExample:\n  nhi incident ${mode} inc_... --as dave --key ~/.nhi/dave.key`,
+      )
+      .action(
+        async (
+          id: string,
+          opts: { as: string; key?: string; breakGlass?: boolean; reason?: string; concurrency?: string },
+          cmd: Command,
+        ) => {
+          const ctx = contextFor(cmd, io);
+          if (opts.reason !== undefined && !opts.breakGlass)
+            throw new UsageError('--reason is only used with --break-glass');
+          const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+          if (
+            concurrency !== undefined &&
+            !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)
+          )
+            throw new UsageError(
+              `--concurrency must be a whole number from 1 to 256 (got ${opts.concurrency})`,
+            );
+          const actor = opts.key ? { privateKey: readPrivateKey(opts.key) } : undefined;
+          await ctx.withApp(async (app) => {
+            process.once('SIGINT', () => {
+              io.stderr.write(
+                `\ninterrupted: every target's steps are committed as they run; continue with nhi incident resume ${id} --as ${opts.as}\n`,
+              );
+              process.exit(130);
+            });
+            const results = await runIncident(app.engine(), {
+              incidentId: id,
+              executor: opts.as,
+              resume: mode === 'resume',
+              ...(actor ? { actor } : {}),
+              ...(opts.breakGlass
+                ? { breakGlass: opts.reason === undefined ? {} : { reason: opts.reason } }
+                : {}),
+              ...(concurrency ? { concurrency } : {}),
+              onProgress: (p) => ctx.progress(progressLine(p)),
+            });
+            ctx.progress('');
+            const bad = results.filter((r) =>
+              ['failed', 'needs-attention', 'refused', 'interrupted'].includes(r.outcome),
+            );
+            if (bad.length) cmd.parent?.parent?.setOptionValue('exitCode', 1);
+            if (ctx.globals.json) return ctx.printJson({ schemaVersion: 1, incidentId: id, results });
+            const count = (o: string) => results.filter((r) => r.outcome === o).length;
+            ctx.print(
+              `incident ${id}: ${count('completed')} recovered now, ${count('already-completed')} earlier, ${count('waiting')} waiting, ${bad.length} need attention, ${count('excluded')} excluded`,
+            );
+            for (const r of results.filter((x) => x.outcome === 'waiting').slice(0, 10))
+              ctx.print(`  waiting: ${r.ref} — ${r.detail}`);
+            for (const r of bad) ctx.print(`  ${r.outcome}: ${r.ref} — ${r.detail}`);
+            ctx.print(`  report: nhi incident status ${id}`);
+          });
+        },
+      );
+  }
+
+  incident
+    .command('status')
+    .description(
+      'every target of an incident: state, approvers, before/after versions, lineage, what needs attention',
+    )
+    .argument('<incident-id>', 'incident id')
+    .option('--format <format>', 'table | json | markdown | html', 'table')
+    .option('--out <file>', 'write the report to a file')
+    .action(async (id: string, opts: { format: string; out?: string }, cmd: Command) => {
+      const ctx = contextFor(cmd, io);
+      const format = ctx.globals.json ? 'json' : parseIncidentFormat(opts.format);
+      if (opts.out) await checkOutputWritable(opts.out);
+      await ctx.withApp(async (app) => {
+        const status = await incidentStatus(
+          {
+            store: app.store,
+            config: app.config,
+            registry: ownerRegistryFromConfig(app.config),
+            now: app.now,
+          },
+          id,
+        );
+        const text = renderIncidentStatus(status, format);
+        if (opts.out) {
+          await writeOutputFile(opts.out, async (write) => write(text));
+          ctx.print(`wrote ${opts.out}`);
+        } else io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      });
+    });
+}

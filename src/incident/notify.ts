@@ -1,0 +1,84 @@
+/**
+ * One notice when an incident is filed (not one per target: a 1,000-target incident would
+ * page every owner 1,000 times). It lists each owner's share with the one command that
+ * approves it; a privileged target still alerts the security channel, as a single request does.
+ */
+import {
+  APPROVAL_EVENTS,
+  type NotifyConfig,
+  recipients,
+  subscribedTargets,
+  union,
+} from '../approval/notifications.js';
+import type { Notifier, NotifyOutcome } from '../notify/notifier.js';
+import type { IncidentRecord } from '../store/incident-types.js';
+import type { RecoveryRequest } from '../store/types.js';
+import { incidentDecisionCommand } from './commands.js';
+
+export function ownerShares(requests: readonly RecoveryRequest[]): Map<string, RecoveryRequest[]> {
+  const shares = new Map<string, RecoveryRequest[]>();
+  for (const r of requests)
+    for (const owner of r.owners) shares.set(owner, [...(shares.get(owner) ?? []), r]);
+  return new Map([...shares].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export async function notifyIncidentFiled(
+  notifier: Notifier,
+  config: NotifyConfig,
+  incident: IncidentRecord,
+  requests: readonly RecoveryRequest[],
+): Promise<NotifyOutcome[]> {
+  const shares = ownerShares(requests);
+  const privileged = requests.filter((r) => r.tier === 'privileged');
+  const data = {
+    incidentId: incident.id,
+    incidentDigest: incident.digest,
+    reason: incident.reason,
+    requester: incident.requester,
+    expiresAt: incident.expiresAt,
+    targets: requests.length,
+    unrecoverable: incident.document.unrecoverable.length,
+    recipients: recipients(config, [...shares.keys()]),
+    owners: [...shares].map(([owner, share]) => ({
+      principal: owner,
+      refs: share.map((r) => r.ref),
+      privileged: share.filter((r) => r.tier === 'privileged').length,
+      approve: incidentDecisionCommand(incident.id, incident.digest, owner, 'approve'),
+    })),
+  };
+  const summary = `incident ${incident.id}: ${requests.length} credential(s) to recover (${incident.reason}), requested by ${incident.requester}; ${shares.size} owner(s) to approve their share`;
+  const outcomes = await notifier.notify(
+    union(
+      subscribedTargets(config, APPROVAL_EVENTS.incidentCreated),
+      ...(privileged.length ? [] : [config.policy.standard.alert]),
+    ),
+    {
+      event: APPROVAL_EVENTS.incidentCreated,
+      severity: privileged.length ? 'high' : 'medium',
+      subject: incident.id,
+      summary,
+      data,
+    },
+  );
+  if (privileged.length === 0) return outcomes;
+  const told = new Set(outcomes.map((o) => o.target));
+  const security = union(
+    config.policy.privileged.alert,
+    config.policy.securityAlert,
+    subscribedTargets(config, APPROVAL_EVENTS.requestPrivileged),
+  );
+  const alert = await notifier.notify(
+    security.filter((t) => !told.has(t)),
+    {
+      event: APPROVAL_EVENTS.requestPrivileged,
+      severity: 'high',
+      subject: incident.id,
+      summary: `PRIVILEGED: ${summary}; ${privileged.length} privileged: ${privileged
+        .slice(0, 10)
+        .map((r) => r.ref)
+        .join(', ')}${privileged.length > 10 ? ', …' : ''}`,
+      data: { ...data, privileged: privileged.map((r) => r.ref) },
+    },
+  );
+  return [...outcomes, ...alert];
+}

@@ -1,0 +1,82 @@
+/** `nhi incident status --format table|json|markdown|html`: one status model, four renderings. */
+import { UsageError } from '../../lib/errors.js';
+import { renderTable } from '../../lib/text.js';
+import type { IncidentStatus, TargetStatus } from '../status.js';
+import { TARGET_STATES } from '../status.js';
+import { renderIncidentHtml } from './html.js';
+import { renderIncidentMarkdown } from './markdown.js';
+
+export const INCIDENT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
+export type IncidentFormat = (typeof INCIDENT_FORMATS)[number];
+
+export function parseIncidentFormat(text: string): IncidentFormat {
+  if ((INCIDENT_FORMATS as readonly string[]).includes(text)) return text as IncidentFormat;
+  throw new UsageError(`--format must be one of ${INCIDENT_FORMATS.join(', ')} (got ${text})`);
+}
+
+export function renderIncidentStatus(status: IncidentStatus, format: IncidentFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(status, null, 2)}\n`;
+    case 'markdown':
+      return renderIncidentMarkdown(status);
+    case 'html':
+      return renderIncidentHtml(status);
+    case 'table':
+      return renderIncidentTable(status);
+  }
+}
+
+/** "3 completed, 1 awaiting-approval": the non-zero states in lifecycle order. */
+export function stateSummary(status: IncidentStatus): string {
+  return TARGET_STATES.filter((s) => status.counts[s] > 0)
+    .map((s) => `${status.counts[s]} ${s}`)
+    .join(', ');
+}
+
+export function versionsText(t: TargetStatus): { before: string; after: string } {
+  return {
+    before: t.before.map((v) => v.versionId).join(',') || '-',
+    after: t.after?.versionId ?? '-',
+  };
+}
+
+function renderIncidentTable(status: IncidentStatus): string {
+  const lines = [
+    `incident ${status.id}: ${status.reason} (requested by ${status.requester}, ${status.createdAt})`,
+    `digest ${status.digest}; expires ${status.expiresAt}; selection ${status.selectors.join(' | ') || '-'}${status.valueMatch ? ' + leaked value' : ''}`,
+    `${status.targets.length} target(s): ${stateSummary(status) || 'none'}`,
+    '',
+    renderTable(
+      ['REF', 'STATE', 'TIER', 'APPROVERS', 'BEFORE', 'AFTER', 'RUN'],
+      status.targets.map((t) => {
+        const v = versionsText(t);
+        return [
+          t.ref,
+          t.state,
+          t.tier,
+          t.breakGlass
+            ? 'break-glass'
+            : `${t.approvers.join(',') || '-'} (${t.quorum.have}/${t.quorum.need})`,
+          v.before,
+          v.after,
+          t.runId ?? '-',
+        ];
+      }),
+    ),
+  ];
+  if (status.unrecoverable.length) {
+    lines.push('', `cannot recover ${status.unrecoverable.length}:`);
+    lines.push(
+      renderTable(
+        ['REF', 'WHY'],
+        status.unrecoverable.map((u) => [u.ref, u.reason]),
+      ),
+    );
+  }
+  if (status.needsAttention.length) {
+    lines.push('', `needs attention ${status.needsAttention.length}:`);
+    for (const n of status.needsAttention) lines.push(`  ${n.ref} (${n.state}): ${n.next}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
