@@ -197,7 +197,10 @@ describe('nhi incident on moto, OpenBao and the Key Vault server', () => {
 
     const status = await json<IncidentStatus>(['incident', 'status', id]);
     const open = status.targets.filter((t) => t.state !== 'completed');
-    expect(open.map((t) => `${t.ref}: ${t.state} ${t.problem ?? ''}`), last.stdout).toEqual([]);
+    expect(
+      open.map((t) => `${t.ref}: ${t.state} ${t.problem ?? ''}`),
+      last.stdout,
+    ).toEqual([]);
     expect(status.needsAttention).toEqual([]);
     expect(status.unrecoverable.map((u) => u.ref)).toEqual([missing]);
     const privileged = status.targets.filter((t) => t.tier === 'privileged');
