@@ -169,9 +169,21 @@ describe('incident rules', () => {
     await expect(
       runIncident(h.deps, { incidentId: incident.id, executor: 'carol', resume: false }),
     ).rejects.toBeInstanceOf(PolicyError);
-    // The refusal is evidence.
+    // The refusal is evidence, and audit verify names the edited row.
     const refused = await h.store.audit.latestOfType('approval.refused');
     expect(refused?.data).toMatchObject({ rule: 'incident-tampered', incidentId: incident.id });
+    const rows = await crossCheckStore(h.store);
+    expect(rows.problems.filter((p) => p.kind === 'incident').map((p) => p.problem)).toEqual([
+      'its plan document does not hash to its digest',
+    ]);
+    // Quietly excluding a target in the row (no request.withdrawn entry) is named too.
+    await h.store.incidents.update(incident.id, {
+      document: row?.document as NonNullable<typeof row>['document'],
+      exclusions: [{ ref: 'fake:secret:a1', by: 'carol', at: new Date().toISOString(), reason: 'x' }],
+    });
+    expect((await crossCheckStore(h.store)).problems.map((p) => p.problem)).toEqual([
+      'exclusions differ from its request.withdrawn entries (1 stored, 0 recorded)',
+    ]);
   });
 
   it('one target failing does not stop the others, and is listed as needing attention', async () => {

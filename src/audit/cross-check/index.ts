@@ -15,6 +15,7 @@ import type { Store, StoreTx } from '../../store/store.js';
 import type { AuditEntry } from '../../store/types.js';
 import { ackKind } from './acks.js';
 import { approvalKind } from './approvals.js';
+import { incidentKind } from './incidents.js';
 import { lineageKind } from './lineage.js';
 import { requestKind } from './requests.js';
 import { runKind } from './runs.js';
@@ -45,7 +46,14 @@ export function crossCheckStore(store: Store): Promise<CrossCheckVerdict> {
 async function crossCheck(store: StoreTx): Promise<CrossCheckVerdict> {
   const runs = runKind();
   // Report order; requests replay run entries through `runs` (terminal entries name only the run).
-  const kinds: RowKind[] = [requestKind(runs), approvalKind(), runs, lineageKind(), ackKind()];
+  const kinds: RowKind[] = [
+    requestKind(runs),
+    approvalKind(),
+    runs,
+    lineageKind(),
+    ackKind(),
+    incidentKind(),
+  ];
   for await (const entry of store.audit.entries()) for (const kind of kinds) kind.index(entry);
 
   const problems: RowProblem[] = [];
@@ -58,7 +66,7 @@ async function crossCheck(store: StoreTx): Promise<CrossCheckVerdict> {
     },
     readEntry: (seq) => entryAt(store, seq),
   };
-  const rows = { request: 0, approval: 0, run: 0, lineage: 0, ack: 0 };
+  const rows = { request: 0, approval: 0, run: 0, lineage: 0, ack: 0, incident: 0 };
   for (const kind of kinds) rows[kind.kind] = await kind.checkRows(ctx);
   for (const kind of kinds) kind.reportMissing(ctx);
   return { ok: problemCount === 0, rows, problemCount, problems };
@@ -71,10 +79,11 @@ async function entryAt(store: StoreTx, seq: number): Promise<AuditEntry | undefi
 
 /** "4 request, 5 approval, 3 run, 2 lineage row(s) cross-checked against their audit entries". */
 export function crossCheckSummary(v: CrossCheckVerdict): string {
-  const { request, approval, run, lineage, ack } = v.rows;
-  // Acknowledgments are named only when there are some, so the common line stays as it was.
+  const { request, approval, run, lineage, ack, incident } = v.rows;
+  // Acknowledgments and incidents are named only when there are some, so the common line stays as it was.
   const acks = ack > 0 ? `, ${ack} acknowledgment` : '';
-  return `${request} request, ${approval} approval, ${run} run, ${lineage} lineage${acks} row(s) cross-checked against their audit entries`;
+  const incidents = incident > 0 ? `, ${incident} incident` : '';
+  return `${request} request, ${approval} approval, ${run} run, ${lineage} lineage${acks}${incidents} row(s) cross-checked against their audit entries`;
 }
 
 /** "approval apr_…: proof differs from its approval.recorded entry (seq 12)". */

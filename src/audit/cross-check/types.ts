@@ -2,8 +2,8 @@ import type { StoreTx } from '../../store/store.js';
 import type { AuditEntry } from '../../store/types.js';
 import type { EntryReader } from './claims.js';
 
-/** The store areas whose rows are cross-checked; `ack`: finding acknowledgments (acks.ts). */
-export type RowKindName = 'request' | 'approval' | 'run' | 'lineage' | 'ack';
+/** The store areas whose rows are cross-checked; `ack`: finding acknowledgments (acks.ts); `incident`: incidents.ts. */
+export type RowKindName = 'request' | 'approval' | 'run' | 'lineage' | 'ack' | 'incident';
 
 /** One row that disagrees with the audit log, named by id; the problem names fields, never values. */
 export interface RowProblem {
