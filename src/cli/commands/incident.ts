@@ -8,9 +8,9 @@ import { DEFAULT_INCIDENT_CONCURRENCY, type IncidentProgress, runIncident } from
 import { fileIncident } from '../../incident/file.js';
 import { ownerShares } from '../../incident/notify.js';
 import { type IncidentSelection, planIncident } from '../../incident/plan.js';
-import { parseIncidentFormat, renderIncidentStatus } from '../../incident/report/render.js';
+import { parseIncidentFormat, renderIncidentStatus, stateSummary } from '../../incident/report/render.js';
 import { parseSelectors } from '../../incident/select.js';
-import { incidentStatus } from '../../incident/status.js';
+import { INCIDENT_STATUS_SCHEMA_VERSION, incidentStatus } from '../../incident/status.js';
 import { UsageError } from '../../lib/errors.js';
 import { checkOutputWritable, writeOutputFile } from '../../lib/output-file.js';
 import { SecretValue } from '../../lib/secret.js';
@@ -369,26 +369,51 @@ export function registerIncidentCommands(program: Command, io: CliIo): void {
   incident
     .command('status')
     .description(
-      'every target of an incident: state, approvers, before/after versions, lineage, what needs attention',
+      'every target of an incident: state, approvers, before/after versions, lineage, what needs attention (no id: every incident)',
     )
-    .argument('<incident-id>', 'incident id')
+    .argument('[incident-id]', 'incident id (omit to list the incidents)')
     .option('--format <format>', 'table | json | markdown | html', 'table')
     .option('--out <file>', 'write the report to a file')
-    .action(async (id: string, opts: { format: string; out?: string }, cmd: Command) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nhi incident status\n  nhi incident status inc_... --format markdown --out incident.md',
+    )
+    .action(async (id: string | undefined, opts: { format: string; out?: string }, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       const format = ctx.globals.json ? 'json' : parseIncidentFormat(opts.format);
       if (opts.out) await checkOutputWritable(opts.out);
       await ctx.withApp(async (app) => {
-        const status = await incidentStatus(
-          {
-            store: app.store,
-            config: app.config,
-            registry: ownerRegistryFromConfig(app.config),
-            now: app.now,
-          },
-          id,
-        );
-        const text = renderIncidentStatus(status, format);
+        const deps = {
+          store: app.store,
+          config: app.config,
+          registry: ownerRegistryFromConfig(app.config),
+          now: app.now,
+        };
+        if (id === undefined) {
+          if (opts.out || (format !== 'table' && format !== 'json'))
+            throw new UsageError(
+              'name an incident for a report (--out, markdown, html); the list is table or json',
+            );
+          const all = [];
+          for (const row of await app.store.incidents.list()) all.push(await incidentStatus(deps, row.id));
+          if (format === 'json')
+            return ctx.printJson({ schemaVersion: INCIDENT_STATUS_SCHEMA_VERSION, incidents: all });
+          if (all.length === 0) return ctx.print('no incidents (file one with nhi incident request)');
+          return ctx.print(
+            renderTable(
+              ['INCIDENT', 'CREATED', 'REQUESTER', 'TARGETS', 'STATES', 'REASON'],
+              all.map((s) => [
+                s.id,
+                s.createdAt.slice(0, 16),
+                s.requester,
+                String(s.targets.length),
+                stateSummary(s),
+                s.reason,
+              ]),
+            ),
+          );
+        }
+        const text = renderIncidentStatus(await incidentStatus(deps, id), format);
         if (opts.out) {
           await writeOutputFile(opts.out, async (write) => write(text));
           ctx.print(`wrote ${opts.out}`);
