@@ -98,6 +98,7 @@ async function main() {
 
   step('Where everything is');
   say(`HTML report:      ${OUT_DIR}/report.html   (scan #1 as JSON: ${OUT_DIR}/scan-1.json)`);
+  say(`Incident report:  ${OUT_DIR}/incident.md`);
   say(`State database:   ${OUT_DIR}/nhi-state.db`);
   say(`Audit export:     ${OUT_DIR}/audit.jsonl`);
   say(`Demo config:      ${CONFIG}`);

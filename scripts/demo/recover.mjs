@@ -3,6 +3,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { recoveries } from './estate.mjs';
+import { incident } from './incident.mjs';
 import { check, nhi, OUT_DIR, ROOT, say, sleep, step } from './lib.mjs';
 
 /**
@@ -112,6 +113,8 @@ export async function recover() {
   approve(zReq, 'bob');
   run(zReq);
 
+  const incidentTargets = incident(key);
+
   step('Lineage: old credential -> new credential, who asked, approved and executed');
   say('One table per recovered identity (the --json form of each is checked for a record too):');
   for (const r of [vault, aws, azure]) {
@@ -139,7 +142,7 @@ export async function recover() {
   const { json: st } = nhi(['status'], { json: true, show: false });
   const runs = st?.runs ?? [];
   check(
-    runs.length === 3 && runs.every((r) => r.status === 'completed'),
-    'expected 3 completed runs in status',
+    runs.length === 3 + incidentTargets && runs.every((r) => r.status === 'completed'),
+    `expected ${3 + incidentTargets} completed runs in status`,
   );
 }
