@@ -14,13 +14,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { runCli } from '../../src/cli/program.js';
 import type { IncidentStatus } from '../../src/incident/status.js';
 import { parseRef } from '../../src/lib/ref.js';
 import { createAwsFixture } from '../providers/aws.fixture.js';
 import { createAzureFixture } from '../providers/azure.fixture.js';
 import type { ProviderFixture } from '../providers/fixture.js';
 import { vaultFixture } from '../providers/vault.fixture.js';
-import { CLI, localConfig, scratchDir } from '../runbook/local-app.js';
+import { Capture, CLI, localConfig, scratchDir } from '../runbook/local-app.js';
 
 const tag = `inc${randomUUID().slice(0, 8)}`;
 const aws = createAwsFixture();
@@ -192,8 +193,18 @@ describe('nhi incident on moto, OpenBao and the Key Vault server', () => {
 
     // The privileged targets' hold (3 s) has passed by now; the last resume finishes the rest.
     await new Promise((r) => setTimeout(r, 3_500));
-    const last = await nhi(['incident', 'resume', id, '--as', 'carol', '--key', keys.carol as string]);
-    expect(last.code, last.stderr + last.stdout).toBe(0);
+    // In this process, with stderr flagged as a terminal: the progress line shows and is cleared.
+    const stdout = new Capture();
+    const stderr = Object.assign(new Capture(), { isTTY: true });
+    const code = await runCli(
+      ['--config', configPath, 'incident', 'resume', id, '--as', 'carol', '--key', keys.carol as string],
+      { stdout, stderr, env: process.env },
+    );
+    const last = { stdout: stdout.text };
+    expect(code, stderr.text + stdout.text).toBe(0);
+    expect(stderr.text).toMatch(/done \d+\/30, failed 0, waiting \d+, running \d+ — [\d.]+\/s, \d+ s/);
+    expect(stderr.text.endsWith('\r\x1b[2K')).toBe(true);
+    expect(stdout.text).not.toContain('\x1b');
 
     const status = await json<IncidentStatus>(['incident', 'status', id]);
     const open = status.targets.filter((t) => t.state !== 'completed');
