@@ -10,15 +10,9 @@ import { sameFingerprint } from '../lib/fingerprint.js';
 import { hasOwnKey } from '../lib/own.js';
 import type { CredentialProvider } from '../provider.js';
 import type { Store } from '../store/store.js';
-import {
-  holdsFingerprint,
-  matchIdentity,
-  planWalk,
-  type SelectionMatch,
-  type Selector,
-  selectionMatch,
-  VALUE_SELECTOR,
-} from './select.js';
+import { type SelectionMatch, type Selector, VALUE_SELECTOR } from './select.js';
+import { holdsFingerprint, matchIdentity, selectionMatch } from './select-match.js';
+import { planWalk } from './select-plan.js';
 
 export type { SelectionMatch } from './select.js';
 

@@ -21,12 +21,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
-import {
-  holdsFingerprint,
-  matchIdentity,
-  parseSelectors,
-  type SelectionMatch,
-} from '../../src/incident/select.js';
+import { parseSelectors, type SelectionMatch } from '../../src/incident/select.js';
+import { holdsFingerprint, matchIdentity } from '../../src/incident/select-match.js';
 import {
   forEachSelected,
   type SelectionOptions,
