@@ -349,7 +349,8 @@ describe('selection against the local servers', () => {
 
   it('several --select are ORed; matched names every selector that selected an identity', async () => {
     const { matches } = await select(['owner:carol', 'tag:ci-system=github', 'owner:alice,type:aws']);
-    expect(matches.map((m) => [m.record.ref, m.matched])).toEqual([
+    // (The Key Vault is shared with other suites and the demo, whose owners include carol too.)
+    expect(matches.filter((m) => m.record.ref.includes(sfx)).map((m) => [m.record.ref, m.matched])).toEqual([
       [A1, ['owner:alice,type:aws']],
       [A2, ['tag:ci-system=github', 'owner:alice,type:aws']],
       [A3, ['owner:carol']],
