@@ -49,3 +49,31 @@ export function describeError(error: unknown, verbose: boolean): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * The error as one JSON object for stderr under `--json` (a script parses it instead of
+ * matching text): `code` is the error class (usage, config, policy, not-found, provider, ...),
+ * `exit` the process exit code, `rule` for a policy refusal, `problems` for a config error.
+ * Causes and stacks stay out, as in the text form without -v.
+ */
+export function errorJson(error: unknown): Record<string, unknown> {
+  const exit = exitCodeFor(error);
+  if (error instanceof CommanderError)
+    return { schemaVersion: 1, error: { code: 'usage', exit, message: error.message.replace(/^error: /, '') } };
+  if (!isNhiError(error))
+    return {
+      schemaVersion: 1,
+      error: { code: 'internal', exit, message: error instanceof Error ? error.message : String(error) },
+    };
+  return {
+    schemaVersion: 1,
+    error: {
+      code: error.code,
+      exit,
+      message: error.message,
+      ...(error instanceof PolicyError ? { rule: error.rule } : {}),
+      ...(error instanceof ConfigError && error.problems.length ? { problems: error.problems } : {}),
+      ...(Object.keys(error.context).length ? { details: error.context } : {}),
+    },
+  };
+}

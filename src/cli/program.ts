@@ -2,11 +2,16 @@ import { Command, CommanderError } from 'commander';
 import { checkRequiredOptionsAfterArguments } from './argument-order.js';
 import { commandWord, registerCommands } from './command-index.js';
 import type { CliIo } from './context.js';
-import { describeError, EXIT, exitCodeFor } from './exit.js';
+import { describeError, EXIT, errorJson, exitCodeFor } from './exit.js';
 import { versionText } from './version.js';
 
 /** `word`: the command to load (see command-index.ts); '*' loads every command module. */
-export async function buildProgram(io: CliIo, word: string | undefined): Promise<Command> {
+export async function buildProgram(
+  io: CliIo,
+  word: string | undefined,
+  /** Where commander's own error text goes (default stderr); runCli collects it under --json. */
+  usageOut: (text: string) => void = (s) => void io.stderr.write(s),
+): Promise<Command> {
   const program = new Command('nhi')
     .description(
       'nhi-reissue: owner-approved revoke-then-reissue recovery of non-human identity credentials, ' +
@@ -21,7 +26,7 @@ export async function buildProgram(io: CliIo, word: string | undefined): Promise
     .showHelpAfterError('(run "nhi --help" for usage)')
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
-      writeErr: (s) => void io.stderr.write(s),
+      writeErr: usageOut,
     })
     .addHelpText(
       'after',
@@ -45,7 +50,14 @@ export async function buildProgram(io: CliIo, word: string | undefined): Promise
 
 /** Parse argv, run the command, map any error to an exit code. Never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = await buildProgram(io, commandWord(argv));
+  const json = argv.includes('--json');
+  // Under --json, commander's own usage errors become the JSON error object too (below).
+  const usage: string[] = [];
+  const program = await buildProgram(
+    io,
+    commandWord(argv),
+    json ? (s) => void usage.push(s) : (s) => void io.stderr.write(s),
+  );
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -54,9 +66,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander already printed its message (unknown command/option, --help, --version).
+      if (json && error.exitCode !== 0) io.stderr.write(`${JSON.stringify(errorJson(error))}\n`);
+      else if (usage.length) io.stderr.write(usage.join(''));
       return exitCodeFor(error);
     }
-    io.stderr.write(`${describeError(error, verbose)}\n`);
+    io.stderr.write(json ? `${JSON.stringify(errorJson(error))}\n` : `${describeError(error, verbose)}\n`);
     return exitCodeFor(error);
   }
 }
