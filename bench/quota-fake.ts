@@ -61,6 +61,11 @@ export class QuotaService {
     this.#last = Math.max(this.#last, now);
   }
 
+  /** Admitted calls on `group` so far. */
+  admitted(group: string): number {
+    return this.#admitted.get(group) ?? 0;
+  }
+
   /** Admitted calls per second on `group` between its first and last call. */
   ratePerSecond(group: string): number {
     const n = this.#admitted.get(group) ?? 0;

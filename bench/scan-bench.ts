@@ -1,5 +1,6 @@
 /**
- * `npm run bench` (`-- --json` for machines): measures issue 17's goals, each beside its limit
+ * `npm run bench` (`-- --json` for machines): measures issue 17's goals (and issue 15's incident
+ * recoveries at the write quota, plus an end-to-end incident on local moto), each beside its limit
  * from the same run, and prints a ratio and PASS/FAIL per goal. Every measurement runs in its own
  * child process (peak RSS is that run's), repeated BENCH_REPEAT times (default 3) with the
  * different measurements interleaved, and every figure is the median of its repeats. The
@@ -9,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type AuditChildResult, auditChild } from './audit-child.js';
 import { formatGoals, type Goal, goalsJson, median } from './goals.js';
+import { type IncidentChildArgs, incidentChild } from './incident-child.js';
+import { incidentMotoChild, motoAnswers } from './incident-moto.js';
 import { type ScanChildArgs, type ScanChildResult, scanChild } from './scan-child.js';
 import { measureStartup, type StartupResult } from './startup.js';
 import { type AppendsResult, appendsChild, benchDatabase, benchDatabaseAnswers } from './store-child.js';
@@ -23,6 +26,8 @@ const AUDIT_N = Number(process.env.BENCH_AUDIT_N ?? 100_000);
 const AUDIT_WORKERS = process.env.BENCH_AUDIT_WORKERS ? Number(process.env.BENCH_AUDIT_WORKERS) : undefined;
 const STORE_APPENDS = Number(process.env.BENCH_STORE_APPENDS ?? 2_000);
 const STORE_LATENCY = { minMs: 0, maxMs: 1 };
+const INCIDENT_N = Number(process.env.BENCH_INCIDENT_N ?? 1_000);
+const INCIDENT_MOTO_N = Number(process.env.BENCH_INCIDENT_MOTO_N ?? 100);
 const JSON_OUT = process.argv.includes('--json');
 
 const self = fileURLToPath(import.meta.url);
@@ -95,6 +100,10 @@ const RUNS: Record<string, () => unknown> = {
       }),
     ),
   startup: () => child<StartupResult>('startup', {}),
+  // Issue 15: an incident's recoveries through the real engine and AWS adapter at its defaults,
+  // against the write quota; and the real CLI against local moto, end to end (a figure).
+  'incident aws': () => child('incident', { n: INCIDENT_N, latency: LATENCY } satisfies IncidentChildArgs),
+  'incident moto': () => child('incident-moto', { n: INCIDENT_MOTO_N }),
   ...Object.fromEntries(
     RSS_SIZES.map((n) => [
       `rss ${n}`,
@@ -106,13 +115,16 @@ const RUNS: Record<string, () => unknown> = {
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',');
   const postgres = await benchDatabaseAnswers();
+  const moto = await motoAnswers();
   const names = Object.keys(RUNS)
     .filter((n) => !only || only.some((o) => n.startsWith(o)))
-    .filter((n) => postgres || !n.endsWith(' postgres'));
+    .filter((n) => postgres || !n.endsWith(' postgres'))
+    .filter((n) => moto || n !== 'incident moto');
   if (!postgres)
     log(
       '  PostgreSQL not answering on loopback: store comparison without it (npm run servers:up -- postgres)',
     );
+  if (!moto) log('  moto not answering on loopback: incident moto skipped (npm run servers:up)');
   const results = new Map<string, unknown[]>(names.map((n) => [n, []]));
   log(
     `nhi benchmark: ${REPEAT} interleaved repeat(s), latency ${LATENCY.minMs}-${LATENCY.maxMs} ms, medians`,
@@ -125,11 +137,20 @@ async function main(): Promise<void> {
       log(`  [${r + 1}/${REPEAT}] ${name} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
-  const { goals, figures } = (await import('./goal-table.js')).goalTable(results, { latency: LATENCY });
+  const table = (await import('./goal-table.js')).goalTable(results, { latency: LATENCY });
+  const incident = (await import('./incident-table.js')).incidentTable(results);
+  const goals = [...table.goals, ...incident.goals];
+  const figures = [...table.figures, ...incident.figures];
   const stores = (await import('./store-table.js')).storeComparison(results);
   if (JSON_OUT)
     console.log(
-      goalsJson(goals, { repeat: REPEAT, latency: LATENCY, figures, storeComparison: stores.json }),
+      goalsJson(goals, {
+        repeat: REPEAT,
+        latency: LATENCY,
+        figures,
+        storeComparison: stores.json,
+        incident: incident.json,
+      }),
     );
   else {
     console.log(`\n${[...figures, ...stores.lines].join('\n')}\n`);
@@ -145,6 +166,8 @@ if (process.argv[2] === '--child') {
     audit: () => auditChild(args as { n: number; workers?: number }),
     appends: () => appendsChild(args as Parameters<typeof appendsChild>[0]),
     startup: () => measureStartup(),
+    incident: () => incidentChild(args as IncidentChildArgs),
+    'incident-moto': () => incidentMotoChild(args as { n: number }),
   };
   const result = await (run[kind ?? ''] ?? (() => Promise.reject(new Error(`unknown child ${kind}`))))();
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -48,8 +48,12 @@ export const DEFAULT_RATES = {
    * whose value we could not confirm (ADR 023); kept conservative. `secrets.versionListPerSecond`.
    */
   smVersions: 40,
-  /** PutSecretValue, UpdateSecretVersionStage, CreateSecret: 50/s shared quota. */
-  smWrite: 25,
+  /**
+   * PutSecretValue, UpdateSecret, UpdateSecretVersionStage: 50/s combined quota (CreateSecret,
+   * also under this budget, has its own 50/s). 90 %, with a tenth-of-a-second burst, like
+   * ListSecrets: an incident's recoveries are bound by it (5 writes per secret).
+   */
+  smWrite: 45,
   /** IAM control plane: roughly 10-20/s before throttling. */
   iamRead: 10,
   iamWrite: 5,
@@ -66,10 +70,10 @@ export function createLimiters(config: AwsInstanceConfig): Record<Budget, RateLi
     smList: perSecondLimiter(Math.min(smRead, DEFAULT_RATES.smList)),
     smRead: createRateLimiter({ ratePerSecond: smRead }),
     // An explicit setting wins; the default is also capped by the read budget.
-    smVersions: createRateLimiter({
-      ratePerSecond: config.secrets.versionListPerSecond ?? Math.min(smRead, DEFAULT_RATES.smVersions),
-    }),
-    smWrite: createRateLimiter({ ratePerSecond: sm.writesPerSecond ?? DEFAULT_RATES.smWrite }),
+    smVersions: perSecondLimiter(
+      config.secrets.versionListPerSecond ?? Math.min(smRead, DEFAULT_RATES.smVersions),
+    ),
+    smWrite: perSecondLimiter(sm.writesPerSecond ?? DEFAULT_RATES.smWrite),
     iamRead: createRateLimiter({ ratePerSecond: iam.readsPerSecond ?? DEFAULT_RATES.iamRead }),
     iamWrite: createRateLimiter({ ratePerSecond: iam.writesPerSecond ?? DEFAULT_RATES.iamWrite }),
   };
