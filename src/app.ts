@@ -133,7 +133,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       let p = providers.get(instance);
       if (!p) {
         p = createProvider(instance, cfg, {
-          logger: logger.child({ provider: instance }),
+          // Each provider adds { provider: <type>, instance } itself: one key each, never twice.
+          logger,
           fingerprint,
           ownerTagKeys: config.owners.tagKeys,
           now,

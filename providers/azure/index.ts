@@ -37,6 +37,8 @@ export function createAzureProvider(
   deps: ProviderDeps,
   options: AzureProviderOptions = {},
 ): CredentialProvider {
+  // Every log line of this instance names it, as the Vault and AWS providers do.
+  deps = { ...deps, logger: deps.logger.child({ provider: 'azure', instance }) };
   const client = options.client ?? buildSecretClient(config);
   const rate = { ...AZURE_DEFAULT_RATES, ...config.rateLimit };
   // Key Vault counts transactions per 10 s window: a tenth of a second's burst on top of the
