@@ -11,6 +11,9 @@ export function ageDays(iso: string | undefined, now: Date): string {
   return Number.isFinite(days) ? `${days}d` : '-';
 }
 
+/** Bumped when a field of an inventory record changes meaning or goes away (docs/json/inventory.schema.json). */
+export const INVENTORY_SCHEMA_VERSION = 1;
+
 export function registerInventoryCommand(program: Command, io: CliIo): void {
   program
     .command('inventory')
@@ -18,9 +21,23 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
       'list what the configured providers hold: ref, kind, state, owners, tier, last use (with confidence), age',
     )
     .option('-p, --provider <name...>', 'only these provider instances')
-    .addHelpText('after', '\nExamples:\n  nhi inventory\n  nhi inventory --provider aws-prod --json')
-    .action(async (opts: { provider?: string[] }, cmd: Command) => {
+    .option(
+      '--format <format>',
+      'table | json (one document: {schemaVersion, identities: [...]}) | ndjson (one identity per line); --json is --format json',
+      'table',
+    )
+    .addHelpText(
+      'after',
+      '\nBoth JSON forms are written as the providers are read: memory stays flat however large the estate.\n' +
+        '\nExamples:\n  nhi inventory\n  nhi inventory --provider aws-prod --json\n  nhi inventory --format ndjson | jq -c \'select(.tier == "privileged")\'',
+    )
+    .action(async (opts: { provider?: string[]; format: string }, cmd: Command) => {
       const ctx = contextFor(cmd, io);
+      if (!['table', 'json', 'ndjson'].includes(opts.format))
+        throw new UsageError(`--format must be table, json or ndjson (got ${opts.format})`);
+      if (ctx.globals.json && cmd.getOptionValueSource('format') === 'cli' && opts.format !== 'json')
+        throw new UsageError('--json is --format json: use one of them');
+      const format = ctx.globals.json ? 'json' : opts.format;
       await ctx.withApp(async (app) => {
         const names = opts.provider ?? app.providerNames();
         for (const n of names) {
@@ -32,15 +49,17 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
         const now = app.now();
         const rows: string[][] = [];
         let count = 0;
+        // One document, written as it streams: the array is opened before the first identity.
+        if (format === 'json') io.stdout.write(`{"schemaVersion":${INVENTORY_SCHEMA_VERSION},"identities":[`);
         for (const name of names) {
           const provider = await app.provider(name);
           for await (const rec of provider.inventory()) {
             const tier = classifyTier(rec, app.config.tiers);
             count++;
-            if (ctx.globals.json) {
-              // JSON lines stream: memory stays flat however large the estate is.
-              io.stdout.write(`${JSON.stringify({ ...rec, tier: tier.tier })}\n`);
-            } else {
+            const line = JSON.stringify({ ...rec, tier: tier.tier });
+            if (format === 'json') io.stdout.write(`${count > 1 ? ',' : ''}\n${line}`);
+            else if (format === 'ndjson') io.stdout.write(`${line}\n`);
+            else {
               rows.push([
                 rec.ref,
                 rec.kind,
@@ -56,7 +75,8 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
             }
           }
         }
-        if (!ctx.globals.json) {
+        if (format === 'json') io.stdout.write(`${count > 0 ? '\n' : ''}],"count":${count}}\n`);
+        if (format === 'table') {
           ctx.progress('');
           ctx.print(renderTable(['REF', 'KIND', 'STATE', 'OWNERS', 'TIER', 'LAST USED', 'AGE'], rows));
           ctx.print(`${count} identities`);
