@@ -59,7 +59,10 @@ export function describeError(error: unknown, verbose: boolean): string {
 export function errorJson(error: unknown): Record<string, unknown> {
   const exit = exitCodeFor(error);
   if (error instanceof CommanderError)
-    return { schemaVersion: 1, error: { code: 'usage', exit, message: error.message.replace(/^error: /, '') } };
+    return {
+      schemaVersion: 1,
+      error: { code: 'usage', exit, message: error.message.replace(/^error: /, '') },
+    };
   if (!isNhiError(error))
     return {
       schemaVersion: 1,
