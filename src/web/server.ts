@@ -22,6 +22,7 @@ import { HttpError, readCookies, readFields, sendHtml, sendJson, str } from './h
 import { createSignIn } from './oidc.js';
 import { WindowLimiter } from './rate-limit.js';
 import { callback, login, logout } from './routes/auth.js';
+import { incidentChallenge, incidentDecide, incidentView } from './routes/incidents.js';
 import { passkeyOptions, passkeyRegister, passkeysView } from './routes/passkeys.js';
 import { challenge, decide, inbox, requestView } from './routes/requests.js';
 import { SessionStore } from './session.js';
@@ -121,6 +122,13 @@ async function route(ctx: WebContext, x: Exchange): Promise<void> {
     if (method === 'GET' && !m[2]) return requestView(ctx, signed, id);
     if (method === 'POST' && m[2] === '/challenge') return challenge(ctx, signed, id);
     if (method === 'POST' && m[2] === '/decide') return decide(ctx, signed, id);
+  }
+  const inc = /^\/incidents\/([A-Za-z0-9_-]{1,100})(\/challenge|\/decide)?$/.exec(path);
+  if (inc?.[1]) {
+    const id = inc[1];
+    if (method === 'GET' && !inc[2]) return incidentView(ctx, signed, id);
+    if (method === 'POST' && inc[2] === '/challenge') return incidentChallenge(ctx, signed, id);
+    if (method === 'POST' && inc[2] === '/decide') return incidentDecide(ctx, signed, id);
   }
   throw new HttpError(404, 'not found');
 }

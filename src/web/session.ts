@@ -5,12 +5,16 @@
  * expiry are checked on every read against the injected clock.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { SubsetLeaf } from '../approval/signing/incident-proof.js';
 
 export interface PendingChallenge {
-  requestId: string;
+  /** What the signature decides: `requests/<id>` or `incidents/<id>`; used nowhere else. */
+  subject: string;
   decision: 'approve' | 'deny';
-  /** The canonical ApprovalPayload the passkey must sign (its sha256 is the challenge). */
+  /** The canonical payload the passkey must sign (its sha256 is the challenge). */
   payloadText: string;
+  /** For an incident share: the (requestId, planDigest) leaves the payload's subset root covers. */
+  subset?: SubsetLeaf[];
   challenge: string;
   expiresAt: number;
 }

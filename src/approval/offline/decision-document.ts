@@ -25,10 +25,53 @@ export interface DecisionDocument {
   proof: ApprovalProof;
 }
 
+/** What an offline document says about who may decide it, for precheckDecider. */
+export interface DecidableExport {
+  /** "request req_…" or "incident inc_…", for messages. */
+  subject: string;
+  /** The target (a ref, or an owner's share), for the not-owner message. */
+  target: string;
+  requester: string;
+  owners: { principal: string; keyId: string }[];
+  /** Nothing on this export can be decided from then on, and what to say when that has passed. */
+  standsUntil: string;
+  expired: string;
+  context: Record<string, unknown>;
+}
+
 /**
  * The checks an owner's machine can make from the document alone, so an owner learns at once
  * that they cannot decide — the orchestrator makes them again, with the registry it trusts.
  */
+export function precheckDecider(
+  doc: DecidableExport,
+  principal: string,
+  decision: Decision,
+  now: Date,
+  keyId?: string,
+): void {
+  const refuse = (rule: string, message: string): never => {
+    throw new PolicyError(rule, message, { context: { ...doc.context, principal, rule } });
+  };
+  if (principal === doc.requester) {
+    refuse(
+      'self-approval',
+      `${principal} filed ${doc.subject} and cannot ${decision} it (separation of duties)`,
+    );
+  }
+  const owner = doc.owners.find((o) => o.principal === principal);
+  if (!owner) {
+    refuse(
+      'not-owner',
+      `${principal} is not an owner of ${doc.target} (owners: ${doc.owners.map((o) => o.principal).join(', ') || 'none registered'})`,
+    );
+  }
+  if (keyId !== undefined && owner && owner.keyId !== keyId) {
+    refuse('bad-signature', `the key is ${keyId}, but ${principal} is registered with ${owner.keyId}`);
+  }
+  if (!(Date.parse(doc.standsUntil) > now.getTime())) refuse('approval-expired', doc.expired);
+}
+
 function precheck(
   doc: RequestDocument,
   principal: string,
@@ -36,30 +79,29 @@ function precheck(
   now: Date,
   keyId?: string,
 ): void {
-  const refuse = (rule: string, message: string): never => {
-    throw new PolicyError(rule, message, { context: { requestId: doc.request.id, principal, rule } });
-  };
-  if (principal === doc.request.requester) {
-    refuse(
-      'self-approval',
-      `${principal} filed request ${doc.request.id} and cannot ${decision} it (separation of duties)`,
-    );
-  }
-  const owner = doc.owners.find((o) => o.principal === principal);
-  if (!owner) {
-    refuse(
-      'not-owner',
-      `${principal} is not an owner of ${doc.plan.ref} (owners: ${doc.owners.map((o) => o.principal).join(', ') || 'none registered'})`,
-    );
-  }
-  if (keyId !== undefined && owner && owner.keyId !== keyId) {
-    refuse('bad-signature', `the key is ${keyId}, but ${principal} is registered with ${owner.keyId}`);
-  }
-  if (!(Date.parse(doc.decisionExpiresAt) > now.getTime())) {
-    refuse(
-      'approval-expired',
-      `decisions on this export stand until ${doc.decisionExpiresAt}, which has passed: export the request again`,
-    );
+  precheckDecider(
+    {
+      subject: `request ${doc.request.id}`,
+      target: doc.plan.ref,
+      requester: doc.request.requester,
+      owners: doc.owners,
+      standsUntil: doc.decisionExpiresAt,
+      expired: `decisions on this export stand until ${doc.decisionExpiresAt}, which has passed: export the request again`,
+      context: { requestId: doc.request.id },
+    },
+    principal,
+    decision,
+    now,
+    keyId,
+  );
+}
+
+/** The key id of the signer of an armored SSHSIG (`--ssh-signature`), or a UsageError. */
+export function sshSignerKeyId(signature: string): string {
+  try {
+    return keyIdOf(parseSshSig(signature).signer.publicKey);
+  } catch (error) {
+    throw new UsageError(`--ssh-signature: ${(error as Error).message}`);
   }
 }
 
@@ -89,12 +131,7 @@ export function sshDecision(
   doc: RequestDocument,
   input: { principal: string; decision: Decision; signature: string; now: Date; comment?: string },
 ): DecisionDocument {
-  let keyId: string;
-  try {
-    keyId = keyIdOf(parseSshSig(input.signature).signer.publicKey);
-  } catch (error) {
-    throw new UsageError(`--ssh-signature: ${(error as Error).message}`);
-  }
+  const keyId = sshSignerKeyId(input.signature);
   precheck(doc, input.principal, input.decision, input.now, keyId);
   const proof: ApprovalProof = {
     method: 'ssh',

@@ -105,7 +105,15 @@ export function parseRequestDocument(text: string, source: string): RequestDocum
     if (typeof d[f] !== 'string') bad(`${f} is missing`);
   }
   if (!Array.isArray(d.owners)) bad('owners is missing');
-  const plan = d.plan as unknown;
+  checkPlan(d.plan, d.planDigest as string, bad);
+  return d as RequestDocument;
+}
+
+/**
+ * A plan read from an offline document must be an nhi recovery plan that hashes to the digest
+ * the document names: that is the plan the owner is shown and the digest they sign.
+ */
+export function checkPlan(plan: unknown, planDigest: string, bad: (why: string) => never): Plan {
   if (plan === null || typeof plan !== 'object' || (plan as Partial<Plan>).kind !== 'nhi-recovery-plan') {
     bad('plan is missing or not an nhi recovery plan');
   }
@@ -115,10 +123,10 @@ export function parseRequestDocument(text: string, source: string): RequestDocum
   } catch {
     bad('the plan cannot be canonicalized');
   }
-  if (digest !== d.planDigest) {
-    bad(`its plan hashes to ${digest}, not to ${d.planDigest}: the document was changed after export`);
+  if (digest !== planDigest) {
+    bad(`its plan hashes to ${digest}, not to ${planDigest}: the document was changed after export`);
   }
-  return d as RequestDocument;
+  return plan as Plan;
 }
 
 /** The document as the request row the plan view renders (nothing here is trusted: it is shown). */

@@ -9,7 +9,12 @@ import { keyIdOf, signBytes, verifyBytes } from '../../audit/keys.js';
 import { canonicalJson } from '../../lib/canonical.js';
 import type { Decision, DecisionPurpose } from '../../store/types.js';
 import type { OwnerRegistry } from '../owners/owner-registry.js';
-import { asInclusion, incidentApprovalFor, type SubsetInclusion } from './incident-proof.js';
+import {
+  asInclusion,
+  INCIDENT_APPROVAL_KIND,
+  incidentApprovalFor,
+  type SubsetInclusion,
+} from './incident-proof.js';
 import { type SshPublicKey, sshKeyOf } from './ssh-key.js';
 import { verifySshSig } from './sshsig.js';
 import { asWebAuthnProof, verifyWebAuthnProof, type WebAuthnProof } from './webauthn.js';
@@ -145,13 +150,16 @@ export function signCanonical(privateKey: KeyObject, signedPayload: string): Ed2
 export function asProof(value: unknown): ApprovalProof | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const p = value as Record<string, unknown>;
-  if (p.method === 'webauthn') return asWebAuthnProof(p);
+  const inclusion = p.inclusion === undefined ? undefined : asInclusion(p.inclusion);
+  if (p.inclusion !== undefined && !inclusion) return undefined;
+  if (p.method === 'webauthn') {
+    const w = asWebAuthnProof(p);
+    return w && inclusion ? { ...w, inclusion } : w;
+  }
   if (p.method !== 'ed25519' && p.method !== 'ssh') return undefined;
   if (typeof p.keyId !== 'string' || typeof p.signature !== 'string' || typeof p.signedPayload !== 'string') {
     return undefined;
   }
-  const inclusion = p.inclusion === undefined ? undefined : asInclusion(p.inclusion);
-  if (p.inclusion !== undefined && !inclusion) return undefined;
   return {
     method: p.method,
     keyId: p.keyId,
@@ -261,9 +269,12 @@ export function verifySignatureWithKey(
       return checked.ok ? { ok: true, proof: p, keyId } : { ok: false, reason: checked.reason };
     }
     case 'webauthn': {
-      // The principal the confirmation must name is the one the payload names; the caller
-      // then checks the payload names the expected principal.
-      const principal = signedObjectOfKind(p.signedPayload, 'nhi-approval')?.principal;
+      // The principal the confirmation must name is the one the payload names (a single or an
+      // incident approval); the caller then checks the payload names the expected principal.
+      const principal = (
+        signedObjectOfKind(p.signedPayload, 'nhi-approval') ??
+        signedObjectOfKind(p.signedPayload, INCIDENT_APPROVAL_KIND)
+      )?.principal;
       const checked = verifyWebAuthnProof(
         p,
         typeof principal === 'string' ? principal : undefined,

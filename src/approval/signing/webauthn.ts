@@ -11,6 +11,7 @@ import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto
 import { verifyBytes } from '../../audit/keys.js';
 import { canonicalJson } from '../../lib/canonical.js';
 import type { PasskeyConfirmation } from '../../store/passkey-types.js';
+import type { SubsetInclusion } from './incident-proof.js';
 import { type SshPublicKey, sshKeyOf } from './ssh-key.js';
 import { verifySshSig } from './sshsig.js';
 
@@ -32,6 +33,8 @@ export interface WebAuthnProof {
   signature: string;
   /** Canonical JSON of the ApprovalPayload; its sha256 is the WebAuthn challenge. */
   signedPayload: string;
+  /** Set when the passkey signed an owner's incident share (incident-proof.ts): where this request sits in it. */
+  inclusion?: SubsetInclusion;
 }
 
 /** What `nhi passkey confirm` signs: this credential key is this principal's, for this site. */

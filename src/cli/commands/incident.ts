@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { ownerRegistryFromConfig } from '../../approval/owners/owner-registry.js';
 import { incidentDecisionCommand } from '../../incident/commands.js';
-import { decideIncident } from '../../incident/decide.js';
 import { excludeTarget } from '../../incident/exclude.js';
 import { DEFAULT_INCIDENT_CONCURRENCY, type IncidentProgress, runIncident } from '../../incident/execute.js';
 import { fileIncident } from '../../incident/file.js';
@@ -18,6 +17,7 @@ import { renderTable } from '../../lib/text.js';
 import type { IncidentPlanDocument } from '../../store/incident-types.js';
 import { type CliContext, type CliIo, contextFor } from '../context.js';
 import { readPrivateKey } from '../key-file.js';
+import { registerIncidentDecisionCommands } from './incident-decision.js';
 
 interface SelectOptions {
   select?: string[];
@@ -211,60 +211,8 @@ export function registerIncidentCommands(program: Command, io: CliIo): void {
       },
     );
 
-  for (const decision of ['approve', 'deny'] as const) {
-    incident
-      .command(decision)
-      .description(
-        `${decision} your share of an incident (every target you own that awaits a decision) with one signature`,
-      )
-      .argument('<incident-id>', 'incident id')
-      .requiredOption('--as <principal>', 'owner principal deciding')
-      .requiredOption('--key <file>', 'your private key (nhi keygen PEM or OpenSSH ed25519, mode 0600)')
-      .option('--digest <incident-digest>', 'the incident digest you reviewed; refused if it differs')
-      .option('--comment <text>', 'comment recorded with each decision')
-      .addHelpText(
-        'after',
-        `\nExample:\n  nhi incident ${decision} inc_... --as alice --key ~/.nhi/alice.key --digest sha256:...`,
-      )
-      .action(
-        async (
-          id: string,
-          opts: { as: string; key: string; digest?: string; comment?: string },
-          cmd: Command,
-        ) => {
-          const ctx = contextFor(cmd, io);
-          const privateKey = readPrivateKey(opts.key);
-          await ctx.withApp(async (app) => {
-            const outcome = await decideIncident(
-              {
-                store: app.store,
-                audit: app.audit,
-                config: app.config,
-                notifier: app.notifier,
-                registry: ownerRegistryFromConfig(app.config),
-              },
-              {
-                incidentId: id,
-                principal: opts.as,
-                decision,
-                now: app.now(),
-                privateKey,
-                ...(opts.digest ? { expectDigest: opts.digest } : {}),
-                ...(opts.comment ? { comment: opts.comment } : {}),
-              },
-            );
-            if (ctx.globals.json) return ctx.printJson({ schemaVersion: 1, ...outcome });
-            const ready = outcome.decided.filter((d) => d.status === 'approved').length;
-            ctx.print(
-              `${decision === 'approve' ? 'approved' : 'denied'} by ${opts.as}: ${outcome.decided.length} target(s) of incident ${id} with one signature (expires ${outcome.expiresAt})`,
-            );
-            if (decision === 'approve')
-              ctx.print(`  ${ready} now ready to run (others wait for a second owner or their hold)`);
-            for (const s of outcome.skipped) ctx.print(`  not in this decision: ${s.ref} (${s.why})`);
-          });
-        },
-      );
-  }
+  // approve | deny (here or offline on an exported share) and export.
+  registerIncidentDecisionCommands(incident, io);
 
   incident
     .command('exclude')

@@ -15,6 +15,7 @@ import {
   payloadToSign,
   sshDecision,
 } from '../../approval/offline/decision-document.js';
+import { incidentDecisionIn } from '../../approval/offline/incident-decision.js';
 import {
   buildRequestDocument,
   documentAsRequest,
@@ -26,7 +27,7 @@ import { PolicyError, UsageError } from '../../lib/errors.js';
 import { writeOutputFile } from '../../lib/output-file.js';
 import { KEY_FILE_PLACEHOLDER, shellWord } from '../../plan-view/commands.js';
 import { configFacts } from '../../plan-view/config-facts.js';
-import { buildPlanView } from '../../plan-view/model.js';
+import { buildPlanView, type PlanView } from '../../plan-view/model.js';
 import { renderPlanText } from '../../plan-view/text.js';
 import { policyStatus } from '../../policy/gate.js';
 import type { Decision } from '../../store/types.js';
@@ -45,7 +46,7 @@ export interface OfflineDecisionOptions {
   printPayload?: boolean;
 }
 
-function readText(file: string, option: string): string {
+export function readText(file: string, option: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
@@ -59,14 +60,19 @@ function readDocument(file: string): RequestDocument {
   return parseRequestDocument(readText(file, '--request-file'), file);
 }
 
-/** The plan as the owner reads it, from the document alone, with the offline commands to decide. */
-export function documentPlanText(doc: RequestDocument, file: string): string {
-  const view = buildPlanView({
+/** The plan view of a document alone (its commands are the caller's to set). */
+export function documentPlanView(doc: RequestDocument): PlanView {
+  return buildPlanView({
     plan: doc.plan,
     policy: doc.facts.policy,
     delivery: doc.facts.delivery,
     request: documentAsRequest(doc),
   });
+}
+
+/** The plan as the owner reads it, from the document alone, with the offline commands to decide. */
+export function documentPlanText(doc: RequestDocument, file: string): string {
+  const view = documentPlanView(doc);
   const offline = (decision: Decision, owner: string) =>
     `nhi ${decision} --request-file ${shellWord(file)} --as ${shellWord(owner)} --key ${KEY_FILE_PLACEHOLDER} --digest ${doc.planDigest} --out decision-${owner}.json`;
   const owners = doc.owners.map((o) => o.principal);
@@ -192,8 +198,10 @@ export function registerOfflineApprovalCommands(program: Command, io: CliIo): vo
     .command('approval')
     .description('decisions made elsewhere')
     .command('import')
-    .description('record a decision signed offline (nhi approve --request-file) or with ssh-keygen -Y sign')
-    .argument('[decision-file]', 'decision file written by nhi approve --request-file --out')
+    .description(
+      'record a decision signed offline (nhi approve --request-file, nhi incident approve --request-file) or with ssh-keygen -Y sign',
+    )
+    .argument('[decision-file]', 'decision file written by nhi [incident] approve --request-file --out')
     .option('--ssh-signature <file>', 'an ssh-keygen -Y sign -n nhi-approval signature over --print-payload')
     .option('--as <principal>', 'with --ssh-signature: the owner who signed')
     .option('--decision <approve|deny>', 'with --ssh-signature: what was signed')
@@ -212,7 +220,11 @@ export function registerOfflineApprovalCommands(program: Command, io: CliIo): vo
     .action(async (file: string | undefined, opts: ImportOptions, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       // Arguments and files first: a wrong call is exit 2 before the config is even read.
-      const decided = decisionToImport(file, opts, new Date());
+      const text = file && opts.sshSignature === undefined ? readText(file, 'decision file') : undefined;
+      // One owner's whole incident share, signed offline: recorded through decideIncident.
+      const shared = file && text !== undefined ? incidentDecisionIn(text, file) : undefined;
+      if (shared) return (await import('./incident-offline.js')).importShareDecision(ctx, shared);
+      const decided = decisionToImport(file, text, opts, new Date());
       await ctx.withApp(async (app) => {
         const outcome = await recordDecision(
           {
@@ -247,13 +259,18 @@ interface ImportOptions {
   comment?: string;
 }
 
-function decisionToImport(file: string | undefined, opts: ImportOptions, now: Date): DecisionDocument {
+function decisionToImport(
+  file: string | undefined,
+  text: string | undefined,
+  opts: ImportOptions,
+  now: Date,
+): DecisionDocument {
   if (opts.sshSignature === undefined) {
-    if (!file)
+    if (!file || text === undefined)
       throw new UsageError(
         'name a decision file, or pass --ssh-signature with --as, --decision and --request-file',
       );
-    return parseDecisionDocument(readText(file, 'decision file'), file);
+    return parseDecisionDocument(text, file);
   }
   if (file) throw new UsageError('pass either a decision file or --ssh-signature, not both');
   if (!opts.as || !opts.requestFile) throw new UsageError('--ssh-signature needs --as and --request-file');
@@ -269,7 +286,7 @@ function decisionToImport(file: string | undefined, opts: ImportOptions, now: Da
   });
 }
 
-function configFactsFor(
+export function configFactsFor(
   config: Parameters<typeof configFacts>[0],
   request: ReturnType<typeof trustedRequest>,
 ): RequestDocument['facts'] {

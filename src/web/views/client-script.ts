@@ -45,7 +45,9 @@ export const APP_JS = String.raw`(() => {
         for (const b of decide.querySelectorAll('button')) b.disabled = true;
         show(result, 'notice', 'Confirm with your passkey…');
         try {
-          const start = await post(decide.dataset.challengeUrl, { decision, planDigest: decide.dataset.planDigest, comment });
+          // The digests the page showed (a request's plan, or an incident's and the share's root).
+          const shown = { planDigest: decide.dataset.planDigest, incidentDigest: decide.dataset.incidentDigest, shareRoot: decide.dataset.shareRoot };
+          const start = await post(decide.dataset.challengeUrl, { decision, ...shown, comment });
           const o = start.options;
           const cred = await navigator.credentials.get({
             publicKey: {

@@ -15,7 +15,46 @@ export interface InboxItem {
   decidedByMe?: string;
 }
 
-export function inboxPage(chrome: Omit<PageChrome, 'title'>, items: InboxItem[], now: Date): string {
+/** An incident with targets of this principal: their share (the requests are listed on its page). */
+export interface IncidentInboxItem {
+  id: string;
+  reason: string;
+  requester: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Targets this principal owns, how many of them are privileged, and how many await their decision. */
+  owned: number;
+  privileged: number;
+  toDecide: number;
+  /** The owned targets by state (nhi incident status's states). */
+  counts: Record<string, number>;
+}
+
+function incidentsSection(incidents: IncidentInboxItem[], now: Date): string {
+  if (incidents.length === 0) return '';
+  const rows = incidents.map((i) => {
+    const states = Object.entries(i.counts)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(', ');
+    return `<tr data-incident="${h(i.id)}">
+<td><a href="/incidents/${encodeURIComponent(i.id)}">${h(i.reason)}</a><br><small>${h(i.id)}</small></td>
+<td>${i.owned} target${i.owned === 1 ? '' : 's'}${i.privileged ? `<br><span class="badge privileged">${i.privileged} privileged</span>` : ''}</td>
+<td class="to-decide">${i.toDecide}</td>
+<td class="states">${h(states)}</td>
+<td>${h(i.requester)}</td>
+<td>${h(duration(Date.parse(i.expiresAt) - now.getTime()))}</td></tr>`;
+  });
+  return `<h2>Incidents</h2>
+<p>Each incident asks you to decide your whole share with one passkey signature; its requests are listed on the incident's page.</p>
+<div class="table-wrap"><table class="list" id="incidents"><thead><tr><th>Incident</th><th>Your share</th><th>To decide</th><th>Status</th><th>Requested by</th><th>Expires in</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+export function inboxPage(
+  chrome: Omit<PageChrome, 'title'>,
+  items: InboxItem[],
+  now: Date,
+  incidents: IncidentInboxItem[] = [],
+): string {
   const rows = items.map(
     (i) => `<tr data-request="${h(i.id)}">
 <td><a href="/requests/${encodeURIComponent(i.id)}"><code class="wrap">${h(i.ref)}</code></a><br><small>${h(i.id)}</small></td>
@@ -28,8 +67,13 @@ export function inboxPage(chrome: Omit<PageChrome, 'title'>, items: InboxItem[],
   );
   const body = items.length
     ? `<div class="table-wrap"><table class="list" id="inbox"><thead><tr><th>Identity</th><th>Tier</th><th>Requested by</th><th>Age</th><th>Expires in</th><th>Approvals</th><th>Status</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`
-    : '<p class="notice" id="inbox-empty">Nothing waits for your decision.</p>';
-  return layout({ ...chrome, title: 'Inbox' }, `<h1>Requests you may decide</h1>${body}`);
+    : incidents.length
+      ? '<p id="inbox-empty">No single request waits for your decision.</p>'
+      : '<p class="notice" id="inbox-empty">Nothing waits for your decision.</p>';
+  return layout(
+    { ...chrome, title: 'Inbox' },
+    `<h1>Requests you may decide</h1>${incidentsSection(incidents, now)}${incidents.length ? '<h2>Requests</h2>' : ''}${body}`,
+  );
 }
 
 export function passkeysPage(chrome: Omit<PageChrome, 'title'>, passkeys: PasskeyRecord[]): string {

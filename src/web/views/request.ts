@@ -56,21 +56,47 @@ ${rows.length ? `<div class="table-wrap"><table class="list"><thead><tr><th>Owne
 <p class="notice" id="needed">${h(needLine)}</p></section>`;
 }
 
-function decideSection(input: RequestPageInput): string {
-  if (input.cannotDecide) return `<p class="refusal" id="cannot-decide">${h(input.cannotDecide)}</p>`;
-  if (input.noPasskey) {
+/**
+ * The decision form both pages share (the page script drives it: challenge, passkey, decide):
+ * `data` are the digests the page showed, sent back with the challenge request.
+ */
+export function decisionForm(o: {
+  base: string;
+  data: Record<string, string>;
+  title: string;
+  introHtml: string;
+  labels?: { approve: string; deny: string };
+  cannotDecide?: string | undefined;
+  noPasskey?: boolean | undefined;
+}): string {
+  if (o.cannotDecide) return `<p class="refusal" id="cannot-decide">${h(o.cannotDecide)}</p>`;
+  if (o.noPasskey) {
     return `<p class="refusal" id="cannot-decide">You have no confirmed passkey. <a href="/passkeys">Register one</a>, then confirm it from a terminal with <code>nhi passkey confirm</code>.</p>`;
   }
-  const base = `/requests/${encodeURIComponent(input.requestId)}`;
-  return `<section><h2>${input.review ? 'Your retrospective review' : 'Your decision'}</h2>
-<p>You sign plan <code class="wrap" id="plan-digest">${h(input.planDigest)}</code> with your passkey. If the plan changes, this page can no longer decide: reload it and review again.</p>
-<div id="decide" data-plan-digest="${h(input.planDigest)}" data-challenge-url="${base}/challenge" data-decide-url="${base}/decide">
+  const data = Object.entries(o.data)
+    .map(([k, v]) => ` data-${k}="${h(v)}"`)
+    .join('');
+  return `<section><h2>${h(o.title)}</h2>
+<p>${o.introHtml}</p>
+<div id="decide"${data} data-challenge-url="${o.base}/challenge" data-decide-url="${o.base}/decide">
 <label for="comment">Reason (required to deny)</label>
 <textarea id="comment" name="comment" rows="3" maxlength="2000"></textarea>
-<div class="actions"><button type="button" class="approve" id="approve" data-decision="approve">${input.review ? 'Endorse' : 'Approve'}</button>
-<button type="button" class="deny" id="deny" data-decision="deny">${input.review ? 'Dispute' : 'Deny'}</button></div>
+<div class="actions"><button type="button" class="approve" id="approve" data-decision="approve">${h(o.labels?.approve ?? 'Approve')}</button>
+<button type="button" class="deny" id="deny" data-decision="deny">${h(o.labels?.deny ?? 'Deny')}</button></div>
 </div>
 <p id="result" role="status" hidden></p></section>`;
+}
+
+function decideSection(input: RequestPageInput): string {
+  return decisionForm({
+    base: `/requests/${encodeURIComponent(input.requestId)}`,
+    data: { 'plan-digest': input.planDigest },
+    title: input.review ? 'Your retrospective review' : 'Your decision',
+    introHtml: `You sign plan <code class="wrap" id="plan-digest">${h(input.planDigest)}</code> with your passkey. If the plan changes, this page can no longer decide: reload it and review again.`,
+    ...(input.review ? { labels: { approve: 'Endorse', deny: 'Dispute' } } : {}),
+    cannotDecide: input.cannotDecide,
+    noPasskey: input.noPasskey,
+  });
 }
 
 export function requestPage(chrome: Omit<PageChrome, 'title'>, input: RequestPageInput): string {

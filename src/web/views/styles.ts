@@ -23,5 +23,7 @@ table.list th,table.list td{border-bottom:1px solid #e5e5e5;padding:.4rem .5rem;
 .ok{background:#dafbe1;border:1px solid #4ac26b;padding:.6rem .8rem;border-radius:6px}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem;margin-top:.6rem}
 code.wrap{word-break:break-all}
+details.target{border:1px solid #e5e5e5;border-radius:6px;padding:.4rem .7rem;margin:.5rem 0}
+details.target summary{cursor:pointer;padding:.2rem 0}
 @media (max-width:600px){body{padding:0 .6rem 1.5rem}.nhi-plan table{font-size:.9rem}}
 `;
