@@ -20,6 +20,7 @@ import type { SecretValue } from '../lib/secret.js';
 import { policyDigestField, requireSignedPolicy } from '../policy/gate.js';
 import type { StoreTx } from '../store/store.js';
 import type { Decision, RecoveryRequest } from '../store/types.js';
+import { notifyIncidentDecision } from './notify.js';
 import { ownerShare, requireShare, type SealedShare, sealShare } from './share.js';
 import { acceptSignedShare, type SignedShare } from './signed-share.js';
 
@@ -54,6 +55,8 @@ export interface IncidentDecisionOutcome {
   subsetRoot: string;
   expiresAt: string;
   auditSeq: number;
+  /** Set when the decision was recorded but its notice could not be sent. */
+  notifyError?: string;
 }
 
 export async function decideIncident(
@@ -62,8 +65,9 @@ export async function decideIncident(
 ): Promise<IncidentDecisionOutcome> {
   const privateKey = 'privateKey' in input ? toPrivateKey(input.privateKey) : undefined;
   deps = { ...deps, policyDigest: await requireSignedPolicy(deps) };
+  let outcome: IncidentDecisionOutcome;
   try {
-    return await deps.store.transaction((tx) => decideInTx(deps, tx, input, privateKey));
+    outcome = await deps.store.transaction((tx) => decideInTx(deps, tx, input, privateKey));
   } catch (error) {
     if (error instanceof PolicyError) {
       await recordRefusal(
@@ -80,6 +84,15 @@ export async function decideIncident(
     }
     throw error;
   }
+  // One notice per decision, not one per target; a notification problem never undoes it.
+  try {
+    // The requester is only whom the notice is addressed to: no decision rests on the row.
+    const requester = (await deps.store.incidents.get(outcome.incidentId))?.requester;
+    await notifyIncidentDecision(deps.notifier, deps.config, outcome, requester);
+  } catch (error) {
+    return { ...outcome, notifyError: (error as Error).message };
+  }
+  return outcome;
 }
 
 async function decideInTx(

@@ -14,6 +14,7 @@ import type { Notifier, NotifyOutcome } from '../notify/notifier.js';
 import type { IncidentRecord } from '../store/incident-types.js';
 import type { RecoveryRequest } from '../store/types.js';
 import { incidentDecisionCommand } from './commands.js';
+import type { IncidentDecisionOutcome } from './decide.js';
 
 export function ownerShares(requests: readonly RecoveryRequest[]): Map<string, RecoveryRequest[]> {
   const shares = new Map<string, RecoveryRequest[]>();
@@ -81,4 +82,44 @@ export async function notifyIncidentFiled(
     },
   );
   return [...outcomes, ...alert];
+}
+
+/** An owner decided their share: tell the requester (and the alert targets of the tiers decided). */
+export async function notifyIncidentDecision(
+  notifier: Notifier,
+  config: NotifyConfig,
+  outcome: IncidentDecisionOutcome,
+  requester?: string,
+): Promise<NotifyOutcome[]> {
+  const ready = outcome.decided.filter((d) => d.status === 'approved');
+  const tiers = new Set(outcome.decided.map((d) => d.tier));
+  const alert = union(
+    ...(tiers.has('standard') ? [config.policy.standard.alert] : []),
+    ...(tiers.has('privileged') ? [config.policy.privileged.alert] : []),
+  );
+  const verdict =
+    outcome.decision === 'deny'
+      ? `denied ${outcome.decided.length} target(s); they will not run`
+      : `approved ${outcome.decided.length} target(s), ${ready.length} ready to run`;
+  return notifier.notify(union(subscribedTargets(config, APPROVAL_EVENTS.decision), alert), {
+    event: APPROVAL_EVENTS.decision,
+    severity: outcome.decision === 'deny' ? 'medium' : 'info',
+    subject: outcome.incidentId,
+    summary: `incident ${outcome.incidentId}: ${outcome.principal} ${verdict}`,
+    data: {
+      incidentId: outcome.incidentId,
+      principal: outcome.principal,
+      decision: outcome.decision,
+      ...(requester ? { recipients: recipients(config, [requester]) } : {}),
+      expiresAt: outcome.expiresAt,
+      subsetRoot: outcome.subsetRoot,
+      targets: outcome.decided.map((d) => ({
+        ref: d.ref,
+        requestId: d.requestId,
+        tier: d.tier,
+        status: d.status,
+        ...(d.holdUntil ? { holdUntil: d.holdUntil } : {}),
+      })),
+    },
+  });
 }

@@ -18,6 +18,8 @@ import { fileIncident } from '../../src/incident/file.js';
 import { parseSelectors } from '../../src/incident/select.js';
 import { incidentStatus } from '../../src/incident/status.js';
 import { PolicyError, ProviderError } from '../../src/lib/errors.js';
+import { createLogger } from '../../src/log.js';
+import { createNotifier } from '../../src/notify/notifier.js';
 import { createRequest } from '../../src/runbook/requests.js';
 import { startRun } from '../../src/runbook/runs.js';
 import { createHarness, type Harness } from '../runbook/harness.js';
@@ -73,6 +75,52 @@ async function auditIntact(h: Harness): Promise<void> {
 }
 
 describe('incident rules', () => {
+  it('tells the owners once per incident and the requester once per decision; no value in any notice', async () => {
+    const h = createHarness({
+      env: { HOOK_SECRET: 'hook-secret-for-the-test' },
+      config: {
+        notify: {
+          owners: {
+            type: 'webhook',
+            url: 'http://127.0.0.1:9/owners',
+            secret: 'env:HOOK_SECRET',
+            events: ['request.created', 'approval'],
+            attempts: 1,
+          },
+        },
+      },
+    });
+    const sent: { event: string; subject: string; summary: string; data: Record<string, unknown> }[] = [];
+    h.deps.notifier = createNotifier({
+      targets: h.config.notify,
+      deliveries: h.store.deliveries,
+      logger: createLogger({ level: 'silent' }),
+      fetchImpl: (async (_url: string | URL, init?: RequestInit) => {
+        sent.push(JSON.parse(String(init?.body)));
+        return new Response('ok', { status: 200 });
+      }) as typeof fetch,
+    });
+    for (const [name, owner] of Object.entries({ a1: 'alice', a2: 'alice', b1: 'bob' }))
+      h.provider.seed(name, `old-value-${name}`, { owner });
+    const { incident } = await file(h);
+    await decide(h, incident.id, 'alice');
+    expect(sent.map((n) => [n.event, n.subject])).toEqual([
+      ['request.created.incident', incident.id],
+      ['approval.decision', incident.id],
+    ]);
+    const filed = sent[0]?.data as { owners: { principal: string; refs: string[]; approve: string }[] };
+    expect(filed.owners.map((o) => [o.principal, o.refs.length])).toEqual([
+      ['alice', 2],
+      ['bob', 1],
+    ]);
+    expect(filed.owners[0]?.approve).toBe(
+      `nhi incident approve ${incident.id} --as alice --key <private-key-file> --digest ${incident.digest}`,
+    );
+    expect(sent[1]?.summary).toBe(`incident ${incident.id}: alice approved 2 target(s), 2 ready to run`);
+    expect(sent[1]?.data.recipients).toEqual([{ principal: 'carol' }]);
+    expect(JSON.stringify(sent)).not.toMatch(/old-value-/);
+  });
+
   it('one share signature counts for exactly the requests of that share', async () => {
     const h = setup({ a1: 'alice', a2: 'alice', b1: 'bob' });
     const { incident } = await file(h);
