@@ -198,7 +198,7 @@ export function createAppRoleKind(ctx: VaultKindContext): KindAdapter {
           `vault approle ${role}: secret-id(s) ${versionIds.join(', ')} destroyed, but the login tokens minted from them ` +
             `could not be reached: ${error.operation} was refused (HTTP 403; ${partial} token(s) revoked before that). ` +
             'The nhi Vault policy needs "list" and "sudo" on auth/token/accessors and "update" on ' +
-            "auth/token/lookup-accessor and auth/token/revoke-accessor (the README's Vault / OpenBao policies); " +
+            'auth/token/lookup-accessor and auth/token/revoke-accessor (the Vault / OpenBao policies in docs/providers.md); ' +
             'fix it, then resume the run: the revoke runs again and sweeps those tokens',
           { status: 403, retryable: false, cause: error.cause },
         );
