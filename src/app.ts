@@ -4,7 +4,7 @@
  * receives what it needs as parameters.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import { ownerRegistryFromConfig } from './approval/owners/owner-registry.js';
 import { privateKeyFromPem, publicKeyFrom } from './audit/keys.js';
 import { AuditLog } from './audit/log.js';
@@ -69,21 +69,35 @@ export interface AppOptions {
   now?: () => Date;
   /** Config and state-file warnings (the CLI prints them on stderr); default: the logger at warn. */
   onWarning?: (message: string) => void;
+  /** stderr is a terminal: readable log lines there (log-pretty.ts) unless `log.file` is set. */
+  prettyLogs?: { out: { write(text: string): unknown }; colorize: boolean };
 }
 
-export function createLoggerFor(config: Config, verbose: boolean, defaultLevel = 'warn'): Logger {
+export function createLoggerFor(
+  config: Config,
+  verbose: boolean,
+  defaultLevel = 'warn',
+  terminal?: DestinationStream,
+): Logger {
   // Interactive commands keep stderr quiet unless asked; a daemon (nhi serve) logs at info.
   const level = verbose ? 'debug' : (config.log.level ?? defaultLevel);
   const destination = config.log.file
     ? pino.destination({ dest: configRelative(config, config.log.file), sync: true, mkdir: true })
-    : undefined;
+    : terminal;
   return createLogger(destination ? { level, destination } : { level });
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
   const config = loadConfig(opts.configPath, opts.env ?? process.env);
   const now = opts.now ?? (() => new Date());
-  const logger = createLoggerFor(config, opts.verbose ?? false, opts.defaultLogLevel);
+  const terminal =
+    opts.prettyLogs && !config.log.file
+      ? await (await import('./log-pretty.js')).prettyDestination(
+          opts.prettyLogs.out,
+          opts.prettyLogs.colorize,
+        )
+      : undefined;
+  const logger = createLoggerFor(config, opts.verbose ?? false, opts.defaultLogLevel, terminal);
   const warn = opts.onWarning ?? ((message: string) => logger.warn(message));
   for (const w of config.warnings) warn(`${w.path}: ${w.message}`);
   const privateKey = privateKeyFromPem(config.keys.auditSigning, 'keys.auditSigning');

@@ -46,8 +46,11 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
-// The AWS SDK warns on every process that Node 20 support ends in 2027; that is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// Below Node 22 the AWS SDK warns on every process that its 2027 releases need Node 22; that is
+// noise here. On 22 and 24 it does not warn, so nothing is silenced.
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
 export const cliEnv = () => ({ ...process.env, NODE_EXTRA_CA_CERTS: join(ROOT, CA_PEM) });
 
 /**

@@ -120,7 +120,7 @@ export async function recover() {
   for (const r of [vault, aws, azure]) {
     nhi(['lineage', r.ref]);
     const { json } = nhi(['lineage', r.ref], { json: true, show: false });
-    check(Array.isArray(json) && json.length >= 1, `no lineage record for ${r.ref}`);
+    check(json?.lineage?.length >= 1, `no lineage record for ${r.ref}`);
   }
   say('The same chain as a Mermaid diagram (paste it into any Markdown that renders Mermaid):');
   nhi(['lineage', aws.ref, '--format', 'mermaid']);

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { type App, createApp } from '../app.js';
 import { configPathFrom } from '../config/load.js';
+import { colorWanted } from '../lib/table-style.js';
 import { safeLine, safeText } from '../lib/text.js';
+import { type JsonKind, type NotArray, versioned } from './json-output.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -14,7 +16,8 @@ export interface CliContext {
   globals: GlobalOptions;
   configPath: string;
   print(text: string): void;
-  printJson(value: unknown): void;
+  /** One `--json` document of `kind`, with its schemaVersion (json-output.ts, docs/json/). */
+  printJson<T extends object>(kind: JsonKind, value: T & NotArray): void;
   /** Human progress on a TTY only; silent with --json or when stdout is piped. */
   progress(text: string): void;
   withApp<T>(fn: (app: App) => Promise<T>, opts?: { defaultLogLevel?: string }): Promise<T>;
@@ -23,7 +26,7 @@ export interface CliContext {
 export interface CliIo {
   /** Where a question's answer comes from (`approve? [y/N]`); absent = never interactive. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
 }
@@ -35,7 +38,7 @@ export function contextFor(command: Command, io: CliIo): CliContext {
     globals,
     configPath,
     print: (text) => void io.stdout.write(`${safeText(text)}\n`),
-    printJson: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    printJson: (kind, value) => void io.stdout.write(`${JSON.stringify(versioned(kind, value), null, 2)}\n`),
     progress: (text) => {
       if (!globals.json && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${text}`);
     },
@@ -46,6 +49,10 @@ export function contextFor(command: Command, io: CliIo): CliContext {
         env: io.env,
         ...(opts.defaultLogLevel ? { defaultLogLevel: opts.defaultLogLevel } : {}),
         onWarning: (message) => printWarning(io, message),
+        // A person at the terminal reads log lines; anything else (a pipe, a file, --json) parses them.
+        ...(!globals.json && io.stderr.isTTY
+          ? { prettyLogs: { out: io.stderr, colorize: colorWanted(io.stderr, io.env) } }
+          : {}),
       });
       try {
         return await fn(app);

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { setTableStyle, styleFor } from '../lib/table-style.js';
 import { checkRequiredOptionsAfterArguments } from './argument-order.js';
 import { commandWord, registerCommands } from './command-index.js';
 import type { CliIo } from './context.js';
@@ -59,6 +60,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     json ? (s) => void usage.push(s) : (s) => void io.stderr.write(s),
   );
   const verbose = argv.includes('-v') || argv.includes('--verbose');
+  // Tables fit and colour the terminal the output goes to; a report written with --out, and
+  // what nhi serve writes on its schedules, is plain whatever the terminal.
+  const toFile = argv.includes('--out') || commandWord(argv) === 'serve';
+  setTableStyle(toFile || json ? { color: false } : styleFor(io.stdout, io.env));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     const code = program.getOptionValue('exitCode');
@@ -72,5 +77,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     io.stderr.write(json ? `${JSON.stringify(errorJson(error))}\n` : `${describeError(error, verbose)}\n`);
     return exitCodeFor(error);
+  } finally {
+    setTableStyle({ color: false });
   }
 }

@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -96,6 +96,18 @@ beforeAll(async () => {
     // A 3-second hold instead of the default hour, so the test sees the hold and its end.
     policy: { privileged: { quorum: 2, approvalTtlHours: 4, holdMinutes: 0.05, executorNotApprover: true } },
   });
+  // The servers are shared with every other suite: walk only this suite's AWS prefix and the
+  // kinds it seeds, so a walk of every instance (--value-stdin) does not grow with their data.
+  const written = JSON.parse(readFileSync(configPath, 'utf8'));
+  const awsRef = [...refs.keys()].find((r) => r.startsWith('aws-test:')) as string;
+  const prefix = `${parseRef(awsRef).locator.split('/')[0]}/`;
+  written.providers['aws-test'] = {
+    ...written.providers['aws-test'],
+    kinds: ['secret'],
+    secrets: { namePrefix: prefix },
+  };
+  written.providers['vault-test'] = { ...written.providers['vault-test'], kinds: ['kv'] };
+  writeFileSync(configPath, JSON.stringify(written));
 }, 120_000);
 
 afterAll(() => {
@@ -249,5 +261,5 @@ describe('nhi incident on moto, OpenBao and the Key Vault server', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('no recoverable target selected');
     expect(r.stdout + r.stderr).not.toContain(CANARY);
-  });
+  }, 120_000);
 });

@@ -185,7 +185,7 @@ describe('the CLI prints the plan view', () => {
     const view = await nhi('plan', seeded.ref, '--runbook', 'aws-iam-key-recovery', '--format', 'json');
     expect(JSON.parse(view.stdout)).toMatchObject({ kind: 'nhi-plan-view', ref: seeded.ref });
     const raw = await nhi('--json', 'plan', seeded.ref, '--runbook', 'aws-iam-key-recovery');
-    expect(Object.keys(JSON.parse(raw.stdout)).sort()).toEqual(['digest', 'plan']);
+    expect(Object.keys(JSON.parse(raw.stdout)).sort()).toEqual(['digest', 'plan', 'schemaVersion']);
 
     const both = await nhi(
       '--json',

@@ -208,7 +208,7 @@ describe.each<Backend>(['sqlite', 'postgres'])(
         expect(await fixture.liveVersionCount(ref)).toBe(1);
         expect(await fixture.isUsable(ref, revoked)).toBe(false);
         const lineage = await nhi('--json', 'lineage', ref);
-        expect(JSON.parse(lineage.stdout)).toHaveLength(1);
+        expect(JSON.parse(lineage.stdout).lineage).toHaveLength(1);
         // The identity is free again once the first run completed.
         expect((await nhi('plan', ref, '--runbook', runbook)).code).toBe(0);
       });

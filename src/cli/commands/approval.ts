@@ -115,7 +115,7 @@ export function registerApprovalCommands(program: Command, io: CliIo): void {
           cmd.parent?.setOptionValue('exitCode', 1);
           return;
         }
-        if (ctx.globals.json) ctx.printJson(outcome);
+        if (ctx.globals.json) ctx.printJson('decision', outcome);
         else for (const line of describeOutcome(requestId, decision, opts.as, outcome)) ctx.print(line);
       });
   }

@@ -61,7 +61,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
               checkpointEvery: app.config.audit.checkpointEvery,
             },
           );
-          if (ctx.globals.json) ctx.printJson({ export: file, ...verdict });
+          if (ctx.globals.json) ctx.printJson('audit-verify', { export: file, ...verdict });
           if (!verdict.ok) {
             throw new AuditError(
               `audit export NOT intact: first bad entry seq ${verdict.firstBad?.seq}: ${verdict.firstBad?.reason}`,
@@ -89,7 +89,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
         // Which signed policy governed the runs in the log (src/policy/history.ts).
         const governed = verdict.ok ? await policyHistory(app.store.audit) : undefined;
         if (ctx.globals.json)
-          ctx.printJson({
+          ctx.printJson('audit-verify', {
             ...withWitnesses(withCrossCheck(verdict, crossCheck), witness),
             ...(governed
               ? { policies: governed.policies, runsWithoutPolicy: governed.runsWithoutPolicy }
@@ -137,7 +137,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
       await ctx.withApp(async (app) => {
         const out = resolve(opts.out);
         const result = await exportAuditJsonl(app.store.audit, out);
-        if (ctx.globals.json) ctx.printJson({ out, ...result });
+        if (ctx.globals.json) ctx.printJson('audit-export', { out, ...result });
         else
           ctx.print(`exported ${result.entries} entries and ${result.checkpoints} checkpoint(s) to ${out}`);
       });

@@ -34,7 +34,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
         fromEnv: cfg.fromEnv,
         warnings: cfg.warnings.map((w) => ({ path: w.path, message: w.message })),
       };
-      if (ctx.globals.json) ctx.printJson(summary);
+      if (ctx.globals.json) ctx.printJson('config-check', summary);
       else {
         ctx.print(`config ok: ${cfg.sourcePath}`);
         ctx.print(

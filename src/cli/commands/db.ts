@@ -30,7 +30,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         );
       }
       const pending = status.latest - status.to;
-      if (ctx.globals.json) ctx.printJson({ ...status, current: pending === 0 });
+      if (ctx.globals.json) ctx.printJson('db-migrate', { ...status, current: pending === 0 });
       else ctx.print(describe(status, pending));
       if (opts.check && pending > 0) program.setOptionValue('exitCode', EXIT.failure);
     });

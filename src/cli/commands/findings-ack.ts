@@ -40,7 +40,7 @@ export function registerFindingAck(findings: Command, io: CliIo): void {
           },
           { findingId: id, principal: opts.as, reason, ...(privateKey ? { privateKey } : {}) },
         );
-        if (ctx.globals.json) return ctx.printJson(f);
+        if (ctx.globals.json) return ctx.printJson('finding-ack', f);
         ctx.print(`${f.id} [${f.type}] ${f.ref}: ${ackNote(f)}`);
       });
     });

@@ -95,7 +95,7 @@ export function registerIncidentDecisionCommands(incident: Command, io: CliIo): 
               ...(opts.comment ? { comment: opts.comment } : {}),
             },
           );
-          if (ctx.globals.json) return ctx.printJson({ schemaVersion: 1, ...outcome });
+          if (ctx.globals.json) return ctx.printJson('incident-decision', outcome);
           for (const line of describeShareOutcome(outcome)) ctx.print(line);
         });
       });
@@ -141,8 +141,7 @@ export function registerIncidentDecisionCommands(incident: Command, io: CliIo): 
           mode: 0o644,
         });
         if (ctx.globals.json)
-          return ctx.printJson({
-            schemaVersion: 1,
+          return ctx.printJson('incident-export', {
             out: opts.out,
             incidentId: id,
             incidentDigest: doc.incident.digest,

@@ -24,6 +24,7 @@ import { renderPlanText } from '../../plan-view/text.js';
 import type { Decision } from '../../store/types.js';
 import { canAsk, confirmDecision } from '../confirm.js';
 import type { CliContext, CliIo } from '../context.js';
+import { versioned } from '../json-output.js';
 import { readPrivateKey } from '../key-file.js';
 import type { OfflineDecisionOptions } from './offline-approval.js';
 import { documentPlanView, readText } from './offline-approval.js';
@@ -121,7 +122,7 @@ export async function decideShareFromFile(
   await writeOutputFile(opts.out, async (write) => write(`${JSON.stringify(signed, null, 2)}\n`), {
     mode: 0o644,
   });
-  if (json) io.stdout.write(`${JSON.stringify(signed, null, 2)}\n`);
+  if (json) io.stdout.write(`${JSON.stringify(versioned('incident-offline-decision', signed), null, 2)}\n`);
   else
     for (const line of [
       `signed: ${signed.decision} of ${signed.subset.length} target(s) of incident ${signed.incidentId} by ${signed.principal} with key ${signed.proof.keyId}`,
@@ -167,7 +168,7 @@ export async function importShareDecision(ctx: CliContext, d: IncidentDecisionDo
         ...(d.comment ? { comment: d.comment } : {}),
       },
     );
-    if (ctx.globals.json) return ctx.printJson({ schemaVersion: 1, ...outcome });
+    if (ctx.globals.json) return ctx.printJson('incident-decision', outcome);
     ctx.print(
       `imported a ${d.proof.method} signature by ${d.principal} over their share of incident ${d.incidentId}`,
     );

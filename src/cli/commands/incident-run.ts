@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ownerRegistryFromConfig } from '../../approval/owners/owner-registry.js';
 import { DEFAULT_INCIDENT_CONCURRENCY, type IncidentProgress, runIncident } from '../../incident/execute.js';
 import { parseIncidentFormat, renderIncidentStatus, stateSummary } from '../../incident/report/render.js';
-import { INCIDENT_STATUS_SCHEMA_VERSION, incidentStatus } from '../../incident/status.js';
+import { incidentStatus } from '../../incident/status.js';
 import { UsageError } from '../../lib/errors.js';
 import { checkOutputWritable, writeOutputFile } from '../../lib/output-file.js';
 import { renderTable } from '../../lib/text.js';
@@ -85,7 +85,7 @@ export function registerIncidentRunCommands(incident: Command, io: CliIo): void 
               ['failed', 'needs-attention', 'refused', 'interrupted'].includes(r.outcome),
             );
             if (bad.length) cmd.parent?.parent?.setOptionValue('exitCode', 1);
-            if (ctx.globals.json) return ctx.printJson({ schemaVersion: 1, incidentId: id, results });
+            if (ctx.globals.json) return ctx.printJson('incident-run', { incidentId: id, results });
             const count = (o: string) => results.filter((r) => r.outcome === o).length;
             ctx.print(
               `incident ${id}: ${count('completed')} recovered now, ${count('already-completed')} earlier, ${count('waiting')} waiting, ${bad.length} need attention, ${count('excluded')} excluded`,
@@ -129,8 +129,7 @@ export function registerIncidentRunCommands(incident: Command, io: CliIo): void 
             );
           const all = [];
           for (const row of await app.store.incidents.list()) all.push(await incidentStatus(deps, row.id));
-          if (format === 'json')
-            return ctx.printJson({ schemaVersion: INCIDENT_STATUS_SCHEMA_VERSION, incidents: all });
+          if (format === 'json') return ctx.printJson('incident-list', { incidents: all });
           if (all.length === 0) return ctx.print('no incidents (file one with nhi incident request)');
           return ctx.print(
             renderTable(

@@ -120,8 +120,7 @@ export function registerIncidentCommands(program: Command, io: CliIo): void {
         );
         ctx.progress('');
         if (ctx.globals.json)
-          return ctx.printJson({
-            schemaVersion: 1,
+          return ctx.printJson('incident-plan', {
             digest: planned.digest,
             document: planned.document,
             plans: Object.fromEntries(
@@ -178,7 +177,7 @@ export function registerIncidentCommands(program: Command, io: CliIo): void {
           ctx.progress('');
           const { incident: inc, requests } = filed;
           if (ctx.globals.json)
-            return ctx.printJson({ schemaVersion: 1, incident: inc, requests: inc.requests });
+            return ctx.printJson('incident-request', { incident: inc, requests: inc.requests });
           ctx.print(
             `incident ${inc.id} filed: ${requests.length} target(s); digest ${inc.digest}; expires ${inc.expiresAt}`,
           );
@@ -218,7 +217,7 @@ export function registerIncidentCommands(program: Command, io: CliIo): void {
           by: opts.as,
           reason: opts.reason,
         });
-        if (ctx.globals.json) return ctx.printJson({ schemaVersion: 1, ...e });
+        if (ctx.globals.json) return ctx.printJson('incident-exclude', e);
         ctx.print(`${ref} excluded from incident ${id} by ${e.by}: ${e.reason}`);
       });
     });

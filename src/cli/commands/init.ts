@@ -220,7 +220,7 @@ export function registerInitCommand(program: Command, io: CliIo): void {
       if (owner) written.push(owner.privatePath, owner.publicPath);
       for (const p of problems) printWarning(io, `config check: ${p}`);
       if (ctx.globals.json) {
-        ctx.printJson({
+        ctx.printJson('init', {
           config: configPath,
           files: written,
           auditKeyId: audit.keyId,

@@ -4,15 +4,13 @@ import { UsageError } from '../../lib/errors.js';
 import { hasOwnKey } from '../../lib/own.js';
 import { renderTable } from '../../lib/text.js';
 import { type CliIo, contextFor } from '../context.js';
+import { versionedOpening } from '../json-output.js';
 
 export function ageDays(iso: string | undefined, now: Date): string {
   if (!iso) return '-';
   const days = Math.floor((now.getTime() - Date.parse(iso)) / 86_400_000);
   return Number.isFinite(days) ? `${days}d` : '-';
 }
-
-/** Bumped when a field of an inventory record changes meaning or goes away (docs/json/inventory.schema.json). */
-export const INVENTORY_SCHEMA_VERSION = 1;
 
 export function registerInventoryCommand(program: Command, io: CliIo): void {
   program
@@ -50,7 +48,7 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
         const rows: string[][] = [];
         let count = 0;
         // One document, written as it streams: the array is opened before the first identity.
-        if (format === 'json') io.stdout.write(`{"schemaVersion":${INVENTORY_SCHEMA_VERSION},"identities":[`);
+        if (format === 'json') io.stdout.write(`${versionedOpening('inventory')}"identities":[`);
         for (const name of names) {
           const provider = await app.provider(name);
           for await (const rec of provider.inventory()) {

@@ -18,7 +18,7 @@ export function registerKeygenCommand(program: Command, io: CliIo): void {
     .action((opts: { out: string; force?: boolean }, cmd: Command) => {
       const ctx = contextFor(cmd, io);
       const result = writeKeyPair(opts.out, { force: opts.force ?? false });
-      if (ctx.globals.json) ctx.printJson(result);
+      if (ctx.globals.json) ctx.printJson('keygen', result);
       else {
         ctx.print(`private key: ${result.privatePath} (mode 0600 — keep it secret)`);
         ctx.print(`public key:  ${result.publicPath}`);

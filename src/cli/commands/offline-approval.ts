@@ -33,6 +33,7 @@ import { policyStatus } from '../../policy/gate.js';
 import type { Decision } from '../../store/types.js';
 import { canAsk, confirmDecision } from '../confirm.js';
 import { type CliIo, contextFor } from '../context.js';
+import { versioned } from '../json-output.js';
 import { readPrivateKey } from '../key-file.js';
 import { describeOutcome } from './approval.js';
 
@@ -130,7 +131,7 @@ export async function decideFromRequestFile(
   await writeOutputFile(opts.out, async (write) => write(`${JSON.stringify(signed, null, 2)}\n`), {
     mode: 0o644,
   });
-  if (json) io.stdout.write(`${JSON.stringify(signed, null, 2)}\n`);
+  if (json) io.stdout.write(`${JSON.stringify(versioned('offline-decision', signed), null, 2)}\n`);
   else {
     for (const line of signedLines(doc, signed, opts.out)) io.stdout.write(`${line}\n`);
   }
@@ -183,7 +184,8 @@ export function registerOfflineApprovalCommands(program: Command, io: CliIo): vo
         await writeOutputFile(opts.out, async (write) => write(`${JSON.stringify(doc, null, 2)}\n`), {
           mode: 0o644,
         });
-        if (ctx.globals.json) return ctx.printJson({ out: opts.out, requestId, planDigest: doc.planDigest });
+        if (ctx.globals.json)
+          return ctx.printJson('request-export', { out: opts.out, requestId, planDigest: doc.planDigest });
         ctx.print(`request ${requestId} exported to ${opts.out} (plan ${doc.planDigest})`);
         ctx.print(`  decisions on it stand until ${doc.decisionExpiresAt}`);
         for (const o of doc.owners) {
@@ -243,7 +245,7 @@ export function registerOfflineApprovalCommands(program: Command, io: CliIo): vo
             ...(decided.comment ? { comment: decided.comment } : {}),
           },
         );
-        if (ctx.globals.json) return ctx.printJson(outcome);
+        if (ctx.globals.json) return ctx.printJson('decision', outcome);
         ctx.print(`imported a ${decided.proof.method} signature by ${decided.principal}`);
         for (const line of describeOutcome(decided.requestId, decided.decision, decided.principal, outcome))
           ctx.print(line);

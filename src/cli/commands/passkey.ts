@@ -36,7 +36,7 @@ export function registerPasskeyCommands(program: Command, io: CliIo): void {
         confirmPasskey(depsOf(app), { principal, credentialId, privateKey, now: app.now() }),
       );
       if (ctx.globals.json)
-        ctx.printJson({ credentialId: done.credentialId, principal, status: done.status });
+        ctx.printJson('passkey-confirm', { credentialId: done.credentialId, principal, status: done.status });
       else
         ctx.print(`passkey ${done.credentialId} of ${principal} is active (confirmed ${done.confirmedAt})`);
     });
@@ -51,7 +51,7 @@ export function registerPasskeyCommands(program: Command, io: CliIo): void {
         opts.principal ? app.store.passkeys.forPrincipal(opts.principal) : app.store.passkeys.list(),
       );
       const view = rows.map(({ cosePublicKey: _c, confirmation: _s, ...p }) => p);
-      if (ctx.globals.json) return ctx.printJson(view);
+      if (ctx.globals.json) return ctx.printJson('passkey-list', { passkeys: view });
       ctx.print(
         renderTable(
           ['PRINCIPAL', 'CREDENTIAL', 'STATUS', 'SITE', 'CREATED', 'CONFIRMED', 'LAST USED'],
@@ -80,7 +80,7 @@ export function registerPasskeyCommands(program: Command, io: CliIo): void {
       const done = await ctx.withApp((app) =>
         revokePasskey(depsOf(app), { credentialId, by: opts.as, reason: opts.reason.trim(), now: app.now() }),
       );
-      if (ctx.globals.json) ctx.printJson({ credentialId, status: done.status });
+      if (ctx.globals.json) ctx.printJson('passkey-revoke', { credentialId, status: done.status });
       else ctx.print(`passkey ${credentialId} of ${done.principal} is revoked`);
     });
 }

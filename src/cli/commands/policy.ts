@@ -74,7 +74,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
           signers: final.count.signers,
           need: final.count.need,
         };
-        if (ctx.globals.json) return ctx.printJson(result);
+        if (ctx.globals.json) return ctx.printJson('policy-sign', result);
         if (status.adopted) {
           ctx.print(
             `policy ${final.digest} is already adopted (signed by ${final.count.signers.join(', ')}); nothing to sign`,
@@ -103,7 +103,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       await ctx.withApp(async (app) => {
         const status = await policyStatus(app);
         const view = describe(status);
-        if (ctx.globals.json) ctx.printJson(view);
+        if (ctx.globals.json) ctx.printJson('policy-show', view);
         else for (const line of showLines(view)) ctx.print(line);
       });
     });

@@ -42,7 +42,7 @@ function actorKey(file: string | undefined) {
 
 function reportRun(ctx: CliContext, run: RunRecord): void {
   if (ctx.globals.json) {
-    ctx.printJson(run);
+    ctx.printJson('run', run);
     return;
   }
   const issued = run.facts.issued;
@@ -62,7 +62,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
     .requiredOption('--runbook <id>', 'runbook id (see runbooks/)')
     .option(
       '--format <format>',
-      'text | markdown | html | json (the readable plan; json is its view model). --json instead prints the signed plan itself: {digest, plan}',
+      'text | markdown | html | json (the readable plan; json is its view model). --json instead prints the signed plan itself: {schemaVersion, digest, plan}',
       'text',
     )
     .addHelpText(
@@ -76,9 +76,9 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
         throw new UsageError('--json prints the signed plan, --format the readable one: use one of them');
       await ctx.withApp(async (app) => {
         const { plan, digest, snapshot } = await planTarget(app.engine(), ref, opts.runbook);
-        if (ctx.globals.json) return ctx.printJson({ digest, plan });
+        if (ctx.globals.json) return ctx.printJson('plan', { digest, plan });
         const view = buildPlanView({ plan, versions: snapshot.versions, ...configFacts(app.config, plan) });
-        if (format === 'json') return ctx.printJson(view);
+        if (format === 'json') return ctx.printJson('plan-view', view);
         ctx.print(renderPlan(view, format));
       });
     });
@@ -119,7 +119,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
             requester: as,
             ...actor,
           });
-          if (ctx.globals.json) return ctx.printJson(req);
+          if (ctx.globals.json) return ctx.printJson('request', req);
           ctx.print(`request ${req.id} filed (${req.tier}); plan digest ${req.planDigest}`);
           ctx.print(
             `  requested by ${req.requester}${req.requesterProof ? ' (signed)' : ' (unsigned: --as only)'}`,
@@ -214,7 +214,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
         throw new UsageError(`--format must be table, json or mermaid (got ${opts.format})`);
       await ctx.withApp(async (app) => {
         const records = await app.store.lineage.forRef(ref);
-        if (ctx.globals.json || opts.format === 'json') return ctx.printJson(records);
+        if (ctx.globals.json || opts.format === 'json') return ctx.printJson('lineage', { lineage: records });
         if (opts.format === 'mermaid') return ctx.print(lineageMermaid(ref, records));
         ctx.print(records.length === 0 ? `no recoveries recorded for ${ref}` : lineageTable(records));
       });

@@ -12,6 +12,7 @@ import { isFindingType } from '../../scan/severity.js';
 import { serve } from '../../schedule/serve.js';
 import { type CliIo, contextFor } from '../context.js';
 import { EXIT } from '../exit.js';
+import { versionedOpening } from '../json-output.js';
 import { ackNote, registerFindingAck } from './findings-ack.js';
 
 interface ScanOpts {
@@ -26,6 +27,22 @@ function rootOf(cmd: Command): Command {
   let c = cmd;
   while (c.parent) c = c.parent;
   return c;
+}
+
+/**
+ * The terminal's progress line: the provider being read, how many identities so far (of about
+ * how many the last full scan saw, when known), the rate and the time spent.
+ */
+export function scanProgress(lastTotal: number | undefined, started = Date.now()) {
+  const seen = new Map<string, number>();
+  return (instance: string, count: number): string => {
+    seen.set(instance, count);
+    const all = [...seen.values()].reduce((a, b) => a + b, 0);
+    const seconds = (Date.now() - started) / 1000;
+    const rate = seconds > 0 ? Math.round(all / seconds) : 0;
+    const of = lastTotal ? ` of ~${lastTotal}` : '';
+    return `scanning ${instance}: ${all}${of} identities — ${rate}/s, ${seconds.toFixed(0)} s`;
+  };
 }
 
 export function registerScanCommands(program: Command, io: CliIo): void {
@@ -57,6 +74,9 @@ export function registerScanCommands(program: Command, io: CliIo): void {
         throw new UsageError(unknownValueMessage('--fail-on: unknown severity', opts.failOn, SEVERITIES));
       }
       await ctx.withApp(async (app) => {
+        const progress = scanProgress(
+          opts.provider?.length ? undefined : (await app.store.scans.lastScan())?.identities,
+        );
         const abort = new AbortController();
         const onSignal = () => abort.abort(new Error('interrupted by signal'));
         process.once('SIGINT', onSignal);
@@ -72,7 +92,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
               : { targets: [], filter: ALERT_EVERYTHING },
             actor: 'cli:scan',
             signal: abort.signal,
-            onProgress: (instance, seen) => ctx.progress(`${instance}: ${seen} identities`),
+            onProgress: (instance, seen) => ctx.progress(progress(instance, seen)),
           });
           ctx.progress('');
           const r = job.result;
@@ -117,7 +137,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
           ...(await app.store.deliveries.list({ status: 'expired' })),
         ];
         if (ctx.globals.json) {
-          io.stdout.write('{"findings":[');
+          io.stdout.write(`${versionedOpening('findings')}"findings":[`);
           let n = 0;
           for await (const f of app.store.findings.iterate(filter))
             io.stdout.write(`${n++ === 0 ? '' : ','}\n${JSON.stringify(f)}`);

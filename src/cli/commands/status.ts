@@ -50,7 +50,7 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
     const requests = await store.requests.list();
     const runs = await store.runs.list();
     const incidents = await incidentFindings(app);
-    if (ctx.globals.json) return ctx.printJson({ requests, runs, failedDeliveries, incidents });
+    if (ctx.globals.json) return ctx.printJson('status', { requests, runs, failedDeliveries, incidents });
     const rows = [];
     for (const r of requests) {
       const quorum = quorumOf(app, r, await store.approvals.forRequest(r.id));
@@ -116,7 +116,7 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
   );
   const shown = storedPlanView(app, req);
   if (ctx.globals.json)
-    return ctx.printJson({
+    return ctx.printJson('status-detail', {
       request: req,
       planView: shown.view ?? null,
       approvals,
