@@ -23,10 +23,14 @@ version="${1:?usage: test-on-node.sh VERSION [VITEST ARGS...] (e.g. 22.23.5)}"
 shift
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/nhi-node-${version}.XXXXXX")"
+# mktemp makes it 0700; PostgreSQL, which the suite may start from the copy's .servers/ link, runs as
+# the postgres user and must be able to reach its data directory through this path.
+chmod 755 "$work"
 if [[ "${NHI_KEEP_NODE_COPY:-}" == 1 ]]; then
   echo "[node ${version}] keeping ${work}"
 else
   trap 'rm -rf "$work"' EXIT
+  trap 'exit 143' TERM INT # so that a stopped run removes its copy too
 fi
 t0=$SECONDS
 took() { echo "[node ${version}] $1 ($((SECONDS - t0)) s)"; }
@@ -70,7 +74,11 @@ cd "$copy"
 # warns it will stop passing on. --nodedir: the headers of the unpacked package, nothing downloaded.
 # JOBS=max: SQLite and the addon compile side by side.
 node_gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-(cd node_modules/better-sqlite3 && JOBS=max node "$node_gyp" rebuild --release --nodedir="$node_dir" >/dev/null)
+# Its chatty log is kept in the copy and shown only if the build fails.
+(cd node_modules/better-sqlite3 && JOBS=max node "$node_gyp" rebuild --release --nodedir="$node_dir" >"$work/node-gyp.log" 2>&1) || {
+  cat "$work/node-gyp.log" >&2
+  exit 1
+}
 node -e "require('better-sqlite3')(':memory:').close()" || {
   echo "better-sqlite3 does not load on node v${version} after the rebuild" >&2
   exit 1

@@ -63,7 +63,7 @@ export interface DocCommand {
   line: number;
   /** The logical line as written (continuations joined). */
   source: string;
-  /** What follows `nhi` (or `node dist/src/cli/main.js`), as the shell would split it. */
+  /** What follows `nhi` (or the built CLI run with node, as the demo prints it), as the shell would split it. */
   argv: string[];
 }
 
