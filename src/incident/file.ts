@@ -5,16 +5,11 @@
  * in one transaction with their audit entries, then tell the owners once.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  type ActorCredential,
-  actorProofData,
-  authenticateActorAudited,
-} from '../approval/decisions/actor.js';
-import { ownerRegistryFromConfig } from '../approval/owners/owner-registry.js';
+import type { ActorCredential } from '../approval/decisions/actor.js';
 import { PolicyError, UsageError } from '../lib/errors.js';
-import { hasOwnKey } from '../lib/own.js';
 import { policyDigestField, requireSignedPolicy } from '../policy/gate.js';
 import type { EngineDeps } from '../runbook/engine.js';
+import { checkFiling, newRequest, recordRequest, requestExpiry } from '../runbook/requests.js';
 import type { IncidentRecord } from '../store/incident-types.js';
 import type { RecoveryRequest } from '../store/types.js';
 import { notifyIncidentFiled } from './notify.js';
@@ -40,14 +35,7 @@ export async function fileIncident(
   input: NewIncident,
   onProgress?: (what: string) => void,
 ): Promise<FiledIncident> {
-  const reason = input.reason.trim();
-  if (!reason) throw new UsageError('--reason must say why (an incident id, what was compromised)');
-  if (!hasOwnKey(deps.config.owners.principals, input.requester)) {
-    throw new PolicyError(
-      'unknown-principal',
-      `requester "${input.requester}" is not a registered principal (owners.principals)`,
-    );
-  }
+  const reason = checkFiling(deps.config, input, 'an incident id, what was compromised');
   deps = { ...deps, policyDigest: await requireSignedPolicy(deps) };
   const planned = await planIncident(deps, input.selection, onProgress);
   const { document, digest } = planned;
@@ -64,47 +52,26 @@ export async function fileIncident(
   }
   const now = deps.now();
   const id = `inc_${randomUUID()}`;
-  const expiresAt = new Date(now.getTime() + deps.config.policy.requestTtlHours * 3_600_000).toISOString();
-  const registry = ownerRegistryFromConfig(deps.config);
+  const expiresAt = requestExpiry(deps, now);
   const requests: RecoveryRequest[] = [];
   for (const target of document.targets) {
-    const {
-      plan,
-      digest: planDigest,
-      owners,
-    } = planned.plans.get(target.ref) as NonNullable<ReturnType<typeof planned.plans.get>>;
-    // The requester signs each request as a single `nhi request` would: the run gate checks it per request.
-    const requesterProof = await authenticateActorAudited(
-      { ...deps, registry },
-      {
-        action: 'request',
-        principal: input.requester,
-        ref: plan.ref,
-        runbookId: target.runbookId,
-        planDigest,
-      },
-      input.actor,
-      now,
-      { type: 'incident.refused', data: { ref: plan.ref, runbook: target.runbookId, planDigest } },
+    const target_ = planned.plans.get(target.ref) as NonNullable<ReturnType<typeof planned.plans.get>>;
+    // Each target is filed exactly as a single `nhi request` would be: the run gate checks it per request.
+    requests.push(
+      await newRequest(
+        deps,
+        { ...target_, runbookId: target.runbookId },
+        {
+          reason,
+          requester: input.requester,
+          now,
+          expiresAt,
+          incidentId: id,
+          ...(input.actor ? { actor: input.actor } : {}),
+        },
+        'incident.refused',
+      ),
     );
-    requests.push({
-      id: `req_${randomUUID()}`,
-      ref: plan.ref,
-      runbookId: target.runbookId,
-      reason,
-      requester: input.requester,
-      tier: plan.policy.tier,
-      owners,
-      plan,
-      planDigest,
-      status: 'pending',
-      createdAt: now.toISOString(),
-      expiresAt,
-      reviewRequired: false,
-      ...(requesterProof ? { requesterProof } : {}),
-      incidentId: id,
-      updatedAt: now.toISOString(),
-    });
   }
   const incident: IncidentRecord = {
     id,
@@ -120,27 +87,7 @@ export async function fileIncident(
     updatedAt: now.toISOString(),
   };
   await deps.store.transaction(async (tx) => {
-    for (const request of requests) {
-      await tx.requests.insert(request);
-      await deps.audit.record(tx.audit, {
-        type: 'request.created',
-        actor: request.requester,
-        subject: request.id,
-        data: {
-          ref: request.ref,
-          runbook: request.runbookId,
-          planDigest: request.planDigest,
-          tier: request.tier,
-          owners: request.owners,
-          reason,
-          expiresAt,
-          revoke: request.plan.revoke.versions.map((v) => v.versionId),
-          incidentId: id,
-          ...actorProofData(request.requesterProof),
-          ...policyDigestField(deps),
-        },
-      });
-    }
+    for (const request of requests) await recordRequest(deps, tx, request);
     await tx.incidents.insert(incident);
     await deps.audit.record(tx.audit, {
       type: 'incident.created',

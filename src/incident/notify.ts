@@ -5,6 +5,7 @@
  */
 import {
   APPROVAL_EVENTS,
+  alertSecurity,
   type NotifyConfig,
   recipients,
   subscribedTargets,
@@ -62,26 +63,17 @@ export async function notifyIncidentFiled(
     },
   );
   if (privileged.length === 0) return outcomes;
-  const told = new Set(outcomes.map((o) => o.target));
-  const security = union(
-    config.policy.privileged.alert,
-    config.policy.securityAlert,
-    subscribedTargets(config, APPROVAL_EVENTS.requestPrivileged),
-  );
-  const alert = await notifier.notify(
-    security.filter((t) => !told.has(t)),
-    {
-      event: APPROVAL_EVENTS.requestPrivileged,
-      severity: 'high',
+  return [
+    ...outcomes,
+    ...(await alertSecurity(notifier, config, outcomes, {
       subject: incident.id,
       summary: `PRIVILEGED: ${summary}; ${privileged.length} privileged: ${privileged
         .slice(0, 10)
         .map((r) => r.ref)
         .join(', ')}${privileged.length > 10 ? ', …' : ''}`,
       data: { ...data, privileged: privileged.map((r) => r.ref) },
-    },
-  );
-  return [...outcomes, ...alert];
+    })),
+  ];
 }
 
 /** An owner decided their share: tell the requester (and the alert targets of the tiers decided). */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { notifyBreakGlass } from '../approval/break-glass-notices.js';
 import {
   type ActorCredential,
   actorProofData,
@@ -6,7 +7,6 @@ import {
 } from '../approval/decisions/actor.js';
 import { recordRefusal } from '../approval/decisions/refusal.js';
 import { authorizeStoredRun, gateRun } from '../approval/decisions/run-gate.js';
-import { notifyBreakGlass } from '../approval/notifications.js';
 import { ownerRegistryFromConfig } from '../approval/owners/owner-registry.js';
 import { NotFoundError, PolicyError } from '../lib/errors.js';
 import { policyDigestField, requireSignedPolicy } from '../policy/gate.js';

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { notifyBreakGlass, notifyDecision, notifyRequestCreated } from '../../src/approval/notifications.js';
+import { notifyBreakGlass } from '../../src/approval/break-glass-notices.js';
+import { notifyDecision, notifyRequestCreated } from '../../src/approval/notifications.js';
 import { remindExpiringRequests } from '../../src/approval/reminders.js';
 import { createLogger } from '../../src/log.js';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.js';

@@ -12,7 +12,7 @@
  */
 import { canonicalJson, sha256Hex } from '../../lib/canonical.js';
 import type { Decision } from '../../store/types.js';
-import { type ApprovalPayload, signedObjectOfKind } from './proof.js';
+import { type ApprovalPayload, parseSignedPayload, signedObjectOfKind } from './proof-payload.js';
 
 export const INCIDENT_APPROVAL_KIND = 'nhi-incident-approval';
 
@@ -199,4 +199,20 @@ export function incidentApprovalFor(
       requestExpiresAt: incident.requestExpiresAt,
     },
   };
+}
+
+/**
+ * What a proof's signature says about `requestId`: its nhi-approval payload, or the per-request
+ * view of an incident approval whose signed subset includes the request (below).
+ */
+export function signedDecisionFor(
+  proof: { signedPayload: string; inclusion?: SubsetInclusion },
+  requestId: string,
+): { ok: true; payload: ApprovalPayload } | { ok: false; reason: string } {
+  const single = parseSignedPayload(proof.signedPayload);
+  if (single) return { ok: true, payload: single };
+  const incident = incidentApprovalFor(proof.signedPayload, proof.inclusion, requestId);
+  if (!incident) return { ok: false, reason: 'the signed payload is not a canonical nhi-approval payload' };
+  if ('reason' in incident) return { ok: false, reason: incident.reason };
+  return { ok: true, payload: incident.payload };
 }

@@ -6,66 +6,32 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { keyIdOf, signBytes, verifyBytes } from '../../audit/keys.js';
-import { canonicalJson } from '../../lib/canonical.js';
-import type { Decision, DecisionPurpose } from '../../store/types.js';
 import type { OwnerRegistry } from '../owners/owner-registry.js';
 import {
   asInclusion,
   INCIDENT_APPROVAL_KIND,
-  incidentApprovalFor,
   type SubsetInclusion,
+  signedDecisionFor,
 } from './incident-proof.js';
+import { type ApprovalPayload, payloadText, purposeLabel, signedObjectOfKind } from './proof-payload.js';
 import { type SshPublicKey, sshKeyOf } from './ssh-key.js';
 import { verifySshSig } from './sshsig.js';
 import { asWebAuthnProof, verifyWebAuthnProof, type WebAuthnProof } from './webauthn.js';
 
+export { signedDecisionFor } from './incident-proof.js';
+// The payload half lives in proof-payload.ts; re-exported so callers keep one import.
+export {
+  type ApprovalPayload,
+  approvalPayload,
+  parseSignedPayload,
+  payloadText,
+  purposeLabel,
+  REVIEW_PURPOSE,
+  requestFields,
+  type SignedRequestFields,
+  signedObjectOfKind,
+} from './proof-payload.js';
 export type { WebAuthnProof } from './webauthn.js';
-
-/**
- * A decision taken after the fact on a break-glass run (endorse or dispute it). Signed into
- * the payload, so a review can never count as a pre-run approval, nor an approval as a review.
- */
-export const REVIEW_PURPOSE: DecisionPurpose = 'retrospective-review';
-
-/**
- * What an owner signs: the request, the exact plan (by digest), the decision and how long it
- * stands, and who filed the request, why, and until when it may run — so a request row whose
- * requester, reason or expiry was edited after the owner signed no longer matches the signature.
- */
-export interface ApprovalPayload {
-  kind: 'nhi-approval';
-  requestId: string;
-  planDigest: string;
-  decision: Decision;
-  expiresAt: string;
-  principal: string;
-  /** Absent for a pre-run approval (the payload of every approval signed so far); set for a review. */
-  purpose?: DecisionPurpose;
-  /**
-   * The request's requester, reason and expiry. Absent only in decisions signed by nhi before
-   * 0.2 (still re-verifiable offline); the engine always expects them, so such a decision no
-   * longer counts towards a run.
-   */
-  requester?: string;
-  reason?: string;
-  requestExpiresAt?: string;
-}
-
-/** The request fields a decision binds besides its id and plan digest. */
-export interface SignedRequestFields {
-  requester: string;
-  reason: string;
-  requestExpiresAt: string;
-}
-
-/** The request-bound fields of a request row, for an expected payload. */
-export function requestFields(request: {
-  requester: string;
-  reason: string;
-  expiresAt: string;
-}): SignedRequestFields {
-  return { requester: request.requester, reason: request.reason, requestExpiresAt: request.expiresAt };
-}
 
 export interface Ed25519Proof {
   method: 'ed25519';
@@ -102,30 +68,6 @@ export type ProofRule = 'bad-signature' | 'digest-mismatch' | 'unknown-principal
 export type ProofCheck =
   | { ok: true; method: ProofMethod; keyId: string; publicKeyPem: string }
   | { ok: false; rule: ProofRule; reason: string };
-
-export function approvalPayload(fields: Omit<ApprovalPayload, 'kind'>): ApprovalPayload {
-  return {
-    kind: 'nhi-approval',
-    requestId: fields.requestId,
-    planDigest: fields.planDigest,
-    decision: fields.decision,
-    expiresAt: fields.expiresAt,
-    principal: fields.principal,
-    ...(fields.purpose === REVIEW_PURPOSE ? { purpose: REVIEW_PURPOSE } : {}),
-    ...(fields.requester !== undefined ? { requester: fields.requester } : {}),
-    ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
-    ...(fields.requestExpiresAt !== undefined ? { requestExpiresAt: fields.requestExpiresAt } : {}),
-  };
-}
-
-/** "pre-run approval" or "retrospective review", for messages. */
-export function purposeLabel(purpose: DecisionPurpose | undefined): string {
-  return purpose === REVIEW_PURPOSE ? 'retrospective review' : 'pre-run approval';
-}
-
-export function payloadText(payload: ApprovalPayload): string {
-  return canonicalJson(approvalPayload(payload));
-}
 
 /** Sign a decision with an owner's Ed25519 private key. */
 export function signDecision(privateKey: KeyObject, payload: ApprovalPayload): Ed25519Proof {
@@ -167,56 +109,6 @@ export function asProof(value: unknown): ApprovalProof | undefined {
     signedPayload: p.signedPayload,
     ...(inclusion ? { inclusion } : {}),
   };
-}
-
-/**
- * What a proof's signature says about `requestId`: its nhi-approval payload, or the per-request
- * view of an incident approval whose signed subset includes the request (incident-proof.ts).
- */
-export function signedDecisionFor(
-  proof: ApprovalProof,
-  requestId: string,
-): { ok: true; payload: ApprovalPayload } | { ok: false; reason: string } {
-  const single = parseSignedPayload(proof.signedPayload);
-  if (single) return { ok: true, payload: single };
-  const incident = incidentApprovalFor(
-    proof.signedPayload,
-    'inclusion' in proof ? proof.inclusion : undefined,
-    requestId,
-  );
-  if (!incident) return { ok: false, reason: 'the signed payload is not a canonical nhi-approval payload' };
-  if ('reason' in incident) return { ok: false, reason: incident.reason };
-  return { ok: true, payload: incident.payload };
-}
-
-/** The JSON object a signed payload holds, when it parses and is of `kind`; the kind keeps payload types apart. */
-export function signedObjectOfKind(text: string, kind: string): Record<string, unknown> | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const p = raw as Record<string, unknown>;
-  return p.kind === kind ? p : undefined;
-}
-
-/** Parse a signed payload; undefined unless it is a canonical nhi-approval payload. */
-export function parseSignedPayload(text: string): ApprovalPayload | undefined {
-  const p = signedObjectOfKind(text, 'nhi-approval');
-  if (!p) return undefined;
-  for (const f of ['requestId', 'planDigest', 'expiresAt', 'principal'] as const) {
-    if (typeof p[f] !== 'string') return undefined;
-  }
-  if (p.decision !== 'approve' && p.decision !== 'deny') return undefined;
-  if (p.purpose !== undefined && p.purpose !== REVIEW_PURPOSE) return undefined;
-  for (const f of ['requester', 'reason', 'requestExpiresAt'] as const) {
-    if (p[f] !== undefined && typeof p[f] !== 'string') return undefined;
-  }
-  const payload = approvalPayload(p as unknown as ApprovalPayload);
-  // Extra members or a non-canonical encoding: not something nhi produced.
-  return payloadText(payload) === text ? payload : undefined;
 }
 
 /**
