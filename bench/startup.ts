@@ -17,7 +17,19 @@ export interface StartupResult {
   helpMs: number;
   nodeMs: number;
   firstCallMs: number;
+  /**
+   * The same first request from a script that only loads @aws-sdk/client-secrets-manager and
+   * sends ListSecrets: what any Node program using the SDK pays before its first call. Not a
+   * goal; printed beside the first-call goal so the share that is nhi's own is visible.
+   */
+  sdkFloorMs: number;
 }
+
+/** The SDK floor's script: the SDK client and one ListSecrets, nothing of nhi. */
+const SDK_ONLY = `const { SecretsManagerClient, ListSecretsCommand } = require('@aws-sdk/client-secrets-manager');
+new SecretsManagerClient({ region: 'eu-west-1', endpoint: process.argv[1], maxAttempts: 1,
+  credentials: { accessKeyId: 'AKIABENCHSTARTUP0000', secretAccessKey: 'bench' } })
+  .send(new ListSecretsCommand({})).catch(() => process.exit(1));`;
 
 const SPAWNS = 5;
 /** dist/bench/startup.js → dist/src/cli/main.js: the CLI as `npm run build` ships it. */
@@ -57,8 +69,8 @@ function writeAwsConfig(endpoint: string): string {
   return path;
 }
 
-/** Spawn → first request at the endpoint, in ms, for one `nhi inventory` run. */
-async function firstCall(): Promise<number> {
+/** Spawn → first request at the endpoint, in ms: one `nhi inventory` run, or the SDK-only script. */
+async function firstCall(what: 'nhi' | 'sdk'): Promise<number> {
   let t0 = 0;
   let first: number | undefined;
   const server = createServer((req, res) => {
@@ -72,12 +84,22 @@ async function firstCall(): Promise<number> {
   const config = writeAwsConfig(`http://127.0.0.1:${port}`);
   try {
     t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, '--config', config, 'inventory', '--json'], {
+    const args =
+      what === 'nhi'
+        ? [CLI, '--config', config, 'inventory', '--json']
+        : ['-e', SDK_ONLY, `http://127.0.0.1:${port}`];
+    const child = spawn(process.execPath, args, {
       stdio: 'ignore',
-      env: { ...process.env, NHI_BENCH_AWS_SECRET: 'bench-secret-access-key-0000000000000000' },
+      // The SDK-only script resolves the SDK from the checkout, as the CLI does.
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: {
+        ...process.env,
+        NHI_BENCH_AWS_SECRET: 'bench-secret-access-key-0000000000000000',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
     });
     const code = await new Promise<number | null>((r) => child.on('exit', r));
-    if (first === undefined) throw new Error(`nhi inventory (exit ${code}) never called the provider`);
+    if (first === undefined) throw new Error(`${what} (exit ${code}) never called the provider`);
     return first - t0;
   } finally {
     server.close();
@@ -90,10 +112,12 @@ export async function measureStartup(): Promise<StartupResult> {
   const node: number[] = [];
   const help: number[] = [];
   const calls: number[] = [];
+  const sdk: number[] = [];
   for (let i = 0; i < SPAWNS; i++) {
     node.push(timeSpawn(['-e', '0']));
     help.push(timeSpawn([CLI, '--help']));
-    calls.push(await firstCall());
+    calls.push(await firstCall('nhi'));
+    sdk.push(await firstCall('sdk'));
   }
-  return { nodeMs: median(node), helpMs: median(help), firstCallMs: median(calls) };
+  return { nodeMs: median(node), helpMs: median(help), firstCallMs: median(calls), sdkFloorMs: median(sdk) };
 }

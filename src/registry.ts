@@ -11,7 +11,13 @@ import type { CredentialProvider, ProviderDeps, ProviderType } from './provider.
 
 export interface ProviderDefinition<S extends z.ZodType> {
   schema: S;
-  load(): Promise<(config: z.output<S>, instance: string, deps: ProviderDeps) => CredentialProvider>;
+  load(): Promise<
+    (
+      config: z.output<S>,
+      instance: string,
+      deps: ProviderDeps,
+    ) => CredentialProvider | Promise<CredentialProvider>
+  >;
 }
 
 function define<S extends z.ZodType>(def: ProviderDefinition<S>): ProviderDefinition<S> {
@@ -25,7 +31,7 @@ export const PROVIDER_REGISTRY = {
   }),
   aws: define({
     schema: awsInstanceSchema,
-    load: async () => (await import('../providers/aws/index.js')).createAwsProvider,
+    load: async () => (await import('../providers/aws/load.js')).loadAwsProvider,
   }),
   azure: define({
     schema: azureInstanceSchema,

@@ -4,7 +4,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { IAMClient } from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
 import { countRetry, timedCall } from '../../src/lib/call-metrics.js';
@@ -114,14 +114,15 @@ export function createSdkClients(config: AwsInstanceConfig): AwsClients {
         ? { profile: creds.profile }
         : {}),
   };
-  // The IAM client is built on its first call: a secret-only instance never pays for it.
-  let iam: IAMClient | undefined;
+  // The IAM SDK is loaded and its client built on the first IAM call: a secret-only instance
+  // never pays for it (issue 17: loading @aws-sdk/client-iam was ~70 ms of every start).
+  let iam: Promise<IAMClient> | undefined;
   return {
     secretsManager: new SecretsManagerClient(common),
     iam: {
-      send: (command) => {
-        iam ??= new IAMClient(common);
-        return iam.send(command as never);
+      send: async (command) => {
+        iam ??= import('@aws-sdk/client-iam').then((sdk) => new sdk.IAMClient(common));
+        return (await iam).send(command as never);
       },
     },
   };

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { type App, createApp } from '../app.js';
 import { configPathFrom } from '../config/load.js';
+import { safeLine, safeText } from '../lib/safe-text.js';
 import { colorWanted } from '../lib/table-style.js';
-import { safeLine, safeText } from '../lib/text.js';
 import { type JsonKind, type NotArray, versioned } from './json-output.js';
 
 export interface GlobalOptions {

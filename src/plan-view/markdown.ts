@@ -4,7 +4,7 @@
  * code spans and fences longer than any backtick run inside them, so no value can close them.
  * safeLine first, everywhere: invisible and bidi controls are shown as \u escapes.
  */
-import { safeLine } from '../lib/text.js';
+import { safeLine } from '../lib/safe-text.js';
 import { type PlanView, planTotals } from './model.js';
 import { formatHold, quorumRule } from './wording.js';
 

@@ -4,7 +4,7 @@
  * from a provider, the store or the config goes through safeLine, so a name cannot move the
  * cursor, reorder the line (bidi) or fake a line of its own.
  */
-import { safeLine } from '../lib/text.js';
+import { safeLine } from '../lib/safe-text.js';
 import { type PlanView, planTotals } from './model.js';
 import { formatHold, quorumRule } from './wording.js';
 

@@ -3,14 +3,24 @@
  * (config rules) and by `nhi serve` (the Scheduler), so the check cannot accept what serve
  * later refuses. It is the `cron` package's own CronTime, the same constructor CronJob uses.
  */
-import { CronTime } from 'cron';
+import { createRequire } from 'node:module';
 import type { ConfigProblem } from '../lib/errors.js';
+
+// Required on the first schedule checked, not imported: config loading is synchronous and runs
+// on every start, and a config without schedules should not load `cron` and luxon (issue 17).
+const requireCron = createRequire(import.meta.url);
+let cronTime: typeof import('cron').CronTime | undefined;
+function CronTimeClass(): typeof import('cron').CronTime {
+  cronTime ??= (requireCron('cron') as typeof import('cron')).CronTime;
+  return cronTime;
+}
 
 export function scheduleTimeProblems(
   name: string,
   schedule: { cron: string; timezone: string },
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  const CronTime = CronTimeClass();
   let cronOk = true;
   try {
     new CronTime(schedule.cron, 'UTC');

@@ -4,7 +4,7 @@
  * format shows them as visible \u escapes; JSON keeps the exact value (it is data).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { safeLine } from '../../src/lib/text.js';
+import { safeLine } from '../../src/lib/safe-text.js';
 import { buildReport, type ReportFormat, renderReport } from '../../src/scan/report/index.js';
 import { runScanJob } from '../../src/scan/service.js';
 import { FakeProvider } from './fake-provider.js';

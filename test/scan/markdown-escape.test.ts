@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { describe, expect, it } from 'vitest';
-import { safeLine } from '../../src/lib/text.js';
+import { safeLine } from '../../src/lib/safe-text.js';
 import { escapeMarkdownCell, markdownCode } from '../../src/scan/report/escape.js';
 
 const gfmHtmlOf = (md: string) =>

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { classifyTier } from '../../approval/owners/tiers.js';
 import { UsageError } from '../../lib/errors.js';
 import { hasOwnKey } from '../../lib/own.js';
-import { renderTable } from '../../lib/text.js';
 import { type CliIo, contextFor } from '../context.js';
 import { versionedOpening } from '../json-output.js';
 
@@ -75,6 +74,8 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
         }
         if (format === 'json') io.stdout.write(`${count > 0 ? '\n' : ''}],"count":${count}}\n`);
         if (format === 'table') {
+          // Loaded here, after the walk: display widths (string-width) are only a table's cost.
+          const { renderTable } = await import('../../lib/text.js');
           ctx.progress('');
           ctx.print(renderTable(['REF', 'KIND', 'STATE', 'OWNERS', 'TIER', 'LAST USED', 'AGE'], rows));
           ctx.print(`${count} identities`);

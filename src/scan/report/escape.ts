@@ -1,5 +1,5 @@
 /** Escaping for provider-supplied text (names, tags, owners) in each output format. */
-import { safeLine } from '../../lib/text.js';
+import { safeLine } from '../../lib/safe-text.js';
 
 export type ReportSink = (chunk: string) => Promise<void> | void;
 

@@ -1,11 +1,5 @@
 import type { ReportSink } from './escape.js';
-import { renderHtml } from './html.js';
-import { renderJson } from './json.js';
-import { renderMarkdown } from './markdown.js';
 import type { ReportSource } from './model.js';
-import { renderOcsf } from './ocsf.js';
-import { renderSarif } from './sarif.js';
-import { renderTerminal } from './table.js';
 
 export type { ReportSink } from './escape.js';
 export {
@@ -24,20 +18,28 @@ export {
 export const REPORT_FORMATS = ['table', 'json', 'markdown', 'html', 'sarif', 'ocsf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** Render `report` in `format`, streaming chunks to `write`. Returns the number of findings rendered. */
-export function renderReport(format: ReportFormat, report: ReportSource, write: ReportSink): Promise<number> {
+/**
+ * Render `report` in `format`, streaming chunks to `write`. Returns the number of findings
+ * rendered. Each renderer loads when its format is asked for: a scan does not pay at start for
+ * five formats it will not print (issue 17).
+ */
+export async function renderReport(
+  format: ReportFormat,
+  report: ReportSource,
+  write: ReportSink,
+): Promise<number> {
   switch (format) {
     case 'json':
-      return renderJson(report, write);
+      return (await import('./json.js')).renderJson(report, write);
     case 'markdown':
-      return renderMarkdown(report, write);
+      return (await import('./markdown.js')).renderMarkdown(report, write);
     case 'html':
-      return renderHtml(report, write);
+      return (await import('./html.js')).renderHtml(report, write);
     case 'sarif':
-      return renderSarif(report, write);
+      return (await import('./sarif.js')).renderSarif(report, write);
     case 'ocsf':
-      return renderOcsf(report, write);
+      return (await import('./ocsf.js')).renderOcsf(report, write);
     case 'table':
-      return renderTerminal(report, write);
+      return (await import('./table.js')).renderTerminal(report, write);
   }
 }

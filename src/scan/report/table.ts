@@ -3,7 +3,8 @@
  * needs every row to size its columns, so it shows at most TABLE_ROW_LIMIT rows and points
  * at the other formats for the rest. All text goes through safeText / safeLine.
  */
-import { renderTable, safeText } from '../../lib/text.js';
+import { safeText } from '../../lib/safe-text.js';
+import { renderTable } from '../../lib/text.js';
 import type { ReportSink } from './escape.js';
 import type { ReportSource } from './model.js';
 
