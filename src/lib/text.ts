@@ -11,6 +11,7 @@ const FLEX_COLUMNS = new Set([
   'NOTE',
   'REASON',
   'ERROR',
+  'LAST ERROR',
   'WHY',
   'DETAIL',
   'OWNERS',

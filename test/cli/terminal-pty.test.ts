@@ -330,24 +330,11 @@ describe('the built CLI under a real terminal (tmux, 100 columns)', () => {
       expect(run.raw).toContain('\x1b[1m\x1b[31mcritical\x1b[39m\x1b[22m');
     });
 
-    // KNOWN BROKEN (issue 16): `nhi scan` writes its report to stdout while the last progress
-    // line is still on the terminal (src/cli/commands/scan.ts clears it with ctx.progress('')
-    // only after runScanJob, which has already rendered the report), so the report's first
-    // line lands glued onto the progress line: "scanning aws-local: 0 identities — 0/s, 2 sscan
-    // scan_...: failed, ...". `nhi inventory` clears first. Once scan.ts clears the progress
-    // line before the report, this test fails as "expected to fail": make it a plain `it`.
-    it.fails('the scan report starts on a line of its own, not on the progress line', () => {
+    it('the scan report starts on a line of its own, not on the progress line', () => {
       expect(run.screen.some((l) => /^scan scan_\S+: failed, /.test(l))).toBe(true);
       expect(progressLeft(run.screen)).toEqual([]);
-    });
-
-    it('what the it.fails above sees today: the report written right after the progress line', () => {
-      // Pinned so the it.fails cannot pass for another reason; delete this test with the fix.
-      expect(run.raw).toMatch(
-        /\r\x1b\[2Kscanning aws-local: 0 identities — 0\/s, \d+ sscan scan_\S+: failed, /,
-      );
-      expect(progressLeft(run.screen)).toHaveLength(1);
-      expect(progressLeft(run.screen)[0]).toMatch(/^scanning aws-local: .* sscan scan_\S+: failed, /);
+      // The bytes: the progress line is cleared before the report's first line is written.
+      expect(run.raw).toMatch(/\r\x1b\[2Kscan scan_\S+: failed, /);
     });
   });
 

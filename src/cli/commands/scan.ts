@@ -81,12 +81,18 @@ export function registerScanCommands(program: Command, io: CliIo): void {
         const onSignal = () => abort.abort(new Error('interrupted by signal'));
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
+        // The report is rendered inside the job: its first chunk clears the progress line, or
+        // the report's first line would be printed onto it on a terminal.
+        let reportStarted = false;
+        const writeReport = (chunk: string) => {
+          if (!reportStarted) ctx.progress('');
+          reportStarted = true;
+          io.stdout.write(chunk);
+        };
         try {
           const job = await runScanJob(app, {
             providers: opts.provider ?? [],
-            report: opts.out
-              ? { format, out: opts.out }
-              : { format, write: (chunk) => void io.stdout.write(chunk) },
+            report: opts.out ? { format, out: opts.out } : { format, write: writeReport },
             alerts: opts.alert
               ? { targets: findingTargets(app.config.notify), filter: ALERT_EVERYTHING }
               : { targets: [], filter: ALERT_EVERYTHING },
