@@ -7,6 +7,7 @@
  * machine is shared, so figures move with its load; the limits are ratios for that reason.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type AuditChildResult, auditChild } from './audit-child.js';
 import { formatGoals, type Goal, goalsJson, median } from './goals.js';
@@ -32,8 +33,21 @@ const JSON_OUT = process.argv.includes('--json');
 
 const self = fileURLToPath(import.meta.url);
 
+/**
+ * The node flags the shipped `nhi` launcher runs with (its `#!/usr/bin/env -S node …` line):
+ * each child runs under them, so peak RSS is what the CLI would show, not a bare `node`'s.
+ */
+function launcherFlags(): string[] {
+  const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const shebang = readFileSync(main, 'utf8').split('\n', 1)[0] ?? '';
+  const words = shebang.replace(/^#!\S*env\s+(-S\s+)?/, '').split(/\s+/);
+  return words[0] === 'node' ? words.slice(1).filter(Boolean) : [];
+}
+const LAUNCHER_FLAGS = launcherFlags();
+
 function child<T>(kind: string, args: unknown): T {
-  const out = execFileSync(process.execPath, ['--expose-gc', self, '--child', kind, JSON.stringify(args)], {
+  const argv = [...LAUNCHER_FLAGS, '--expose-gc', self, '--child', kind, JSON.stringify(args)];
+  const out = execFileSync(process.execPath, argv, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 2 ** 20,
@@ -127,7 +141,7 @@ async function main(): Promise<void> {
   if (!moto) log('  moto not answering on loopback: incident moto skipped (npm run servers:up)');
   const results = new Map<string, unknown[]>(names.map((n) => [n, []]));
   log(
-    `nhi benchmark: ${REPEAT} interleaved repeat(s), latency ${LATENCY.minMs}-${LATENCY.maxMs} ms, medians`,
+    `nhi benchmark: ${REPEAT} interleaved repeat(s), latency ${LATENCY.minMs}-${LATENCY.maxMs} ms, medians; children run with the launcher's flags (${LAUNCHER_FLAGS.join(' ') || 'none'})`,
   );
   for (let r = 0; r < REPEAT; r++) {
     for (const name of names) {
