@@ -9,7 +9,16 @@
  * better-sqlite3 build) takes minutes and runs in CI instead: scripts/pack-check.sh.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -95,11 +104,12 @@ describe('npm pack: the tarball (issue 16)', () => {
       expect(f).not.toMatch(/^(dist\/)?(bench|test|scripts|examples|\.servers)\/|\.ts$|\.key$/);
   });
 
-  it('bin nhi is the compiled entry point, with a node shebang', () => {
+  it('bin nhi is the compiled entry point, whose shebang runs node under the memory ceiling', () => {
     // (A regex, not the path as a string: test/cli/test-build.test.ts flags tests that name dist/'s CLI.)
     expect(Object.keys(pkg.bin)).toEqual(['nhi']);
     expect(pkg.bin.nhi).toMatch(/^dist\/src\/cli\/main\.js$/);
-    expect(readFileSync(join(pkgDir, pkg.bin.nhi), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    const bin = join(pkgDir, pkg.bin.nhi);
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env -S node --max-old-space-size=512');
   });
 
   it('every package the compiled code imports is a runtime dependency, not a devDependency', () => {
@@ -144,6 +154,13 @@ describe('the unpacked package runs from any directory (issue 16)', () => {
 
   beforeAll(() => {
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(pkgDir, 'node_modules'));
+  });
+
+  it('runs through its own shebang, as an installed bin does (env -S node with the heap cap)', () => {
+    const bin = join(pkgDir, pkg.bin.nhi);
+    chmodSync(bin, 0o755);
+    const out = execFileSync(bin, ['--version'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(out).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('nhi --help and --version', () => {
