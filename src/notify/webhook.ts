@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { WebhookTarget } from '../config/schema.js';
+import { networkCause } from '../lib/network-cause.js';
 import type { SecretValue } from '../lib/secret.js';
 
 export const SIGNATURE_HEADER = 'x-nhi-signature';
@@ -53,7 +54,23 @@ export async function postWebhook(
       ...(ra && Number.isFinite(Number(ra)) ? { retryAfterSeconds: Number(ra) } : {}),
     };
   } catch (error) {
-    const e = error as Error & { cause?: { code?: string } };
-    return { ok: false, error: e.cause?.code ?? e.name ?? 'network error' };
+    return { ok: false, error: postFailure(error) };
   }
+}
+
+/**
+ * Why a POST failed, for the delivery record and `nhi findings`: Node's network facts
+ * (ECONNREFUSED connect 127.0.0.1:8443), a timeout, or fetch's own reason when it is a plain
+ * phrase ("bad port"). Never the message of an error that could quote the URL, whose query may
+ * hold a token. (fetch throws TypeError "fetch failed" for all of these: its name said nothing.)
+ */
+function postFailure(error: unknown): string {
+  const net = networkCause(error);
+  if (net) return net.message;
+  const e = error as Error & { cause?: { code?: unknown; message?: unknown } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return e.name;
+  if (typeof e?.cause?.code === 'string' && /^[A-Z][A-Z0-9_]{2,40}$/.test(e.cause.code)) return e.cause.code;
+  const reason = e?.cause?.message;
+  if (typeof reason === 'string' && /^[a-z][a-z ]{2,40}$/.test(reason)) return `fetch failed: ${reason}`;
+  return e?.name ?? 'network error';
 }
