@@ -11,6 +11,7 @@ import type {
   ApprovalRecord,
   AuditCheckpoint,
   AuditEntry,
+  AuditRanges,
   DeliveryRecord,
   DeliveryStatus,
   FindingRecord,
@@ -37,6 +38,12 @@ export interface AuditArea {
    * the store assembles each body from its columns, so nothing is parsed or canonicalized.
    */
   hashedEntries(fromSeq?: number): AsyncIterable<readonly HashedAuditEntry[]>;
+  /**
+   * The same entries a range at a time, each field aggregated into one string, for the parallel
+   * chain check (src/audit/chain-check.ts). Optional: a store without it is checked entry by
+   * entry from `hashedEntries`.
+   */
+  hashedRanges?(): Promise<AuditRanges>;
   addCheckpoint(cp: AuditCheckpoint): Promise<void>;
   checkpoints(): Promise<AuditCheckpoint[]>;
   lastCheckpoint(): Promise<AuditCheckpoint | undefined>;

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { NhiError } from '../../lib/errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -70,6 +70,8 @@ export class SqliteGate {
    * CPU (issue 17). Areas prepare through this, never through `db`.
    */
   readonly statements: Pick<Db, 'prepare'>;
+  /** The database file, absolute (undefined in memory): where other connections can open it. */
+  readonly file: string | undefined;
   readonly #inTx = new AsyncLocalStorage<boolean>();
   #lock: Promise<void> = Promise.resolve();
 
@@ -90,6 +92,7 @@ export class SqliteGate {
     this.db.pragma('cache_size = -2000');
     migrate(this.db);
     this.statements = { prepare: cachedPrepare(this.db) };
+    this.file = this.db.memory ? undefined : resolve(path);
   }
 
   async exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
