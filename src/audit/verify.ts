@@ -4,7 +4,7 @@ import { checkpointPayload } from './chain.js';
 import { type AuditSource, checkedChain, entryOf } from './chain-check.js';
 import { DEFAULT_CHECKPOINT_EVERY, describePoint, requiredCheckpoint } from './checkpoint-rules.js';
 import { keyIdOf } from './keys.js';
-import { defaultSignatureWorkers, SignaturePool } from './signature-pool.js';
+import { defaultVerifyWorkers, VerifyPool } from './worker-pool.js';
 
 export type { AuditSource } from './chain-check.js';
 
@@ -31,8 +31,13 @@ export interface VerifyOptions {
    * from the store: the rule must hold even when the checkpoints table was emptied.
    */
   checkpointEvery?: number;
-  /** Worker threads for checkpoint signatures (default: the other cores, at most 4; 0: none). */
-  signatureWorkers?: number;
+  /**
+   * Worker threads for the chain's ranges and the checkpoint signatures (default: the other
+   * cores, at most 4; 0: none, all on this thread).
+   */
+  workers?: number;
+  /** Entries per range of the chain check (tests use small ones). */
+  rangeSize?: number;
 }
 
 type Failure = Omit<AuditVerdict, 'ok' | 'unsignedTail'> & { firstBad: { seq: number; reason: string } };
@@ -45,8 +50,9 @@ type Failure = Omit<AuditVerdict, 'ok' | 'unsignedTail'> & { firstBad: { seq: nu
  * where one is mandatory (run end, scan end, decision, refusal, every N entries) — which is
  * what an attacker who re-hashes a shortened chain and empties the checkpoints leaves behind.
  *
- * Signatures are checked on worker threads while the chain is walked (./signature-pool.ts);
- * the verdict still names the first bad seq, as one sequential pass would.
+ * Ranges of the chain are hashed and signatures checked on worker threads while the chain is
+ * read and walked (./worker-pool.ts); the verdict still names the first bad seq, with the counts
+ * at that point, as one sequential pass would.
  */
 export async function verifyAudit(
   audit: AuditSource,
@@ -58,10 +64,7 @@ export async function verifyAudit(
   const keyId = keyIdOf(publicKey);
   // A Map, so an entry type such as "constructor" never finds a prototype member.
   const checkerOf = new Map(Object.entries(checkers));
-  const signatures = new SignaturePool<Failure>(
-    publicKey,
-    opts.signatureWorkers ?? defaultSignatureWorkers(),
-  );
+  const signatures = new VerifyPool<Failure>(opts.workers ?? defaultVerifyWorkers(), publicKey);
   const cps = audit.checkpointsFrom()[Symbol.asyncIterator]();
   let nextCp: AuditCheckpoint | undefined = (await cps.next()).value ?? undefined;
   let entries = 0;
@@ -78,55 +81,62 @@ export async function verifyAudit(
   });
 
   try {
-    walk: for await (const page of checkedChain(audit)) {
-      for (const row of page.rows) {
+    const chain = checkedChain(audit, {
+      pool: signatures,
+      claimTypes: [...checkerOf.keys()],
+      ...(opts.rangeSize ? { rangeSize: opts.rangeSize } : {}),
+    });
+    walk: for await (const page of chain) {
+      for (let i = 0; i < page.count; i++) {
+        const seq = page.first + i;
+        const type = page.types[i] as string;
         entries++;
         // The claim first: an edited, re-hashed decision is better named by its signature than by
         // the checkpoint that no longer matches it.
-        const checker = checkerOf.get(row.type);
+        const checker = checkerOf.get(type);
         if (checker) {
-          const entry = entryOf(row);
+          const entry = entryOf(page.entry(i));
           const problem = entry ? checker(entry) : 'entry is not a well-formed audit entry (edited)';
           if (problem) {
-            failure = fail(row.seq, problem);
+            failure = fail(seq, problem);
             break walk;
           }
           if (problem !== null) checkedClaims++;
         }
         // A checkpoint row whose seq has no entry (the stream skipped it) is a deleted entry,
         // which the seq check has already named; only rows at or after this entry remain.
-        while (nextCp && nextCp.seq < row.seq) nextCp = (await cps.next()).value ?? undefined;
-        if (nextCp && nextCp.seq === row.seq) {
+        while (nextCp && nextCp.seq < seq) nextCp = (await cps.next()).value ?? undefined;
+        if (nextCp && nextCp.seq === seq) {
           const cp: AuditCheckpoint = nextCp;
           checkpoints++;
-          if (cp.hash !== row.hash) {
-            failure = fail(row.seq, 'checkpoint hash does not match the entry it covers');
+          if (cp.hash !== page.hash(i)) {
+            failure = fail(seq, 'checkpoint hash does not match the entry it covers');
             break walk;
           }
           if (cp.keyId !== keyId) {
-            failure = fail(row.seq, `checkpoint signed by another key (${cp.keyId})`);
+            failure = fail(seq, `checkpoint signed by another key (${cp.keyId})`);
             break walk;
           }
           signatures.submit(
             cp.seq,
             checkpointPayload(cp.seq, cp.hash),
             cp.signature,
-            fail(row.seq, 'checkpoint signature is invalid'),
+            fail(seq, 'checkpoint signature is invalid'),
           );
-          lastSigned = row.seq;
+          lastSigned = seq;
           nextCp = (await cps.next()).value ?? undefined;
         } else {
-          const point = requiredCheckpoint(row, lastSigned, every);
+          const point = requiredCheckpoint({ seq, type }, lastSigned, every);
           if (point) {
             failure = fail(
-              row.seq,
-              `required checkpoint missing: entry ${row.seq} (${row.type}) is ${describePoint(point, every)} ` +
+              seq,
+              `required checkpoint missing: entry ${seq} (${type}) is ${describePoint(point, every)} ` +
                 'and must carry a signed checkpoint (checkpoints deleted, or the chain rewritten)',
             );
             break walk;
           }
         }
-        headSeq = row.seq;
+        headSeq = seq;
       }
       if (page.bad) {
         entries++;

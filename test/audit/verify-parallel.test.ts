@@ -37,8 +37,8 @@ describe('verifyAudit with signature workers', () => {
   });
   afterEach(() => gate.db.close());
 
-  const verify = (signatureWorkers: number) =>
-    verifyAudit(audit, signer.publicKey, {}, { checkpointEvery: EVERY, signatureWorkers });
+  const verify = (workers: number) =>
+    verifyAudit(audit, signer.publicKey, {}, { checkpointEvery: EVERY, workers });
   /** The verdicts with 0 (all on this thread), 1 and 2 workers, which must all be equal. */
   async function verdicts() {
     const sequential = await verify(0);

@@ -2,12 +2,12 @@
  * The PostgreSQL store against the local test server (test/servers/servers.sh up postgres):
  * every test gets a database of its own, created through the admin URL and dropped at the end.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/log.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { PolicyError } from '../../src/lib/errors.js';
@@ -241,6 +241,53 @@ describe('PostgreSQL store', () => {
         '25006',
       );
       expect(storeCannotWrite(new Error('syntax error'))).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('verify checks the chain in ranges with the verdict of the entry-by-entry check', async () => {
+    // Issue 17: this connection reads each range aggregated (string_agg), workers hash them.
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    try {
+      const keys = generateKeyPairSync('ed25519');
+      const log = new AuditLog(keys, { checkpointEvery: 4 });
+      for (let i = 1; i <= 60; i++)
+        await store.transaction((tx) =>
+          log.record(tx.audit, {
+            type: i === 30 ? 'odd\ntype' : 'finding.opened',
+            actor: 'scheduler',
+            subject: `ref-${i}`,
+            data: { n: i, q: 'a"b\\c\n', é: [1.5, null] },
+          }),
+        );
+      const { hashedRanges: _, ...entryByEntry } = store.audit;
+      const verify = async () => {
+        const reference = await verifyAudit(
+          entryByEntry,
+          keys.publicKey,
+          {},
+          { checkpointEvery: 4, workers: 0 },
+        );
+        for (const workers of [0, 1])
+          expect(
+            await verifyAudit(store.audit, keys.publicKey, {}, { checkpointEvery: 4, workers, rangeSize: 3 }),
+          ).toEqual(reference);
+        return reference;
+      };
+      expect(await verify()).toMatchObject({ ok: true, entries: 60 });
+      const tamper = [
+        "UPDATE audit_entries SET actor = 'mallory' WHERE seq = 44",
+        'DELETE FROM audit_entries WHERE seq = 37',
+        `UPDATE audit_entries SET data = '{"n":9}' WHERE seq = 10`,
+        'DELETE FROM audit_entries WHERE seq = 4',
+      ];
+      for (const statement of tamper) {
+        await withClient(url, (c) => c.query(statement));
+        expect((await verify()).ok).toBe(false);
+      }
+      expect((await verify()).firstBad).toEqual({ seq: 4, reason: expect.stringMatching(/sequence gap/) });
     } finally {
       await store.close();
     }
