@@ -50,8 +50,11 @@ export interface ChainOptions {
 
 const PAGE = 1000;
 const RANGE = 1000;
-/** Ranges read ahead of the one checked next: the workers' queue, ~0.5 MB each. */
-const AHEAD = 8;
+/**
+ * Ranges queued ahead of the one the walk needs next: enough for four workers holding two each
+ * and this thread one; ~0.6 MB each where this thread reads them, ~80 KB where workers do.
+ */
+const AHEAD = 16;
 
 export async function* checkedChain(source: AuditSource, opts: ChainOptions = {}): AsyncGenerator<ChainPage> {
   const at: Position = { seq: 0, hash: GENESIS_HASH };
