@@ -210,29 +210,43 @@ export const MAX_EMPTY_PAGES = 100;
  * token, so emptiness alone does not end it; a repeated token, or too many empty pages in a
  * row, throws instead of looping forever. Throwing (not a silent stop) keeps a truncated
  * listing from being taken for a complete one by the scan.
+ *
+ * The next page is requested as soon as a page arrives, before its items are handed on: the
+ * listing is sequential (each token comes from the page before), so a page fetched only once the
+ * consumer had taken the last item left the provider idle while items were processed (issue 17:
+ * the AWS scan was bound by exactly that). At most one page is held ahead.
  */
 export async function* paginate<T>(
   what: string,
   fetchPage: (token: string | undefined) => Promise<{ items: readonly T[]; next: string | undefined }>,
 ): AsyncGenerator<T> {
   const seen = new Set<string>();
-  let token: string | undefined;
   let emptyPages = 0;
+  let pending = fetchPage(undefined);
   for (;;) {
-    const { items, next } = await fetchPage(token);
+    const { items, next } = await pending;
+    let stop: ProviderError | undefined;
+    const more = typeof next === 'string' && next !== '';
+    if (more) {
+      emptyPages = items.length === 0 ? emptyPages + 1 : 0;
+      if (seen.has(next)) {
+        stop = new ProviderError(
+          `aws ${what}: the service repeated a page token; stopped to avoid an endless listing`,
+        );
+      } else if (emptyPages >= MAX_EMPTY_PAGES) {
+        stop = new ProviderError(`aws ${what}: ${MAX_EMPTY_PAGES} empty pages in a row; stopped the listing`);
+      } else {
+        seen.add(next);
+        pending = fetchPage(next);
+        // Handled here so a consumer that stops early leaves no unhandled rejection behind;
+        // awaiting `pending` above still throws its error.
+        pending.catch(() => undefined);
+      }
+    }
+    // This page's items first, then the error: as before, nothing listed is withheld.
     for (const item of items) yield item;
-    if (typeof next !== 'string' || next === '') return;
-    if (seen.has(next)) {
-      throw new ProviderError(
-        `aws ${what}: the service repeated a page token; stopped to avoid an endless listing`,
-      );
-    }
-    seen.add(next);
-    emptyPages = items.length === 0 ? emptyPages + 1 : 0;
-    if (emptyPages >= MAX_EMPTY_PAGES) {
-      throw new ProviderError(`aws ${what}: ${MAX_EMPTY_PAGES} empty pages in a row; stopped the listing`);
-    }
-    token = next;
+    if (stop) throw stop;
+    if (!more) return;
   }
 }
 

@@ -9,7 +9,8 @@ import { checkpointPayload, entryHash, GENESIS_HASH } from '../../src/audit/chai
 import { signBytes } from '../../src/audit/keys.js';
 import { runCli } from '../../src/cli/program.js';
 
-interface Row {
+/** An audit_entries row as SQLite holds it. */
+export interface AuditRow {
   seq: number;
   ts: string;
   type: string;
@@ -25,11 +26,15 @@ interface Row {
  * renumbered 1..n and re-hashed. Checkpoints are then emptied, or re-signed at the same
  * seqs with `resign` (someone holding the audit signing key).
  */
-export function rewriteChain(dbPath: string, edit: (row: Row) => Row | null, resign?: KeyObject): void {
+export function rewriteChain(
+  dbPath: string,
+  edit: (row: AuditRow) => AuditRow | null,
+  resign?: KeyObject,
+): void {
   const db = new Database(dbPath);
   try {
     db.transaction(() => {
-      const rows = db.prepare('SELECT * FROM audit_entries ORDER BY seq').all() as Row[];
+      const rows = db.prepare('SELECT * FROM audit_entries ORDER BY seq').all() as AuditRow[];
       const checkpoints = db.prepare('SELECT seq, key_id FROM audit_checkpoints').all() as {
         seq: number;
         key_id: string;

@@ -23,22 +23,14 @@ import { SqliteGate } from '../../src/store/sqlite/database.js';
 import { auditArea } from '../../src/store/sqlite/engine-areas.js';
 import type { AuditArea } from '../../src/store/store.js';
 import type { HashedRange } from '../../src/store/types.js';
+import type { AuditRow } from './tamper.js';
 
 const EVERY = 5;
 const N = 150;
 /** 19 ranges of 8: enough that workers start, with ranges meeting all along the log. */
 const SIZE = 8;
 
-interface Row {
-  seq: number;
-  ts: string;
-  type: string;
-  actor: string;
-  subject: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}
+type Row = AuditRow;
 
 /**
  * Every entry from `seq` on re-hashed over its stored columns: a rewrite without the audit key.
