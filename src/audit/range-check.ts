@@ -8,7 +8,7 @@
  * `data` was stored canonical).
  *
  * It runs on worker threads as well as here: the worker's source embeds this function's text
- * (./worker-pool.ts), so it must stay self-contained — nothing from its module or any other,
+ * (./worker-source.ts), so it must stay self-contained — nothing from its module or any other,
  * only its parameters and the language's own globals.
  */
 import type { HashedRange } from '../store/types.js';

@@ -4,18 +4,17 @@
  * walks the chain. Jobs are queued; a worker starts only once enough is queued to pay for its
  * start-up (a small log never starts one) and is handed jobs once it has started; the main
  * thread takes queued jobs itself whenever it would otherwise wait, and at the end. Whoever
- * does a job answers the same: a worker runs the very range check (./range-check.ts, its source
- * embedded below) and the same Ed25519 call as keys.ts `verifyBytes`. For signatures, what is
- * reported is the lowest seq whose signature failed, whoever checked it, so the verdict is the
- * one a sequential check gives.
+ * does a job answers the same: a worker (./worker-source.ts) runs the very range check
+ * (./range-check.ts) and the same Ed25519 call as keys.ts `verifyBytes`. For signatures, what
+ * is reported is the lowest seq whose signature failed, whoever checked it, so the verdict is
+ * the one a sequential check gives.
  */
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { hashedRangeOf } from '../store/sqlite/audit-hashed.js';
 import type { AuditRanges, HashedRange } from '../store/types.js';
 import { verifyBytes } from './keys.js';
-import { rangeIntact } from './range-check.js';
+import { type Reply, WORKER_SOURCE } from './worker-source.js';
 
 /** Signatures per message: a round trip costs about one verify, a batch ~30. */
 const BATCH = 32;
@@ -28,102 +27,9 @@ const IN_FLIGHT = 2;
  */
 const SPAWN_RANGES = 16;
 
-/**
- * The worker's code, inline (no file to find next to a bundled or compiled CLI). It says when
- * it is ready, so nothing waits in the queue of a thread still starting while another could
- * take it. A range comes with its strings (read by the main thread), or as seqs to read on a
- * read-only connection of the worker's own (`reader`, AuditRanges.worker); a worker that cannot
- * read says so, and the range is read elsewhere.
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const crypto = require('node:crypto');
-const key = workerData.key;
-const reader = workerData.reader;
-const claimTypes = new Set(workerData.claimTypes);
-const sha256Hex = crypto.hash
-  ? (data) => crypto.hash('sha256', data, 'hex')
-  : (data) => crypto.createHash('sha256').update(data).digest('hex');
-const rangeIntact = ${rangeIntact.toString()};
-const hashedRangeOf = ${hashedRangeOf.toString()};
-let statement;
-function open() {
-  const Database = require(reader.driver);
-  const db = new Database(reader.file, { readonly: true, fileMustExist: true });
-  db.pragma('cache_size = -2000');
-  db.pragma('busy_timeout = 10000');
-  statement = db.prepare(reader.sql).raw(true);
-}
-function read(fromSeq, toSeq) {
-  if (!statement) open();
-  return hashedRangeOf(statement.get(fromSeq, toSeq));
-}
-// Opened before saying ready, so no range waits here for the driver to load (~10-20 ms); a
-// failure shows at the first range, which then goes back.
-if (reader) {
-  try {
-    open();
-  } catch {}
-}
-parentPort.on('message', (job) => {
-  if (job.kind === 'range') {
-    let range = job.range;
-    if (!range) {
-      try {
-        range = read(job.fromSeq, job.toSeq);
-      } catch (error) {
-        parentPort.postMessage({ id: job.id, unreadable: String(error) });
-        return;
-      }
-    }
-    const ok = rangeIntact(range, job.first, sha256Hex);
-    if (job.range || !ok) {
-      parentPort.postMessage({ id: job.id, ok });
-      return;
-    }
-    // What the main thread walks: the types and hashes, the first prevHash (where ranges meet),
-    // and only the inputs a claim checker parses; the rest stays here.
-    const claims = [];
-    if (claimTypes.size > 0) {
-      const types = range.types.split('\\n');
-      let inputs;
-      for (let i = 0; i < types.length; i++)
-        if (claimTypes.has(types[i])) claims.push([i, (inputs ??= range.inputs.split('\\n'))[i]]);
-    }
-    const { count, hashes, types } = range;
-    const prevHashes = range.prevHashes.slice(0, 64);
-    parentPort.postMessage({ id: job.id, ok, range: { count, seqs: '', prevHashes, hashes, types, inputs: '' }, claims });
-    return;
-  }
-  const bad = [];
-  for (let i = 0; i < job.items.length; i++) {
-    let ok = false;
-    try {
-      ok = crypto.verify(null, Buffer.from(job.items[i][0], 'utf8'), key, Buffer.from(job.items[i][1], 'base64'));
-    } catch {}
-    if (!ok) bad.push(i);
-  }
-  parentPort.postMessage({ id: job.id, bad });
-});
-parentPort.postMessage({ ready: true });
-`;
-
 /** Workers by default: the other cores, at most 4 (the main thread reads and walks the chain). */
 export function defaultVerifyWorkers(): number {
   return Math.max(0, Math.min(4, availableParallelism() - 1));
-}
-
-interface Reply {
-  ready?: true;
-  id: number;
-  /** A range: whether intact, and its strings when the worker read them. */
-  ok?: boolean;
-  range?: HashedRange;
-  claims?: [number, string][];
-  /** The worker could not read the range (why). */
-  unreadable?: string;
-  /** Signatures: the indexes in the batch that failed. */
-  bad?: number[];
 }
 
 interface SigItem<T> {

@@ -1,38 +1,27 @@
 /**
  * The whole nhi config file, one zod schema. Provider instance schemas come from the
- * registry; everything else is defined here. Descriptions double as documentation
+ * registry; the state store, web, delivery (notify, hooks, witnesses) and shared vocabulary
+ * from their own modules; the rest is defined here. Descriptions double as documentation
  * (docs/configuration.md mirrors them).
  */
 import { z } from 'zod';
 import { generatorSpecSchema } from '../lib/generator.js';
-import { httpUrlSchema, secretRefSchema } from '../lib/secret-ref.js';
+import { secretRefSchema } from '../lib/secret-ref.js';
 import { PROVIDER_REGISTRY } from '../registry.js';
+import { auditWitnessSchema, hookSchema, webhookTargetSchema } from './delivery-schema.js';
 import { stateSchema } from './state-schema.js';
+import { findingTypeSchema, name, principalName, severitySchema } from './vocabulary.js';
 import { httpSchema, oidcSchema, opsSchema } from './web-schema.js';
 
-const name = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case name: letters, digits and dashes');
-const principalName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'expected a principal name: letters, digits, . _ @ -');
-
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export const severitySchema = z.enum(SEVERITIES);
-export type Severity = z.infer<typeof severitySchema>;
-
-export const FINDING_TYPES = [
-  'dormant',
-  'reenabled',
-  'orphaned',
-  'long-lived',
-  'expired-enabled',
-  'revoked-still-used',
-  /** Use on the revocation day from a day-precision signal: it may predate the revocation (ADR 051). */
-  'revoked-possibly-used',
-] as const;
-export const findingTypeSchema = z.enum(FINDING_TYPES);
-export type FindingType = z.infer<typeof findingTypeSchema>;
+export type { AuditWitnessConfig, HookConfig, WebhookTarget } from './delivery-schema.js';
+export {
+  FINDING_TYPES,
+  type FindingType,
+  findingTypeSchema,
+  SEVERITIES,
+  type Severity,
+  severitySchema,
+} from './vocabulary.js';
 
 const providerInstanceSchema = z.discriminatedUnion('type', [
   PROVIDER_REGISTRY.vault.schema,
@@ -75,104 +64,6 @@ const thresholdsSchema = z
     maxAgeDays: z.number().int().min(1).max(3650),
   })
   .strict();
-
-const webhookTargetSchema = z
-  .object({
-    type: z.literal('webhook'),
-    url: httpUrlSchema,
-    /** HMAC-SHA256 key for the X-Nhi-Signature header. */
-    secret: secretRefSchema,
-    /** Only these event types (empty: all). */
-    events: z.array(z.string()).default([]),
-    minSeverity: severitySchema.default('info'),
-    timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
-    attempts: z.number().int().min(1).max(10).default(4),
-    /**
-     * A failed delivery is retried later with exponential backoff (scan end, nhi serve) until
-     * it is delivered or expires: after maxAttempts HTTP attempts in all, or maxAgeHours after
-     * it was first queued (docs/adr/053-scan-alerts.md).
-     */
-    retry: z
-      .object({
-        maxAttempts: z.number().int().min(1).max(1000).default(12),
-        maxAgeHours: z
-          .number()
-          .min(0.01)
-          .max(24 * 30)
-          .default(48),
-      })
-      .strict()
-      .default({ maxAttempts: 12, maxAgeHours: 48 }),
-  })
-  .strict();
-
-const hookSchema = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('command'),
-      /** argv; the new credential is NOT passed — the hook receives the ref, version and delivery location. */
-      command: z.array(z.string().min(1)).min(1),
-      timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('webhook'),
-      url: httpUrlSchema,
-      secret: secretRefSchema,
-      timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-    })
-    .strict(),
-]);
-
-const awsShape = PROVIDER_REGISTRY.aws.schema.shape;
-
-/**
- * Where every signed audit checkpoint is also delivered, outside the state store
- * (docs/security.md, docs/adr/005-audit-witnesses.md). `name` keys the delivery progress.
- */
-const auditWitnessSchema = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('file'),
-      name,
-      /** Append-only JSONL file, ideally on another mount (relative to the config file). */
-      path: z.string().min(1),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('webhook'),
-      name,
-      url: httpUrlSchema,
-      /** HMAC-SHA256 key for X-Nhi-Signature, as for notify targets. */
-      secret: secretRefSchema,
-      timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('s3'),
-      name,
-      /** A bucket created with Object Lock enabled. */
-      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
-      /** Key prefix; objects are `<prefix>/<seq, 12 digits>.json`. */
-      prefix: z
-        .string()
-        .regex(/^[A-Za-z0-9!_.*'()/-]*$/, 'expected a plain S3 key prefix')
-        .default('nhi-audit'),
-      /** Use this aws provider instance's region, endpoint and credentials... */
-      aws: name.optional(),
-      /** ...or these (credentials that may PutObject here and nothing else, ideally). */
-      region: awsShape.region.optional(),
-      endpoint: httpUrlSchema.optional(),
-      credentials: awsShape.credentials.optional(),
-      lockMode: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'),
-      /** Each object is locked until its upload time plus this many days. */
-      retainDays: z.number().int().min(1).max(36_500).default(365),
-    })
-    .strict(),
-]);
 
 const scheduleSchema = z
   .object({
@@ -357,7 +248,4 @@ export type ParsedConfig = z.output<typeof writtenConfigSchema>;
 export type ProviderInstance = ParsedConfig['providers'][string];
 export type TierPolicy = z.output<typeof tierPolicySchema>;
 export type Thresholds = z.output<typeof thresholdsSchema>;
-export type WebhookTarget = z.output<typeof webhookTargetSchema>;
-export type HookConfig = z.output<typeof hookSchema>;
 export type ScheduleConfig = z.output<typeof scheduleSchema>;
-export type AuditWitnessConfig = z.output<typeof auditWitnessSchema>;

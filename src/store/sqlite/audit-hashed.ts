@@ -38,7 +38,7 @@ const RANGE_SQL = `SELECT count(*), coalesce(group_concat(seq, ','), ''),
   FROM audit_entries WHERE seq BETWEEN ? AND ?`;
 
 /**
- * RANGE_SQL's row as a HashedRange. Worker threads run it too (src/audit/worker-pool.ts embeds
+ * RANGE_SQL's row as a HashedRange. Worker threads run it too (src/audit/worker-source.ts embeds
  * its text), so it uses nothing but its argument.
  */
 export function hashedRangeOf(row: unknown): HashedRange {
