@@ -16,6 +16,11 @@ export interface CliContext {
   globals: GlobalOptions;
   configPath: string;
   print(text: string): void;
+  /**
+   * A renderTable result, as is: its cells were made terminal-safe one by one (headers are
+   * ours), so the colours it painted survive, which print's escaping would turn into text.
+   */
+  printTable(table: string): void;
   /** One `--json` document of `kind`, with its schemaVersion (json-output.ts, docs/json/). */
   printJson<T extends object>(kind: JsonKind, value: T & NotArray): void;
   /** Human progress on a TTY only; silent with --json or when stdout is piped. */
@@ -38,6 +43,7 @@ export function contextFor(command: Command, io: CliIo): CliContext {
     globals,
     configPath,
     print: (text) => void io.stdout.write(`${safeText(text)}\n`),
+    printTable: (table) => void io.stdout.write(`${table}\n`),
     printJson: (kind, value) => void io.stdout.write(`${JSON.stringify(versioned(kind, value), null, 2)}\n`),
     progress: (text) => {
       if (!globals.json && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${text}`);

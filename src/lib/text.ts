@@ -8,6 +8,8 @@ import { COLORED_COLUMNS, paintValue, type TableStyle, tableStyle } from './tabl
  */
 const FLEX_COLUMNS = new Set([
   'SUMMARY',
+  // A short state is never cut (below MIN_FLEX); a delivery's "failed, retrying at ..." may be.
+  'STATE',
   'NOTE',
   'REASON',
   'ERROR',
@@ -32,46 +34,72 @@ function truncate(text: string, width: number): string {
 }
 
 /**
+ * Secondary columns a table hides, in this order, when shortening free text is not enough to
+ * fit the terminal (as `kubectl` keeps its wide columns for `-o wide`): timestamps, and a
+ * delivery's id, which no command takes. Hidden whole, never cut; a note under the table names
+ * them, and `--json` or a wider terminal shows them.
+ */
+const HIDE_ORDER = ['RESOLVED', 'FIRST SEEN', 'UPDATED', 'CONFIRMED', 'CREATED', 'DELIVERY', 'LAST SEEN'];
+
+/**
  * A plain text table: columns padded to the widest cell (by display width: CJK and emoji count
  * double). With a style from a terminal (table-style.ts), free-text columns are shortened so the
- * table fits its width, and states and severities are coloured.
+ * table fits its width, then secondary columns hidden (HIDE_ORDER, named under the table), and
+ * states and severities are coloured.
  */
 export function renderTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
   style: TableStyle = tableStyle(),
 ): string {
+  let shown = headers.map((_, i) => i);
   const cells = rows.map((r) => r.map((c) => safeLine(c)));
-  const widths = headers.map((h, i) =>
-    Math.max(stringWidth(h), ...cells.map((r) => stringWidth(r[i] ?? ''))),
-  );
-  if (style.maxWidth !== undefined) fitWidths(widths, headers, style.maxWidth);
-  const colored = headers.map((h) => style.color && COLORED_COLUMNS.has(h));
+  const widthsOf = (columns: readonly number[]) =>
+    columns.map((i) => Math.max(stringWidth(headers[i] ?? ''), ...cells.map((r) => stringWidth(r[i] ?? ''))));
+  let widths = widthsOf(shown);
+  const hidden: string[] = [];
+  if (style.maxWidth !== undefined) {
+    const max = style.maxWidth;
+    const names = () => shown.map((i) => headers[i] ?? '');
+    fitWidths(widths, names(), max);
+    for (const name of HIDE_ORDER) {
+      if (tableWidth(widths) <= max) break;
+      const at = headers.indexOf(name);
+      if (at < 0 || shown.length <= 2) continue;
+      shown = shown.filter((i) => i !== at);
+      hidden.push(name);
+      widths = widthsOf(shown);
+      fitWidths(widths, names(), max);
+    }
+  }
+  const colored = shown.map((i) => style.color && COLORED_COLUMNS.has(headers[i] ?? ''));
   const line = (r: readonly string[], body: boolean) =>
-    r
-      .map((c, i) => {
+    shown
+      .map((col, i) => {
         const w = widths[i] ?? 0;
-        const text = truncate(c, w);
+        const text = truncate(r[col] ?? '', w);
         const pad = ' '.repeat(Math.max(0, w - stringWidth(text)));
         return (body && colored[i] ? paintValue(text) : text) + pad;
       })
       .join('  ')
       .trimEnd();
-  return [
-    line(headers, false),
-    line(
-      widths.map((w) => '-'.repeat(w)),
-      false,
-    ),
-    ...cells.map((r) => line(r, true)),
-  ].join('\n');
+  const rule = headers.map((_, col) => '-'.repeat(widths[shown.indexOf(col)] ?? 0));
+  const lines = [line(headers, false), line(rule, false), ...cells.map((r) => line(r, true))];
+  if (hidden.length > 0)
+    lines.push(
+      `(hidden to fit ${style.maxWidth} columns: ${hidden.join(', ')}; a wider terminal or --json shows them)`,
+    );
+  return lines.join('\n');
+}
+
+function tableWidth(widths: readonly number[]): number {
+  return widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
 }
 
 /** Shrink the widest free-text column, one column at a time, until the table fits or none can shrink. */
 function fitWidths(widths: number[], headers: readonly string[], maxWidth: number): void {
-  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
   for (;;) {
-    const over = total() - maxWidth;
+    const over = tableWidth(widths) - maxWidth;
     if (over <= 0) return;
     let widest = -1;
     for (const [i, h] of headers.entries())

@@ -12,12 +12,14 @@
  * the scan's end, after the progress line.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import stringWidth from 'string-width';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { findingId } from '../../src/scan/findings.js';
 import { localConfig, scratchDir } from '../runbook/local-app.js';
 import { testCliMain } from '../servers/test-build.js';
 
@@ -229,7 +231,7 @@ beforeAll(async () => {
   try {
     const at = new Date().toISOString();
     await app.store.findings.upsert({
-      id: 'dormant:pty',
+      id: findingId('dormant', REF),
       type: 'dormant',
       ref: REF,
       severity: 'critical',
@@ -241,15 +243,15 @@ beforeAll(async () => {
       evidence: {},
     });
     await app.store.deliveries.insert({
-      id: 'dlv_pty',
+      id: `dlv_${randomUUID()}`,
       target: 'oncall',
       event: 'finding.new',
-      subject: 'dormant:pty',
+      subject: REF,
       status: 'failed',
       attempts: 1,
       createdAt: at,
       updatedAt: at,
-      body: { event: 'finding.new', subject: 'dormant:pty' },
+      body: { event: 'finding.new', subject: REF },
     });
   } finally {
     await app.close();
@@ -337,6 +339,47 @@ describe('the built CLI under a real terminal (tmux, 100 columns)', () => {
       expect(run.raw).toMatch(/\r\x1b\[2Kscan scan_\S+: failed, /);
     });
   });
+
+  it('nhi findings: coloured, both tables fit the 100 columns; timestamps hidden, and named, once free text is short', async () => {
+    const run = await nhiInPty('findings-tty', ['findings']);
+    expect(run.code).toBe(0);
+    // Coloured on the terminal, by escape sequences the terminal applies, not shows as text.
+    expect(run.raw).toContain('\x1b[1m\x1b[31mcritical\x1b[39m\x1b[22m');
+    expect(run.screen.join('\n')).not.toContain('\\u001b');
+    expect(tooWide(run.screen)).toEqual([]);
+    const table = tableOf(run.screen);
+    const header = table[0]?.replace(ESC, '') ?? '';
+    // The summary at its shortest still leaves the row too wide (a ref is never cut): the
+    // timestamps go, in their order, until it fits, and a note names what is not shown.
+    expect(header.split(/ {2,}/)).toEqual(['SEVERITY', 'TYPE', 'REF', 'STATUS', 'SUMMARY']);
+    expect(table.find((l) => l.includes(REF))).toMatch(
+      /^critical {2}dormant {2}aws-local:secret:payments\/prod\/ledger-db {2}open /,
+    );
+    expect(run.screen).toContain(
+      '(hidden to fit 100 columns: RESOLVED, FIRST SEEN, LAST SEEN; a wider terminal or --json shows them)',
+    );
+    // The failed delivery's table: a ref is never cut, so the id and time go and the state is
+    // shortened (no command takes a delivery id).
+    const deliveries = run.screen.findIndex((l) => l.startsWith('TARGET  EVENT'));
+    expect(deliveries).toBeGreaterThan(0);
+    expect(run.screen[deliveries + 2]).toMatch(
+      /^oncall {2}finding\.new {2}aws-local:secret:payments\/prod\/ledger-db {2}failed, /,
+    );
+    expect(run.screen).toContain(
+      '(hidden to fit 100 columns: UPDATED, DELIVERY; a wider terminal or --json shows them)',
+    );
+    expect(run.screen.at(-1)).toBe(DONE);
+    // Piped, the same command prints every column, whole.
+    const piped = nhiPiped('findings-piped', ['findings']);
+    expect(piped.stdout).toMatch(
+      /^SEVERITY {2,}TYPE {2,}REF {2,}STATUS {2,}FIRST SEEN {2,}LAST SEEN {2,}RESOLVED {2,}SUMMARY/,
+    );
+    expect(piped.stdout).toContain(SUMMARY);
+    expect(piped.stdout).toMatch(
+      /\nDELIVERY {2,}TARGET {2,}EVENT {2,}SUBJECT {2,}STATE {2,}LAST ERROR {2,}UPDATED\n/,
+    );
+    expect(piped.stdout).not.toContain('hidden to fit');
+  }, 60_000);
 
   describe.each([
     ['NO_COLOR=1', { NO_COLOR: '1' }],

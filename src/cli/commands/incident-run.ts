@@ -131,7 +131,7 @@ export function registerIncidentRunCommands(incident: Command, io: CliIo): void 
           for (const row of await app.store.incidents.list()) all.push(await incidentStatus(deps, row.id));
           if (format === 'json') return ctx.printJson('incident-list', { incidents: all });
           if (all.length === 0) return ctx.print('no incidents (file one with nhi incident request)');
-          return ctx.print(
+          return ctx.printTable(
             renderTable(
               ['INCIDENT', 'CREATED', 'REQUESTER', 'TARGETS', 'STATES', 'REASON'],
               all.map((s) => [

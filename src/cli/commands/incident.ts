@@ -65,23 +65,23 @@ async function selection(app: App, io: CliIo, opts: SelectOptions): Promise<Inci
 }
 
 function printDocument(ctx: CliContext, doc: IncidentPlanDocument, digest: string): void {
-  ctx.print(
-    doc.targets.length === 0
-      ? 'no recoverable target selected'
-      : renderTable(
-          ['REF', 'RUNBOOK', 'TIER', 'OWNERS', 'PLAN DIGEST'],
-          doc.targets.map((t) => [
-            t.ref,
-            t.runbookId,
-            t.tier,
-            t.owners.join(',') || '(none: break-glass only)',
-            t.planDigest,
-          ]),
-        ),
-  );
+  if (doc.targets.length === 0) ctx.print('no recoverable target selected');
+  else
+    ctx.printTable(
+      renderTable(
+        ['REF', 'RUNBOOK', 'TIER', 'OWNERS', 'PLAN DIGEST'],
+        doc.targets.map((t) => [
+          t.ref,
+          t.runbookId,
+          t.tier,
+          t.owners.join(',') || '(none: break-glass only)',
+          t.planDigest,
+        ]),
+      ),
+    );
   if (doc.unrecoverable.length) {
     ctx.print(`\ncannot recover ${doc.unrecoverable.length}:`);
-    ctx.print(
+    ctx.printTable(
       renderTable(
         ['REF', 'WHY'],
         doc.unrecoverable.map((u) => [u.ref, u.reason]),

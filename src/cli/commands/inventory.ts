@@ -77,7 +77,7 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
           // Loaded here, after the walk: display widths (string-width) are only a table's cost.
           const { renderTable } = await import('../../lib/text.js');
           ctx.progress('');
-          ctx.print(renderTable(['REF', 'KIND', 'STATE', 'OWNERS', 'TIER', 'LAST USED', 'AGE'], rows));
+          ctx.printTable(renderTable(['REF', 'KIND', 'STATE', 'OWNERS', 'TIER', 'LAST USED', 'AGE'], rows));
           ctx.print(`${count} identities`);
         }
       });

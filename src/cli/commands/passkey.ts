@@ -52,7 +52,7 @@ export function registerPasskeyCommands(program: Command, io: CliIo): void {
       );
       const view = rows.map(({ cosePublicKey: _c, confirmation: _s, ...p }) => p);
       if (ctx.globals.json) return ctx.printJson('passkey-list', { passkeys: view });
-      ctx.print(
+      ctx.printTable(
         renderTable(
           ['PRINCIPAL', 'CREDENTIAL', 'STATUS', 'SITE', 'CREATED', 'CONFIRMED', 'LAST USED'],
           view.map((p) => [

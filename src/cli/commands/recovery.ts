@@ -216,7 +216,8 @@ export function registerRecoveryCommands(program: Command, io: CliIo): void {
         const records = await app.store.lineage.forRef(ref);
         if (ctx.globals.json || opts.format === 'json') return ctx.printJson('lineage', { lineage: records });
         if (opts.format === 'mermaid') return ctx.print(lineageMermaid(ref, records));
-        ctx.print(records.length === 0 ? `no recoveries recorded for ${ref}` : lineageTable(records));
+        if (records.length === 0) ctx.print(`no recoveries recorded for ${ref}`);
+        else ctx.printTable(lineageTable(records));
       });
     });
 }

@@ -166,7 +166,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
         }
         const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
         rows.sort((a, b) => rank(b[0] ?? '') - rank(a[0] ?? '') || (a[2] ?? '').localeCompare(b[2] ?? ''));
-        ctx.print(
+        ctx.printTable(
           renderTable(
             ['SEVERITY', 'TYPE', 'REF', 'STATUS', 'FIRST SEEN', 'LAST SEEN', 'RESOLVED', 'SUMMARY'],
             rows,
@@ -180,7 +180,7 @@ export function registerScanCommands(program: Command, io: CliIo): void {
         }
         if (failed.length > 0) {
           ctx.print(`\nFailed alert deliveries (${failed.length}):`);
-          ctx.print(
+          ctx.printTable(
             renderTable(
               ['DELIVERY', 'TARGET', 'EVENT', 'SUBJECT', 'STATE', 'LAST ERROR', 'UPDATED'],
               failed.map((d) => [

@@ -64,11 +64,11 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
         reviewNote(r) ?? '',
       ]);
     }
-    ctx.print(
-      rows.length
-        ? renderTable(['REQUEST', 'REF', 'TIER', 'STATUS', 'APPROVALS', 'REQUESTER', 'NOTE'], rows)
-        : 'no requests',
-    );
+    if (rows.length)
+      ctx.printTable(
+        renderTable(['REQUEST', 'REF', 'TIER', 'STATUS', 'APPROVALS', 'REQUESTER', 'NOTE'], rows),
+      );
+    else ctx.print('no requests');
     const runRows = runs.map((r) => [
       r.id,
       r.requestId,
@@ -77,11 +77,13 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
       r.breakGlass ? 'break-glass' : '',
       r.error ?? '',
     ]);
-    if (runRows.length)
-      ctx.print(`\n${renderTable(['RUN', 'REQUEST', 'STATUS', 'EXECUTOR', 'MODE', 'ERROR'], runRows)}`);
+    if (runRows.length) {
+      ctx.print('');
+      ctx.printTable(renderTable(['RUN', 'REQUEST', 'STATUS', 'EXECUTOR', 'MODE', 'ERROR'], runRows));
+    }
     if (incidents.length) {
       ctx.print(`\nIncident findings (revoked credentials used; closed only by nhi findings ack):`);
-      ctx.print(
+      ctx.printTable(
         renderTable(
           ['FINDING', 'TYPE', 'SEVERITY', 'REF', 'STATE'],
           incidents.map((f) => [f.id, f.type, f.severity, f.ref, ackNote(f) ?? f.status]),
@@ -92,7 +94,7 @@ export async function printStatus(ctx: CliContext, app: App, id: string | undefi
       ctx.print(
         `\n${failedDeliveries.length} notification deliver(y/ies) FAILED (retried with backoff at every scan end and by nhi serve, until delivered or expired):`,
       );
-      ctx.print(
+      ctx.printTable(
         renderTable(
           ['TARGET', 'EVENT', 'SUBJECT', 'STATE', 'ERROR'],
           failedDeliveries.map((d) => [d.target, d.event, d.subject, d.state, d.lastError ?? '']),

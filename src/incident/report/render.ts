@@ -1,5 +1,6 @@
 /** `nhi incident status --format table|json|markdown|html`: one status model, four renderings. */
 import { UsageError } from '../../lib/errors.js';
+import { safeLine } from '../../lib/safe-text.js';
 import { renderTable } from '../../lib/text.js';
 import type { IncidentStatus, TargetStatus } from '../status.js';
 import { TARGET_STATES } from '../status.js';
@@ -42,9 +43,15 @@ export function versionsText(t: TargetStatus): { before: string; after: string }
 }
 
 function renderIncidentTable(status: IncidentStatus): string {
+  // Printed as is (the tables' colours kept): the lines around the tables are made safe here,
+  // as renderTable makes its cells (a reason or a selector is whatever the requester typed).
   const lines = [
-    `incident ${status.id}: ${status.reason} (requested by ${status.requester}, ${status.createdAt})`,
-    `digest ${status.digest}; expires ${status.expiresAt}; selection ${status.selectors.join(' | ') || '-'}${status.valueMatch ? ' + leaked value' : ''}`,
+    safeLine(
+      `incident ${status.id}: ${status.reason} (requested by ${status.requester}, ${status.createdAt})`,
+    ),
+    safeLine(
+      `digest ${status.digest}; expires ${status.expiresAt}; selection ${status.selectors.join(' | ') || '-'}${status.valueMatch ? ' + leaked value' : ''}`,
+    ),
     `${status.targets.length} target(s): ${stateSummary(status) || 'none'}`,
     '',
     renderTable(
@@ -76,7 +83,7 @@ function renderIncidentTable(status: IncidentStatus): string {
   }
   if (status.needsAttention.length) {
     lines.push('', `needs attention ${status.needsAttention.length}:`);
-    for (const n of status.needsAttention) lines.push(`  ${n.ref} (${n.state}): ${n.next}`);
+    for (const n of status.needsAttention) lines.push(safeLine(`  ${n.ref} (${n.state}): ${n.next}`));
   }
   return `${lines.join('\n')}\n`;
 }
