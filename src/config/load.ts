@@ -37,7 +37,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const hint =
-      code === 'ENOENT' ? ' (pass --config FILE, set NHI_CONFIG, or copy config.example.json)' : '';
+      code === 'ENOENT' ? ' (run nhi init to write one, pass --config FILE or set NHI_CONFIG)' : '';
     throw new ConfigError(`cannot read config file ${path}: ${code ?? String(error)}${hint}`);
   }
   let raw: unknown;
