@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { safeText } from '../lib/safe-text.js';
 import { setTableStyle, styleFor } from '../lib/table-style.js';
 import { checkRequiredOptionsAfterArguments } from './argument-order.js';
 import { commandWord, registerCommands } from './command-index.js';
@@ -75,7 +76,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       else if (usage.length) io.stderr.write(usage.join(''));
       return exitCodeFor(error);
     }
-    io.stderr.write(json ? `${JSON.stringify(errorJson(error))}\n` : `${describeError(error, verbose)}\n`);
+    // An error may quote a provider's answer, a config value or a ref: shown terminal-safe.
+    io.stderr.write(
+      json ? `${JSON.stringify(errorJson(error))}\n` : `${safeText(describeError(error, verbose))}\n`,
+    );
     return exitCodeFor(error);
   } finally {
     setTableStyle({ color: false });

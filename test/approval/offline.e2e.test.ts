@@ -35,19 +35,10 @@ function sshKey(owner: string): string {
   return file;
 }
 
-async function fileRequest(): Promise<{ ref: string; id: string; digest: string }> {
+async function fileRequest(reason = 'INC-77: leaked'): Promise<{ ref: string; id: string; digest: string }> {
   const name = `offline-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   const ref = await vaultFixture.seed({ name, value: `old-${name}`, owner: 'alice,bob' });
-  const filed = nhi([
-    'request',
-    ref,
-    '--runbook',
-    'vault-kv-recovery',
-    '--reason',
-    'INC-77: leaked',
-    '--as',
-    'carol',
-  ]);
+  const filed = nhi(['request', ref, '--runbook', 'vault-kv-recovery', '--reason', reason, '--as', 'carol']);
   expect(filed.code, filed.stderr).toBe(0);
   return { ref, ...filedRequest(filed.stdout) };
 }
@@ -323,5 +314,21 @@ describe('on a terminal (a pty from script(1))', () => {
       kind: 'nhi-decision',
       requestId: id,
     });
+  });
+
+  it('shows what the request file says with its control characters escaped: a reason cannot clear the screen or reverse text', async () => {
+    // What a requester can type: a clear-screen sequence and a right-to-left override.
+    const { id } = await fileRequest('INC-78 \x1b[2J\x1b[Hall fine \u202eevil');
+    const doc = exportRequest(id);
+    const laptop = mkdtempSync(join(tmpdir(), 'nhi-tty-'));
+    const shown = onTty(
+      ['approve', '--request-file', doc, '--as', 'alice', '--key', ssh.alice ?? '', '--out', 'd.json'],
+      'n\n',
+      laptop,
+    );
+    expect(shown.code).toBe(1);
+    expect(shown.out).toContain('INC-78 \\u001b[2J\\u001b[Hall fine \\u202eevil');
+    expect(shown.out).not.toContain('\x1b[2J');
+    expect(shown.out).not.toContain('\u202e');
   });
 });

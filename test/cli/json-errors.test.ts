@@ -38,6 +38,21 @@ describe('errors under --json', () => {
     expect(text.stderr).toMatch(/nhi --help/);
   });
 
+  it('an error quoting what it was given shows it terminal-safe: no escape sequence or bidi override gets through', async () => {
+    const { dir, config } = exampleCopy();
+    const crafted = join(dir, 'crafted.json');
+    const key = '\x1b[2J\u202estat';
+    writeFileSync(
+      crafted,
+      JSON.stringify({ ...JSON.parse((await import('node:fs')).readFileSync(config, 'utf8')), [key]: {} }),
+    );
+    const text = await cli('--config', crafted, 'config', 'check');
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain('unknown field(s): \\u001b[2J\\u202estat');
+    expect(text.stderr).not.toContain('\x1b');
+    expect(text.stderr).not.toContain('\u202e');
+  });
+
   it('a config error carries its problems (path, expected, found)', async () => {
     const { dir, config } = exampleCopy();
     const broken = join(dir, 'broken.json');

@@ -19,6 +19,7 @@ import { ownerRegistryFromConfig } from '../../approval/owners/owner-registry.js
 import { decideIncident, type IncidentDecisionOutcome } from '../../incident/decide.js';
 import { PolicyError, UsageError } from '../../lib/errors.js';
 import { writeOutputFile } from '../../lib/output-file.js';
+import { safeLine, safeText } from '../../lib/safe-text.js';
 import { KEY_FILE_PLACEHOLDER, shellWord } from '../../plan-view/commands.js';
 import { renderPlanText } from '../../plan-view/text.js';
 import type { Decision } from '../../store/types.js';
@@ -99,7 +100,8 @@ export async function decideShareFromFile(
         '--key is required to sign (or use --print-payload, ssh-keygen -Y sign and --ssh-signature)',
       );
     const privateKey = readPrivateKey(opts.key);
-    if (!json && canAsk(io)) io.stdout.write(`${sharePlanText(doc, opts.requestFile)}\n`);
+    // Made terminal-safe as a whole: the share's own lines carry refs, reasons and names from the file.
+    if (!json && canAsk(io)) io.stdout.write(`${safeText(sharePlanText(doc, opts.requestFile))}\n`);
     const yes = await confirmDecision(io, {
       decision,
       planDigest: doc.incident.digest,
@@ -129,7 +131,7 @@ export async function decideShareFromFile(
       `  incident digest ${doc.incident.digest}; subset root ${doc.payload.subsetRoot}`,
       `  written to ${opts.out}; on the orchestrator: nhi approval import ${opts.out}`,
     ])
-      io.stdout.write(`${line}\n`);
+      io.stdout.write(`${safeLine(line)}\n`);
   return 0;
 }
 

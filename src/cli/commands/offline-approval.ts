@@ -25,6 +25,7 @@ import {
 import { ownerRegistryFromConfig } from '../../approval/owners/owner-registry.js';
 import { PolicyError, UsageError } from '../../lib/errors.js';
 import { writeOutputFile } from '../../lib/output-file.js';
+import { safeLine, safeText } from '../../lib/safe-text.js';
 import { KEY_FILE_PLACEHOLDER, shellWord } from '../../plan-view/commands.js';
 import { configFacts } from '../../plan-view/config-facts.js';
 import { buildPlanView, type PlanView } from '../../plan-view/model.js';
@@ -109,7 +110,9 @@ export async function decideFromRequestFile(
       `--digest ${opts.digest} is not the plan in ${opts.requestFile} (${doc.planDigest}); nothing was signed`,
     );
   }
-  if (!json && canAsk(io)) io.stdout.write(`${documentPlanText(doc, opts.requestFile)}\n`);
+  // A request file is read as given: what is shown of it is made terminal-safe (a crafted ref or
+  // reason must not move the cursor or reverse the text the owner reads before signing).
+  if (!json && canAsk(io)) io.stdout.write(`${safeText(documentPlanText(doc, opts.requestFile))}\n`);
   const yes = await confirmDecision(io, {
     decision,
     planDigest: doc.planDigest,
@@ -133,7 +136,7 @@ export async function decideFromRequestFile(
   });
   if (json) io.stdout.write(`${JSON.stringify(versioned('offline-decision', signed), null, 2)}\n`);
   else {
-    for (const line of signedLines(doc, signed, opts.out)) io.stdout.write(`${line}\n`);
+    for (const line of signedLines(doc, signed, opts.out)) io.stdout.write(`${safeLine(line)}\n`);
   }
   return 0;
 }
