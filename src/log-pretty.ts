@@ -5,6 +5,20 @@
  * redact and the formatters in log.ts): only already-redacted lines reach the prettifier.
  */
 import type { DestinationStream } from 'pino';
+import { safeText } from './lib/safe-text.js';
+
+/**
+ * The entry with every string (keys too) made terminal-safe: JSON lines carry control
+ * characters escaped, but the prettifier decodes them, so a ref or a provider's message with an
+ * escape sequence or a bidi override would reach the terminal as such.
+ */
+function terminalSafe(value: unknown): unknown {
+  if (typeof value === 'string') return safeText(value);
+  if (Array.isArray(value)) return value.map(terminalSafe);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [safeText(k), terminalSafe(v)]));
+  return value;
+}
 
 export async function prettyDestination(
   out: { write(text: string): unknown },
@@ -18,5 +32,15 @@ export async function prettyDestination(
     singleLine: true,
   });
   // Clear a progress line first (\r + erase line), so a log line never lands glued onto it.
-  return { write: (line: string) => void out.write(`\r\x1b[2K${pretty(line)}`) };
+  return {
+    write: (line: string) => {
+      let entry: unknown = line;
+      try {
+        entry = terminalSafe(JSON.parse(line));
+      } catch {
+        entry = safeText(line);
+      }
+      out.write(`\r\x1b[2K${pretty(entry as object)}`);
+    },
+  };
 }

@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scanProgress } from '../../src/cli/commands/scan.js';
 import { runCli } from '../../src/cli/program.js';
 import { renderTable } from '../../src/lib/text.js';
+import { createLogger } from '../../src/log.js';
+import { prettyDestination } from '../../src/log-pretty.js';
 import { Capture, localConfig, scratchDir } from '../runbook/local-app.js';
 
 const { dir } = scratchDir('nhi-tty-');
@@ -42,6 +44,19 @@ describe('terminal and machine output', () => {
     const piped = await run(false);
     expect(piped.stderr).not.toContain('aws call retried');
   }, 60_000);
+
+  it('readable log lines are terminal-safe: an escape sequence or bidi override in a field is shown escaped', async () => {
+    const out = new Capture();
+    const logger = createLogger({ level: 'info', destination: await prettyDestination(out, true) });
+    logger.warn(
+      { ref: 'aws:secret:\x1b[2J\u202eevil', err: new Error('provider said \x1b]0;pwned\x07') },
+      'aws call retried',
+    );
+    expect(out.text).toContain('aws:secret:\\u001b[2J\\u202eevil');
+    expect(out.text).toContain('provider said \\u001b]0;pwned\\u0007');
+    // Only the prettifier's own colours and the progress-line clear remain as escapes.
+    expect(out.text.replace(/\r\x1b\[2K|\x1b\[[0-9;]*m/g, '')).not.toMatch(/[\x00-\x08\x0b-\x1f\u202e]/);
+  });
 
   it('tables fit the width by shortening free text, never refs; colours states when asked', () => {
     const ref = 'aws-prod:secret:payments/very/long/path/to/a/database/credential';
