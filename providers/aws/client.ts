@@ -5,7 +5,6 @@
 
 import { createHash } from 'node:crypto';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
 import { countRetry, timedCall } from '../../src/lib/call-metrics.js';
 import { ConfigError, ProviderError } from '../../src/lib/errors.js';
@@ -18,6 +17,7 @@ import { withRetry } from '../../src/lib/retry.js';
 import { scrubError, stringsIn } from '../../src/lib/scrub.js';
 import { mapAwsError } from './errors.js';
 import type { AwsInstanceConfig } from './schema.js';
+import { iamSdk, secretsManagerSdk } from './sdk.js';
 
 /** What the adapter needs of an AWS SDK v3 client: `send`. Tests pass plain objects. */
 export interface SecretsManagerLike {
@@ -116,13 +116,13 @@ export function createSdkClients(config: AwsInstanceConfig): AwsClients {
   };
   // The IAM SDK is loaded and its client built on the first IAM call: a secret-only instance
   // never pays for it (issue 17: loading @aws-sdk/client-iam was ~70 ms of every start).
-  let iam: Promise<IAMClient> | undefined;
+  let iam: IAMClient | undefined;
   return {
-    secretsManager: new SecretsManagerClient(common),
+    secretsManager: new (secretsManagerSdk().SecretsManagerClient)(common),
     iam: {
       send: async (command) => {
-        iam ??= import('@aws-sdk/client-iam').then((sdk) => new sdk.IAMClient(common));
-        return (await iam).send(command as never);
+        iam ??= new (iamSdk().IAMClient)(common);
+        return iam.send(command as never);
       },
     },
   };

@@ -3,17 +3,15 @@
  * Manager secret per user with a ClientRequestToken derived from the idempotency key, so the
  * delivery secret's version (id == token) is the proof that a reissue took effect.
  */
-import {
-  CreateSecretCommand,
-  GetSecretValueCommand,
-  type GetSecretValueCommandOutput,
-  PutSecretValueCommand,
-} from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import { own } from '../../src/lib/own.js';
 import { SecretValue } from '../../src/lib/secret.js';
 import type { AwsKindContext } from './client.js';
 import { awsErrorName } from './errors.js';
+import { secretsManagerSdk } from './sdk.js';
+
+const { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } = secretsManagerSdk();
 
 export const DELIVERY_KIND = 'aws-secretsmanager';
 

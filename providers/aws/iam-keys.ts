@@ -2,18 +2,12 @@
  * IAM access keys (kind `iam-key`, locator `user-name/access-key-id`): inventory, describe,
  * revoke (deactivate or delete), activity. Reissue with delivery is in iam-reissue.ts.
  */
-import {
-  type AccessKeyMetadata,
-  DeleteAccessKeyCommand,
-  GetAccessKeyLastUsedCommand,
-  type GetAccessKeyLastUsedCommandOutput,
-  ListAccessKeysCommand,
-  type ListAccessKeysCommandOutput,
-  ListUsersCommand,
-  type ListUsersCommandOutput,
-  ListUserTagsCommand,
-  type ListUserTagsCommandOutput,
-  UpdateAccessKeyCommand,
+import type {
+  AccessKeyMetadata,
+  GetAccessKeyLastUsedCommandOutput,
+  ListAccessKeysCommandOutput,
+  ListUsersCommandOutput,
+  ListUserTagsCommandOutput,
 } from '@aws-sdk/client-iam';
 import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { NotFoundError, UsageError } from '../../src/lib/errors.js';
@@ -26,6 +20,16 @@ import type {
 } from '../../src/provider.js';
 import { type AwsKindContext, iso, ownersFromTags, paginate, tagRecord, usableName } from './client.js';
 import { type PolicyCache, userIsAdmin } from './iam-privilege.js';
+import { iamSdk } from './sdk.js';
+
+const {
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  ListAccessKeysCommand,
+  ListUsersCommand,
+  ListUserTagsCommand,
+  UpdateAccessKeyCommand,
+} = iamSdk();
 
 export function parseKeyLocator(locator: string): { user: string; keyId: string } {
   const slash = locator.lastIndexOf('/');

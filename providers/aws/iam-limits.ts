@@ -4,7 +4,7 @@
  * already-Inactive key is deleted by the runbook's `make-room` step, or the plan refuses with
  * the fix), and the STS sessions minted from the key, cut off by an inline deny policy.
  */
-import { type AccessKeyMetadata, DeleteAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import type { AccessKeyMetadata } from '@aws-sdk/client-iam';
 import { ConflictError, NotFoundError, PolicyError } from '../../src/lib/errors.js';
 import type {
   CredentialRef,
@@ -19,6 +19,9 @@ import type {
 import type { AwsKindContext } from './client.js';
 import { describeIamKey, listUserKeys, parseKeyLocator, revokeIamKeys } from './iam-keys.js';
 import { PENDING_TAG } from './iam-reissue.js';
+import { iamSdk } from './sdk.js';
+
+const { DeleteAccessKeyCommand, PutUserPolicyCommand } = iamSdk();
 
 export const KEYS_PER_USER = 2;
 export const KEY_LIMIT_NAME = 'iam.access-keys-per-user';

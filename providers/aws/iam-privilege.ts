@@ -3,23 +3,27 @@
  * AdministratorAccess policy, or any policy (inline, customer managed, via a group) that
  * allows "*" on "*". Inline group policies are not read (one more call per group per user).
  */
-import {
-  GetPolicyCommand,
-  type GetPolicyCommandOutput,
-  GetPolicyVersionCommand,
-  type GetPolicyVersionCommandOutput,
-  GetUserPolicyCommand,
-  type GetUserPolicyCommandOutput,
-  ListAttachedGroupPoliciesCommand,
-  type ListAttachedGroupPoliciesCommandOutput,
-  ListAttachedUserPoliciesCommand,
-  type ListAttachedUserPoliciesCommandOutput,
-  ListGroupsForUserCommand,
-  type ListGroupsForUserCommandOutput,
-  ListUserPoliciesCommand,
-  type ListUserPoliciesCommandOutput,
+import type {
+  GetPolicyCommandOutput,
+  GetPolicyVersionCommandOutput,
+  GetUserPolicyCommandOutput,
+  ListAttachedGroupPoliciesCommandOutput,
+  ListAttachedUserPoliciesCommandOutput,
+  ListGroupsForUserCommandOutput,
+  ListUserPoliciesCommandOutput,
 } from '@aws-sdk/client-iam';
 import { type AwsKindContext, paginate } from './client.js';
+import { iamSdk } from './sdk.js';
+
+const {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetUserPolicyCommand,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListUserPoliciesCommand,
+} = iamSdk();
 
 const AWS_ADMIN_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\/AdministratorAccess$/;
 const AWS_MANAGED = /^arn:aws[a-z-]*:iam::aws:policy\//;

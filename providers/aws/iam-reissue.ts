@@ -6,14 +6,7 @@
  * took effect; a key created but never delivered is an orphan and is removed on resume.
  * Writing and reading the delivery secret is in iam-delivery.ts.
  */
-import {
-  CreateAccessKeyCommand,
-  type CreateAccessKeyCommandOutput,
-  DeleteAccessKeyCommand,
-  TagUserCommand,
-  UntagUserCommand,
-  UpdateAccessKeyCommand,
-} from '@aws-sdk/client-iam';
+import type { CreateAccessKeyCommandOutput } from '@aws-sdk/client-iam';
 import { sha256Hex } from '../../src/lib/canonical.js';
 import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
@@ -23,6 +16,15 @@ import type { CredentialRef, IssuedCredential, ReissueContext, VerifyResult } fr
 import { type AwsKindContext, iso, requestToken } from './client.js';
 import { DELIVERY_KIND, deliver, deliverySecretName, parseDelivered, readDelivery } from './iam-delivery.js';
 import { listUserKeys, parseKeyLocator, userTags } from './iam-keys.js';
+import { iamSdk } from './sdk.js';
+
+const {
+  CreateAccessKeyCommand,
+  DeleteAccessKeyCommand,
+  TagUserCommand,
+  UntagUserCommand,
+  UpdateAccessKeyCommand,
+} = iamSdk();
 
 export const PENDING_TAG = 'nhi-pending-issue';
 

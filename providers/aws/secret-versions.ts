@@ -4,12 +4,9 @@
  * promote, discard, verify, activity.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  GetSecretValueCommand,
-  type GetSecretValueCommandOutput,
-  PutSecretValueCommand,
-  type PutSecretValueCommandOutput,
-  UpdateSecretVersionStageCommand,
+import type {
+  GetSecretValueCommandOutput,
+  PutSecretValueCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
 import { ConflictError, NotFoundError, UsageError } from '../../src/lib/errors.js';
 import { sameFingerprint } from '../../src/lib/fingerprint.js';
@@ -26,7 +23,10 @@ import type {
 } from '../../src/provider.js';
 import { type AwsKindContext, iso, requestToken } from './client.js';
 import { awsErrorName } from './errors.js';
+import { secretsManagerSdk } from './sdk.js';
 import { AWSCURRENT, describeSecretRaw, PENDING_STAGE, stagesOf, TOMBSTONE_STAGE } from './secrets.js';
+
+const { GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } = secretsManagerSdk();
 
 async function currentStages(kc: AwsKindContext, secretId: string): Promise<Map<string, string[]>> {
   const meta = await describeSecretRaw(kc, secretId);

@@ -6,14 +6,11 @@
  * Inventory is built from ListSecrets pages alone (no per-secret call, ADR 023);
  * ListSecretVersionIds, with its own low budget, is kept for describe and activitySince.
  */
-import {
-  DescribeSecretCommand,
-  type DescribeSecretCommandOutput,
-  ListSecretsCommand,
-  type ListSecretsCommandOutput,
-  ListSecretVersionIdsCommand,
-  type ListSecretVersionIdsCommandOutput,
-  type SecretVersionsListEntry,
+import type {
+  DescribeSecretCommandOutput,
+  ListSecretsCommandOutput,
+  ListSecretVersionIdsCommandOutput,
+  SecretVersionsListEntry,
 } from '@aws-sdk/client-secrets-manager';
 import { ProviderError } from '../../src/lib/errors.js';
 import type {
@@ -23,6 +20,9 @@ import type {
   IdentityRecord,
 } from '../../src/provider.js';
 import { type AwsKindContext, iso, ownersFromTags, paginate, tagRecord, usableName } from './client.js';
+import { secretsManagerSdk } from './sdk.js';
+
+const { DescribeSecretCommand, ListSecretsCommand, ListSecretVersionIdsCommand } = secretsManagerSdk();
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPREVIOUS = 'AWSPREVIOUS';

@@ -5,6 +5,7 @@
  * version back: a second version under the same key (someone re-signing history) is still seen.
  * The SDK is loaded on first use, like the providers, so other commands do not pay for it.
  */
+import { createRequire } from 'node:module';
 import type { AuditWitnessConfig } from '../../config/schema.js';
 import { parseLine } from './file.js';
 import type { WitnessRecord } from './record.js';
@@ -24,8 +25,14 @@ interface S3Like {
   send(command: object): Promise<unknown>;
 }
 
+/**
+ * @aws-sdk/client-s3 on first use, with require: an ESM import of the CommonJS SDK makes Node lex
+ * its sources first (tens of ms of CPU, as for the provider's SDKs: providers/aws/sdk.ts).
+ */
+const s3Sdk = (): typeof import('@aws-sdk/client-s3') => createRequire(import.meta.url)('@aws-sdk/client-s3');
+
 async function s3Client(conn: S3Connection): Promise<S3Like> {
-  const { S3Client } = await import('@aws-sdk/client-s3');
+  const { S3Client } = s3Sdk();
   const creds = conn.credentials;
   return new S3Client({
     region: conn.region,
@@ -71,7 +78,7 @@ export function s3Witness(config: S3WitnessConfig, conn: S3Connection, now: () =
     name: config.name,
     type: 's3',
     async deliver(record: WitnessRecord) {
-      const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+      const { PutObjectCommand } = s3Sdk();
       client ??= s3Client(conn);
       const retainUntil = new Date(now().getTime() + config.retainDays * 86_400_000);
       try {
@@ -103,7 +110,7 @@ export function s3WitnessSource(
   return {
     label,
     async *records() {
-      const { GetObjectCommand, ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
+      const { GetObjectCommand, ListObjectVersionsCommand } = s3Sdk();
       const client = await s3Client(conn);
       const base = location.prefix.replace(/^\/+|\/+$/g, '');
       let keyMarker: string | undefined;
