@@ -20,6 +20,21 @@ function terminalSafe(value: unknown): unknown {
   return value;
 }
 
+/**
+ * An error field as one line ("Error ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9"), not the
+ * prettifier's multi-line block with its stack: a person at the terminal reads what went wrong;
+ * the JSON lines (piped, log.file) keep the whole error.
+ */
+function oneLineErrors(entry: Record<string, unknown>): Record<string, unknown> {
+  for (const key of ['err', 'error']) {
+    const e = entry[key] as { type?: unknown; code?: unknown; message?: unknown } | undefined;
+    if (e === null || typeof e !== 'object' || typeof e.message !== 'string') continue;
+    const head = [e.type, e.code].filter((p) => typeof p === 'string' && p !== '').join(' ');
+    entry[key] = head ? `${head}: ${e.message}` : e.message;
+  }
+  return entry;
+}
+
 export async function prettyDestination(
   out: { write(text: string): unknown },
   colorize: boolean,
@@ -30,13 +45,15 @@ export async function prettyDestination(
     ignore: 'pid,hostname,app',
     translateTime: 'SYS:HH:MM:ss',
     singleLine: true,
+    // Errors are made one line below (oneLineErrors), so they print with the other fields.
+    errorLikeObjectKeys: [],
   });
   // Clear a progress line first (\r + erase line), so a log line never lands glued onto it.
   return {
     write: (line: string) => {
       let entry: unknown = line;
       try {
-        entry = terminalSafe(JSON.parse(line));
+        entry = oneLineErrors(terminalSafe(JSON.parse(line)) as Record<string, unknown>);
       } catch {
         entry = safeText(line);
       }

@@ -53,7 +53,9 @@ describe('terminal and machine output', () => {
       'aws call retried',
     );
     expect(out.text).toContain('aws:secret:\\u001b[2J\\u202eevil');
-    expect(out.text).toContain('provider said \\u001b]0;pwned\\u0007');
+    expect(out.text).toContain('"err":"Error: provider said \\u001b]0;pwned\\u0007"');
+    // One line per entry: the error's message, not its stack.
+    expect(out.text.trimEnd().split('\n')).toHaveLength(1);
     // Only the prettifier's own colours and the progress-line clear remain as escapes.
     expect(out.text.replace(/\r\x1b\[2K|\x1b\[[0-9;]*m/g, '')).not.toMatch(/[\x00-\x08\x0b-\x1f\u202e]/);
   });
