@@ -60,6 +60,14 @@ describe('terminal and machine output', () => {
     expect(out.text.replace(/\r\x1b\[2K|\x1b\[[0-9;]*m/g, '')).not.toMatch(/[\x00-\x08\x0b-\x1f\u202e]/);
   });
 
+  it('a table of more rows than a function call takes arguments (a 150k-identity inventory) renders', () => {
+    const rows = Array.from({ length: 150_000 }, (_, i) => [`aws-prod:secret:svc-${i}`, 'secret', 'enabled']);
+    const table = renderTable(['REF', 'KIND', 'STATE'], rows, { color: false, maxWidth: 100 });
+    const lines = table.split('\n');
+    expect(lines).toHaveLength(150_002);
+    expect(lines[150_001]).toBe('aws-prod:secret:svc-149999  secret  enabled');
+  });
+
   it('tables fit the width by shortening free text, never refs; colours states when asked', () => {
     const ref = 'aws-prod:secret:payments/very/long/path/to/a/database/credential';
     const rows = [
