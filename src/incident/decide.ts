@@ -19,10 +19,13 @@ import { PolicyError } from '../lib/errors.js';
 import type { SecretValue } from '../lib/secret.js';
 import { policyDigestField, requireSignedPolicy } from '../policy/gate.js';
 import type { StoreTx } from '../store/store.js';
-import type { Decision, RecoveryRequest } from '../store/types.js';
+import type { Decision } from '../store/types.js';
+import type { IncidentDecisionOutcome } from './decision-outcome.js';
 import { notifyIncidentDecision } from './notify.js';
 import { ownerShare, requireShare, type SealedShare, sealShare } from './share.js';
 import { acceptSignedShare, type SignedShare } from './signed-share.js';
+
+export type { IncidentDecisionOutcome } from './decision-outcome.js';
 
 export type IncidentDecisionInput = {
   incidentId: string;
@@ -37,27 +40,6 @@ export type IncidentDecisionInput = {
   /** A share signed offline: recorded only if it is exactly the share the store holds now. */
   | { signed: SignedShare }
 );
-
-export interface IncidentDecisionOutcome {
-  incidentId: string;
-  decision: Decision;
-  principal: string;
-  /** The requests decided, with each one's status afterwards. */
-  decided: {
-    requestId: string;
-    ref: string;
-    tier: RecoveryRequest['tier'];
-    status: string;
-    holdUntil?: string;
-  }[];
-  /** Targets of this owner not in the share, and why (already decided, running, excluded...). */
-  skipped: { requestId: string; ref: string; why: string }[];
-  subsetRoot: string;
-  expiresAt: string;
-  auditSeq: number;
-  /** Set when the decision was recorded but its notice could not be sent. */
-  notifyError?: string;
-}
 
 export async function decideIncident(
   deps: DecisionDeps,

@@ -15,7 +15,7 @@ import type { Notifier, NotifyOutcome } from '../notify/notifier.js';
 import type { IncidentRecord } from '../store/incident-types.js';
 import type { RecoveryRequest } from '../store/types.js';
 import { incidentDecisionCommand } from './commands.js';
-import type { IncidentDecisionOutcome } from './decide.js';
+import type { IncidentDecisionOutcome } from './decision-outcome.js';
 
 export function ownerShares(requests: readonly RecoveryRequest[]): Map<string, RecoveryRequest[]> {
   const shares = new Map<string, RecoveryRequest[]>();

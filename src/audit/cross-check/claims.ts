@@ -6,7 +6,7 @@
  */
 import { canonicalDigest, canonicalJson } from '../../lib/canonical.js';
 import type { AuditEntry } from '../../store/types.js';
-import type { CheckContext, RowKindName } from './types.js';
+import type { CheckContext, EntryReader, RowKindName } from './types.js';
 
 /** Field name -> value; undefined means "absent" (dropped from the digest, as in JSON). */
 export type Claim = Record<string, unknown>;
@@ -63,9 +63,6 @@ function rowClaim<Row>(shape: ClaimShape<Row>, row: Row, skip: readonly string[]
   for (const f of skip) delete claim[f];
   return claim;
 }
-
-/** Reads one entry again (only for a row that disagrees with it). */
-export type EntryReader = (seq: number) => Promise<AuditEntry | undefined>;
 
 /**
  * The names of the fields on which `row` and the indexed entry disagree; empty when they agree.

@@ -1,6 +1,8 @@
 import type { StoreTx } from '../../store/store.js';
 import type { AuditEntry } from '../../store/types.js';
-import type { EntryReader } from './claims.js';
+
+/** Reads one entry again (only for a row that disagrees with it). */
+export type EntryReader = (seq: number) => Promise<AuditEntry | undefined>;
 
 /** The store areas whose rows are cross-checked; `ack`: finding acknowledgments (acks.ts); `incident`: incidents.ts. */
 export type RowKindName = 'request' | 'approval' | 'run' | 'lineage' | 'ack' | 'incident';

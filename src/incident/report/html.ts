@@ -1,7 +1,7 @@
 /** The incident report as one self-contained HTML page. */
 import { escapeHtml } from '../../scan/report/escape.js';
 import type { IncidentStatus } from '../status.js';
-import { stateSummary, versionsText } from './render.js';
+import { stateSummary, versionsText } from './summary.js';
 
 export function renderIncidentHtml(status: IncidentStatus): string {
   const rows = status.targets

@@ -1,7 +1,7 @@
 /** The incident report as Markdown: fit for a ticket, a PR comment or a CI step summary. */
 import { escapeMarkdownCell, markdownCode } from '../../scan/report/escape.js';
 import type { IncidentStatus } from '../status.js';
-import { stateSummary, versionsText } from './render.js';
+import { stateSummary, versionsText } from './summary.js';
 
 export function renderIncidentMarkdown(status: IncidentStatus): string {
   const out: string[] = [

@@ -2,10 +2,12 @@
 import { UsageError } from '../../lib/errors.js';
 import { safeLine } from '../../lib/safe-text.js';
 import { renderTable } from '../../lib/text.js';
-import type { IncidentStatus, TargetStatus } from '../status.js';
-import { TARGET_STATES } from '../status.js';
+import type { IncidentStatus } from '../status.js';
 import { renderIncidentHtml } from './html.js';
 import { renderIncidentMarkdown } from './markdown.js';
+import { stateSummary, versionsText } from './summary.js';
+
+export { stateSummary } from './summary.js';
 
 export const INCIDENT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 export type IncidentFormat = (typeof INCIDENT_FORMATS)[number];
@@ -26,20 +28,6 @@ export function renderIncidentStatus(status: IncidentStatus, format: IncidentFor
     case 'table':
       return renderIncidentTable(status);
   }
-}
-
-/** "3 completed, 1 awaiting-approval": the non-zero states in lifecycle order. */
-export function stateSummary(status: IncidentStatus): string {
-  return TARGET_STATES.filter((s) => status.counts[s] > 0)
-    .map((s) => `${status.counts[s]} ${s}`)
-    .join(', ');
-}
-
-export function versionsText(t: TargetStatus): { before: string; after: string } {
-  return {
-    before: t.before.map((v) => v.versionId).join(',') || '-',
-    after: t.after?.versionId ?? '-',
-  };
 }
 
 function renderIncidentTable(status: IncidentStatus): string {
