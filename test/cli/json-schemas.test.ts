@@ -165,10 +165,10 @@ describe('every --json document validates against its schema in docs/json/', () 
 
   it('passkey confirm, list, revoke', async () => {
     const cred = await seedPasskey(w);
-    schemas.stdout('passkey-confirm', await json(`passkey confirm alice ${cred} --key ${w.key('alice')}`));
+    schemas.stdout('passkey-confirm', await json(`passkey confirm alice --key ${w.key('alice')} -- ${cred}`));
     const list = schemas.stdout('passkey-list', await json('passkey list'));
     expect(list.passkeys).toContainEqual(expect.objectContaining({ credentialId: cred, status: 'active' }));
-    schemas.stdout('passkey-revoke', await json(`passkey revoke ${cred} --as alice --reason lost`));
+    schemas.stdout('passkey-revoke', await json(`passkey revoke --as alice --reason lost -- ${cred}`));
   });
 
   it('audit verify (store and export file) and audit export, after everything above', async () => {

@@ -82,10 +82,12 @@ export async function enrolPasskey(w: WebWorld, page: Page, name: string): Promi
   await page.goto(`${w.publicUrl}/passkeys`);
   await page.click('#enrol');
   const command = (await page.locator('#confirm-command').textContent()) ?? '';
-  const credentialId = command.split(' ')[4] ?? '';
+  // `nhi passkey confirm NAME --key FILE -- ID`: the id comes last, after `--`.
+  const credentialId = command.trim().split(' ').at(-1) ?? '';
+  expect(command).toMatch(/^nhi passkey confirm \S+ --key <your key file> -- \S+$/);
   expect((await w.store.passkeys.get(credentialId))?.status).toBe('pending');
   const keyPath = w.keys[name]?.keyPath ?? '';
-  const confirmed = await worldCli(w, ['passkey', 'confirm', name, credentialId, '--key', keyPath]);
+  const confirmed = await worldCli(w, ['passkey', 'confirm', name, '--key', keyPath, '--', credentialId]);
   expect(confirmed.err).toBe('');
   expect(confirmed.code).toBe(0);
   expect((await w.store.passkeys.get(credentialId))?.status).toBe('active');

@@ -27,7 +27,7 @@ export function registerPasskeyCommands(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       '\nA session at the identity provider alone never makes an approver: the passkey approves\n' +
-        'only once its owner signs it here.\n\nExample:\n  nhi passkey confirm alice Yk3... --key ~/.nhi/alice.key',
+        'only once its owner signs it here. Put -- before the id: a credential id may start with -.\n\nExample:\n  nhi passkey confirm alice --key ~/.nhi/alice.key -- -Yk3...',
     )
     .action(async (principal: string, credentialId: string, opts: { key: string }, cmd: Command) => {
       const ctx = contextFor(cmd, io);

@@ -58,6 +58,25 @@ function prepareStateFile(path: string, warn: (message: string) => void): void {
 }
 
 /**
+ * Switch a connection to WAL. Several processes opening one new state file at once (CI jobs,
+ * `nhi serve` replicas) race to change its journal mode, and SQLite answers SQLITE_BUSY there
+ * without waiting on the busy timeout (it does not wait for a lock it could deadlock on), so the
+ * switch is retried for up to ~10 s, with a jittered pause between attempts.
+ */
+function walMode(db: Db): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 400) throw error;
+      Atomics.wait(pause, 0, 0, 10 + Math.floor(Math.random() * 20));
+    }
+  }
+}
+
+/**
  * One connection, one writer at a time. Every store call runs under `exclusive`: outside a
  * transaction it takes the lock for that call; inside one it joins it (AsyncLocalStorage),
  * so an unrelated async task can never slip its writes into someone else's transaction.
@@ -82,10 +101,10 @@ export class SqliteGate {
     } catch (cause) {
       throw new NhiError('store', `cannot open state store ${path}: ${(cause as Error).message}`, { cause });
     }
-    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 10000');
+    walMode(this.db);
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 10000');
     // better-sqlite3 builds SQLite with a 16 MB page cache per connection; the store's work is
     // primary-key lookups and appends, which the OS page cache serves as well. 2 MB (SQLite's
     // own default) keeps a 100k-identity scan's RSS near a 1k one's (issue 17).

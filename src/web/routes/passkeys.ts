@@ -48,6 +48,7 @@ export async function passkeyRegister(ctx: WebContext, x: SignedIn): Promise<voi
     credentialId: passkey.credentialId,
     message:
       'Passkey registered, pending. It approves nothing until you confirm it with your registered key:',
-    confirmCommand: `nhi passkey confirm ${me} ${passkey.credentialId} --key <your key file>`,
+    // `--` before the id: a base64url credential id may start with '-', which would read as an option.
+    confirmCommand: `nhi passkey confirm ${me} --key <your key file> -- ${passkey.credentialId}`,
   });
 }
