@@ -5,34 +5,38 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import pino, { type DestinationStream } from 'pino';
-import { ownerRegistryFromConfig } from './approval/owners/owner-registry.js';
-import { privateKeyFromPem, publicKeyFrom } from './audit/keys.js';
-import { AuditLog } from './audit/log.js';
-import { buildWitnesses } from './audit/witness/build.js';
-import {
-  createWitnessPublisher,
-  publishAfterCommit,
-  type WitnessPublisher,
-} from './audit/witness/publisher.js';
+import type { AuditLog } from './audit/log.js';
+import type { WitnessPublisher } from './audit/witness/publisher.js';
 import { type Config, configRelative, loadConfig } from './config/load.js';
 import { NotFoundError } from './lib/errors.js';
-import { faultPointsFromEnv } from './lib/failpoint.js';
+import { type FaultPoints, faultPointsFromEnv } from './lib/failpoint.js';
 import { createFingerprinter, type Fingerprinter } from './lib/fingerprint.js';
 import { own } from './lib/own.js';
 import { createLogger, type Logger } from './log.js';
-import { createNotifier, type Notifier } from './notify/notifier.js';
+import type { Notifier } from './notify/notifier.js';
 import type { CredentialProvider } from './provider.js';
 import { createProvider } from './registry.js';
 import type { EngineDeps } from './runbook/engine.js';
-import { processLeaseHolder } from './runbook/leases.js';
-import { loadRunbooksFrom, shippedRunbookDir } from './runbook/load.js';
-import { openStateStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import type { ApprovalServer } from './web/server.js';
 
-export interface App {
+/**
+ * What a command that only reads the providers needs (`nhi inventory`): the config, a logger
+ * and the provider instances. No state store is opened and no signing key read, and the modules
+ * behind them (store, audit, notifier, runbooks) are not loaded: the first provider call of such
+ * a command comes that much sooner (issue 17, docs/adr/090-performance.md).
+ */
+export interface ProviderApp {
   config: Config;
   logger: Logger;
+  now: () => Date;
+  /** The provider instance by config name; created on first use. */
+  provider(instance: string): Promise<CredentialProvider>;
+  providerNames(): string[];
+  close(): Promise<void>;
+}
+
+export interface App extends ProviderApp {
   store: Store;
   audit: AuditLog;
   auditPublicKey: KeyObject;
@@ -40,10 +44,6 @@ export interface App {
   witnesses: WitnessPublisher;
   fingerprint: Fingerprinter;
   notifier: Notifier;
-  now: () => Date;
-  /** The provider instance by config name; created on first use. */
-  provider(instance: string): Promise<CredentialProvider>;
-  providerNames(): string[];
   /** What the runbook engine needs (runbooks are loaded and validated on first use). */
   engine(): EngineDeps;
   /** Set when `http` is configured: start the approval page (`nhi serve`). */
@@ -87,7 +87,15 @@ export function createLoggerFor(
   return createLogger(destination ? { level, destination } : { level });
 }
 
-export async function createApp(opts: AppOptions): Promise<App> {
+/** The parts every command shares: config, logger, fingerprinter and the provider instances. */
+interface Base extends ProviderApp {
+  warn: (message: string) => void;
+  fingerprint: Fingerprinter;
+  faults: FaultPoints;
+  closeProviders(): Promise<void>;
+}
+
+async function openBase(opts: AppOptions): Promise<Base> {
   const config = loadConfig(opts.configPath, opts.env ?? process.env);
   const now = opts.now ?? (() => new Date());
   const terminal =
@@ -100,41 +108,20 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const logger = createLoggerFor(config, opts.verbose ?? false, opts.defaultLogLevel, terminal);
   const warn = opts.onWarning ?? ((message: string) => logger.warn(message));
   for (const w of config.warnings) warn(`${w.path}: ${w.message}`);
-  const privateKey = privateKeyFromPem(config.keys.auditSigning, 'keys.auditSigning');
-  const auditPublicKey = config.keys.auditPublicKey
-    ? publicKeyFrom(config.keys.auditPublicKey, config.baseDir, 'keys.auditPublicKey')
-    : createPublicKey(privateKey);
-  const { store: stateStore, latestSchemaVersion } = await openStateStore(config, { onWarning: warn });
-  const witnesses = createWitnessPublisher({
-    witnesses: buildWitnesses(config, now),
-    audit: stateStore.audit,
-    publicKey: auditPublicKey,
-    logger: logger.child({ component: 'audit-witness' }),
-    now,
-  });
-  // Every transaction that signed a checkpoint hands it to the witnesses once it has committed.
-  const store = witnesses.enabled ? publishAfterCommit(stateStore, witnesses) : stateStore;
-  const audit = new AuditLog(
-    { privateKey, publicKey: auditPublicKey },
-    { now, checkpointEvery: config.audit.checkpointEvery, onSigned: (cp) => witnesses.enqueue(cp) },
-  );
   const fingerprint = createFingerprinter(config.keys.fingerprint);
   // Crash-test switches, read here only (docs/adr/003-failpoints.md); inert unless set.
   const faults = faultPointsFromEnv(opts.env ?? process.env);
   const providers = new Map<string, Promise<CredentialProvider>>();
-  let engine: EngineDeps | undefined;
-  const notifier = createNotifier({ targets: config.notify, deliveries: store.deliveries, logger, now });
-
-  const app: App = {
+  const closeProviders = async () => {
+    for (const p of providers.values()) await (await p.catch(() => undefined))?.close?.();
+  };
+  return {
     config,
     logger,
-    store,
-    audit,
-    auditPublicKey,
-    witnesses,
-    fingerprint,
-    notifier,
     now,
+    warn,
+    fingerprint,
+    faults,
     provider(instance) {
       const cfg = own(config.providers, instance);
       if (!cfg) {
@@ -159,6 +146,77 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return p;
     },
     providerNames: () => Object.keys(config.providers),
+    closeProviders,
+    async close() {
+      await closeProviders();
+      logger.flush?.();
+    },
+  };
+}
+
+export async function createProviderApp(opts: AppOptions): Promise<ProviderApp> {
+  const { config, logger, now, provider, providerNames, close } = await openBase(opts);
+  return { config, logger, now, provider, providerNames, close };
+}
+
+export async function createApp(opts: AppOptions): Promise<App> {
+  const base = await openBase(opts);
+  const { config, logger, now, warn, fingerprint, faults } = base;
+  // Loaded here, not at the top: a ProviderApp needs none of them.
+  const [
+    keys,
+    { AuditLog },
+    witnessBuild,
+    witnessPublisher,
+    { createNotifier },
+    leases,
+    runbookLoad,
+    storeOpen,
+  ] = await Promise.all([
+    import('./audit/keys.js'),
+    import('./audit/log.js'),
+    import('./audit/witness/build.js'),
+    import('./audit/witness/publisher.js'),
+    import('./notify/notifier.js'),
+    import('./runbook/leases.js'),
+    import('./runbook/load.js'),
+    import('./store/open.js'),
+  ]);
+  const privateKey = keys.privateKeyFromPem(config.keys.auditSigning, 'keys.auditSigning');
+  const auditPublicKey = config.keys.auditPublicKey
+    ? keys.publicKeyFrom(config.keys.auditPublicKey, config.baseDir, 'keys.auditPublicKey')
+    : createPublicKey(privateKey);
+  const { store: stateStore, latestSchemaVersion } = await storeOpen.openStateStore(config, {
+    onWarning: warn,
+  });
+  const witnesses = witnessPublisher.createWitnessPublisher({
+    witnesses: witnessBuild.buildWitnesses(config, now),
+    audit: stateStore.audit,
+    publicKey: auditPublicKey,
+    logger: logger.child({ component: 'audit-witness' }),
+    now,
+  });
+  // Every transaction that signed a checkpoint hands it to the witnesses once it has committed.
+  const store = witnesses.enabled ? witnessPublisher.publishAfterCommit(stateStore, witnesses) : stateStore;
+  const audit = new AuditLog(
+    { privateKey, publicKey: auditPublicKey },
+    { now, checkpointEvery: config.audit.checkpointEvery, onSigned: (cp) => witnesses.enqueue(cp) },
+  );
+  let engine: EngineDeps | undefined;
+  const notifier = createNotifier({ targets: config.notify, deliveries: store.deliveries, logger, now });
+
+  const app: App = {
+    config,
+    logger,
+    store,
+    audit,
+    auditPublicKey,
+    witnesses,
+    fingerprint,
+    notifier,
+    now,
+    provider: base.provider,
+    providerNames: base.providerNames,
     engine() {
       if (!engine) {
         engine = {
@@ -169,11 +227,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
           logger,
           now,
           fingerprint,
-          leaseHolder: processLeaseHolder(),
+          leaseHolder: leases.processLeaseHolder(),
           faults,
           provider: (instance) => app.provider(instance),
-          runbooks: loadRunbooksFrom(
-            [shippedRunbookDir(), ...config.runbooks.dirs.map((d) => configRelative(config, d))],
+          runbooks: runbookLoad.loadRunbooksFrom(
+            [runbookLoad.shippedRunbookDir(), ...config.runbooks.dirs.map((d) => configRelative(config, d))],
             { config },
           ),
         };
@@ -183,8 +241,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...(config.http && config.oidc
       ? {
           // Loaded on use: the page (OIDC client, WebAuthn) is most of a CLI run's start-up otherwise.
-          approvalPage: async () =>
-            (await import('./web/server.js')).startApprovalServer({
+          approvalPage: async () => {
+            const [{ startApprovalServer }, { ownerRegistryFromConfig }] = await Promise.all([
+              import('./web/server.js'),
+              import('./approval/owners/owner-registry.js'),
+            ]);
+            return startApprovalServer({
               config: { ...config, http: config.http, oidc: config.oidc } as typeof config & {
                 http: NonNullable<typeof config.http>;
                 oidc: NonNullable<typeof config.oidc>;
@@ -195,7 +257,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
               logger: logger.child({ component: 'web' }),
               now,
               registry: ownerRegistryFromConfig(config),
-            }),
+            });
+          },
         }
       : {}),
     ...(config.ops
@@ -237,7 +300,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       // Last chance for this process: checkpoints still pending (a failed delivery, or a crash of
       // an earlier process after its commit) go out now; a failure stays pending in the store.
       await witnesses.publish();
-      for (const p of providers.values()) await (await p.catch(() => undefined))?.close?.();
+      await base.closeProviders();
       await store.close();
       logger.flush?.();
     },

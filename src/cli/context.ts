@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type App, createApp } from '../app.js';
+import { type App, type AppOptions, createApp, createProviderApp, type ProviderApp } from '../app.js';
 import { configPathFrom } from '../config/load.js';
 import { safeLine, safeText } from '../lib/safe-text.js';
 import { colorWanted } from '../lib/table-style.js';
@@ -26,6 +26,8 @@ export interface CliContext {
   /** Human progress on a TTY only; silent with --json or when stdout is piped. */
   progress(text: string): void;
   withApp<T>(fn: (app: App) => Promise<T>, opts?: { defaultLogLevel?: string }): Promise<T>;
+  /** For a command that only reads the providers: no state store opened, no signing key read. */
+  withProviders<T>(fn: (app: ProviderApp) => Promise<T>): Promise<T>;
 }
 
 export interface CliIo {
@@ -48,25 +50,35 @@ export function contextFor(command: Command, io: CliIo): CliContext {
     progress: (text) => {
       if (!globals.json && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${text}`);
     },
-    async withApp(fn, opts = {}) {
-      const app = await createApp({
-        configPath,
-        verbose: globals.verbose ?? false,
-        env: io.env,
-        ...(opts.defaultLogLevel ? { defaultLogLevel: opts.defaultLogLevel } : {}),
-        onWarning: (message) => printWarning(io, message),
-        // A person at the terminal reads log lines; anything else (a pipe, a file, --json) parses them.
-        ...(!globals.json && io.stderr.isTTY
-          ? { prettyLogs: { out: io.stderr, colorize: colorWanted(io.stderr, io.env) } }
-          : {}),
-      });
-      try {
-        return await fn(app);
-      } finally {
-        await app.close();
-      }
-    },
+    withApp: (fn, opts = {}) => using(createApp(appOptions(opts.defaultLogLevel)), fn),
+    withProviders: (fn) => using(createProviderApp(appOptions()), fn),
   };
+
+  function appOptions(defaultLogLevel?: string): AppOptions {
+    return {
+      configPath,
+      verbose: globals.verbose ?? false,
+      env: io.env,
+      ...(defaultLogLevel ? { defaultLogLevel } : {}),
+      onWarning: (message) => printWarning(io, message),
+      // A person at the terminal reads log lines; anything else (a pipe, a file, --json) parses them.
+      ...(!globals.json && io.stderr.isTTY
+        ? { prettyLogs: { out: io.stderr, colorize: colorWanted(io.stderr, io.env) } }
+        : {}),
+    };
+  }
+}
+
+async function using<A extends { close(): Promise<void> }, T>(
+  opening: Promise<A>,
+  fn: (app: A) => Promise<T>,
+): Promise<T> {
+  const app = await opening;
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
 }
 
 /** A warning for the person at the terminal: stderr, one line, never mixed into --json stdout. */

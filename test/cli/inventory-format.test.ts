@@ -4,7 +4,8 @@
  * identity per line for jq/SIEM pipelines. Against moto, on a prefix of this suite's own.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inProcessCli, localConfig, scratchDir } from '../runbook/local-app.js';
@@ -72,4 +73,23 @@ it('--json is one versioned document, --format ndjson one identity per line, the
     identities: [],
     count: 0,
   });
+});
+
+it('reads the providers without the state store: none is created, and one it could not open is no obstacle', async () => {
+  const written = JSON.parse(readFileSync(config, 'utf8'));
+  written.providers['aws-local'].secrets.namePrefix = prefix;
+  // A state path no process could open (below a regular file), and a fresh one that does not exist.
+  writeFileSync(join(dir, 'not-a-dir'), 'x');
+  for (const path of [join(dir, 'not-a-dir', 'state.db'), join(dir, 'never-created.db')]) {
+    writeFileSync(config, JSON.stringify({ ...written, state: { path } }));
+    const run = await nhi('--json', 'inventory');
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { count: number }).count).toBe(3);
+    expect(existsSync(path)).toBe(false);
+  }
+  // The commands that do need it still say why they cannot go on.
+  writeFileSync(config, JSON.stringify({ ...written, state: { path: join(dir, 'not-a-dir', 'state.db') } }));
+  const scan = await nhi('scan');
+  expect(scan.code).not.toBe(0);
+  expect(scan.stderr).toMatch(/not-a-dir/);
 });

@@ -35,7 +35,7 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
       if (ctx.globals.json && cmd.getOptionValueSource('format') === 'cli' && opts.format !== 'json')
         throw new UsageError('--json is --format json: use one of them');
       const format = ctx.globals.json ? 'json' : opts.format;
-      await ctx.withApp(async (app) => {
+      await ctx.withProviders(async (app) => {
         const names = opts.provider ?? app.providerNames();
         for (const n of names) {
           if (!hasOwnKey(app.config.providers, n))
