@@ -4,7 +4,7 @@
  * receives what it needs as parameters.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import pino, { type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { AuditLog } from './audit/log.js';
 import type { WitnessPublisher } from './audit/witness/publisher.js';
 import { type Config, configRelative, loadConfig } from './config/load.js';
@@ -12,7 +12,7 @@ import { NotFoundError } from './lib/errors.js';
 import { type FaultPoints, faultPointsFromEnv } from './lib/failpoint.js';
 import { createFingerprinter, type Fingerprinter } from './lib/fingerprint.js';
 import { own } from './lib/own.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger, pinoModule } from './log.js';
 import type { Notifier } from './notify/notifier.js';
 import type { CredentialProvider } from './provider.js';
 import { createProvider } from './registry.js';
@@ -82,7 +82,7 @@ export function createLoggerFor(
   // Interactive commands keep stderr quiet unless asked; a daemon (nhi serve) logs at info.
   const level = verbose ? 'debug' : (config.log.level ?? defaultLevel);
   const destination = config.log.file
-    ? pino.destination({ dest: configRelative(config, config.log.file), sync: true, mkdir: true })
+    ? pinoModule().destination({ dest: configRelative(config, config.log.file), sync: true, mkdir: true })
     : terminal;
   return createLogger(destination ? { level, destination } : { level });
 }

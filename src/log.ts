@@ -1,4 +1,5 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -73,21 +74,87 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** pino itself, loaded on first use (CommonJS, so by `require`). */
+export function pinoModule(): typeof import('pino').default {
+  return createRequire(import.meta.url)('pino');
+}
+
+/** pino's numeric levels: a call below the logger's level writes nothing. */
+const LEVELS: Readonly<Record<string, number>> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
+
+/**
+ * A pino logger, built when the first line at its level is written (or anything else of it is
+ * asked for): a command that logs nothing, as most CLI runs at the default level, never loads
+ * pino (~16 ms of its start; docs/adr/090-performance.md). Children are as lazy as their parent.
+ */
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  return pino(
-    {
-      level: opts.level ?? 'info',
-      base: { app: 'nhi' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: {
-        level: (label) => ({ level: label }),
-        log: (object) => redactSecretFields(object) as Record<string, unknown>,
-        bindings: (bindings) => redactSecretFields(bindings) as Record<string, unknown>,
+  const level = opts.level ?? 'info';
+  const build = () => {
+    const pino = pinoModule();
+    return pino(
+      {
+        level,
+        base: { app: 'nhi' },
+        redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: {
+          level: (label) => ({ level: label }),
+          log: (object) => redactSecretFields(object) as Record<string, unknown>,
+          bindings: (bindings) => redactSecretFields(bindings) as Record<string, unknown>,
+        },
       },
+      opts.destination ?? pino.destination({ fd: 2, sync: true }),
+    );
+  };
+  // An unknown level: built now, so pino's own error says so where the logger is made.
+  const threshold = LEVELS[level];
+  return threshold === undefined ? build() : deferred(build, threshold);
+}
+
+const noop = () => {};
+
+function deferred(build: () => Logger, threshold: number): Logger {
+  let real: Logger | undefined;
+  const get = () => {
+    real ??= build();
+    return real;
+  };
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(Object.create(null) as Logger, {
+    get(_target, key) {
+      if (!real) {
+        if (key === 'child')
+          return (bindings: Record<string, unknown>, options?: { level?: string }) =>
+            deferred(
+              () => get().child(bindings, options),
+              (options?.level !== undefined ? LEVELS[options.level] : undefined) ?? threshold,
+            );
+        if (typeof key === 'string' && (LEVELS[key] ?? 0) > 0 && (LEVELS[key] as number) < threshold)
+          return noop;
+        // Nothing written yet: nothing to flush.
+        if (key === 'flush') return noop;
+      }
+      const logger = get();
+      const value: unknown = Reflect.get(logger, key);
+      if (typeof value !== 'function') return value;
+      let fn = bound.get(key);
+      if (!fn) {
+        fn = value.bind(logger);
+        bound.set(key, fn);
+      }
+      return fn;
     },
-    opts.destination ?? pino.destination({ fd: 2, sync: true }),
-  );
+    set: (_target, key, value) => Reflect.set(get(), key, value),
+    has: (_target, key) => Reflect.has(get(), key),
+  });
 }
 
 /** A logger that keeps every line in memory (tests, canary checks). */
