@@ -26,6 +26,7 @@ export function registerInventoryCommand(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       '\nBoth JSON forms are written as the providers are read: memory stays flat however large the estate.\n' +
+        'Only the providers are read: no state store is opened (or created).\n' +
         '\nExamples:\n  nhi inventory\n  nhi inventory --provider aws-prod --json\n  nhi inventory --format ndjson | jq -c \'select(.tier == "privileged")\'',
     )
     .action(async (opts: { provider?: string[]; format: string }, cmd: Command) => {
