@@ -100,10 +100,7 @@ async function openBase(opts: AppOptions): Promise<Base> {
   const now = opts.now ?? (() => new Date());
   const terminal =
     opts.prettyLogs && !config.log.file
-      ? await (await import('./log-pretty.js')).prettyDestination(
-          opts.prettyLogs.out,
-          opts.prettyLogs.colorize,
-        )
+      ? (await import('./log-pretty.js')).prettyDestination(opts.prettyLogs.out, opts.prettyLogs.colorize)
       : undefined;
   const logger = createLoggerFor(config, opts.verbose ?? false, opts.defaultLogLevel, terminal);
   const warn = opts.onWarning ?? ((message: string) => logger.warn(message));

@@ -4,6 +4,7 @@
  * supervisor keep JSON lines and pay nothing for it. Redaction happens before this (pino's
  * redact and the formatters in log.ts): only already-redacted lines reach the prettifier.
  */
+import { createRequire } from 'node:module';
 import type { DestinationStream } from 'pino';
 import { safeText } from './lib/safe-text.js';
 
@@ -35,12 +36,10 @@ function oneLineErrors(entry: Record<string, unknown>): Record<string, unknown> 
   return entry;
 }
 
-export async function prettyDestination(
-  out: { write(text: string): unknown },
-  colorize: boolean,
-): Promise<DestinationStream> {
-  const { prettyFactory } = await import('pino-pretty');
-  const pretty = prettyFactory({
+/** pino-pretty's line formatter, loaded by `require` (CommonJS) when the first line is written. */
+function prettifier(colorize: boolean): (entry: object) => string {
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return prettyFactory({
     colorize,
     ignore: 'pid,hostname,app',
     translateTime: 'SYS:HH:MM:ss',
@@ -48,6 +47,17 @@ export async function prettyDestination(
     // Errors are made one line below (oneLineErrors), so they print with the other fields.
     errorLikeObjectKeys: [],
   });
+}
+
+/**
+ * Where a terminal's log lines go. pino-pretty (~25 ms to load) is loaded at the first line, so
+ * an interactive command that logs nothing does not pay for it (docs/adr/090-performance.md).
+ */
+export function prettyDestination(
+  out: { write(text: string): unknown },
+  colorize: boolean,
+): DestinationStream {
+  let pretty: ((entry: object) => string) | undefined;
   // Clear a progress line first (\r + erase line), so a log line never lands glued onto it.
   return {
     write: (line: string) => {
@@ -57,6 +67,7 @@ export async function prettyDestination(
       } catch {
         entry = safeText(line);
       }
+      pretty ??= prettifier(colorize);
       out.write(`\r\x1b[2K${pretty(entry as object)}`);
     },
   };

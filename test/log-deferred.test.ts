@@ -1,10 +1,12 @@
 /**
  * Issue 17: a logger is built when its first line is written, so a command that logs nothing
- * never loads pino; what it writes then is what pino would have written at once.
+ * never loads pino (nor, at a terminal, pino-pretty); what it writes then is what pino would have
+ * written at once.
  */
 import { createRequire } from 'node:module';
 import { expect, it } from 'vitest';
-import { createMemoryLogger } from '../src/log.js';
+import { createLogger, createMemoryLogger } from '../src/log.js';
+import { prettyDestination } from '../src/log-pretty.js';
 
 const cache = createRequire(import.meta.url).cache;
 const pinoLoaded = () => Object.keys(cache).some((k) => /[\\/]node_modules[\\/]pino[\\/]pino\.js$/.test(k));
@@ -39,4 +41,19 @@ it('loads pino at the first line at its level, and writes that line as pino does
   expect(child.isLevelEnabled('debug')).toBe(false);
   logger.child({ later: true }).error('also written');
   expect(lines().trim().split('\n')).toHaveLength(2);
+});
+
+it('loads pino-pretty for a terminal at the first line, not when the destination is made', () => {
+  const loaded = () =>
+    Object.keys(cache).some((k) => /[\\/]node_modules[\\/]pino-pretty[\\/]index\.js$/.test(k));
+  let text = '';
+  const destination = prettyDestination({ write: (t: string) => void (text += t) }, false);
+  const logger = createLogger({ level: 'warn', destination });
+  logger.info('below the level');
+  expect(loaded()).toBe(false);
+  logger.warn({ ref: 'aws-prod:secret:a' }, 'aws call retried');
+  expect(loaded()).toBe(true);
+  expect(text).toMatch(
+    /^\r\x1b\[2K\[\d\d:\d\d:\d\d\] WARN: aws call retried \{"ref":"aws-prod:secret:a"\}\n$/,
+  );
 });

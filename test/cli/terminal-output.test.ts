@@ -47,7 +47,7 @@ describe('terminal and machine output', () => {
 
   it('readable log lines are terminal-safe: an escape sequence or bidi override in a field is shown escaped', async () => {
     const out = new Capture();
-    const logger = createLogger({ level: 'info', destination: await prettyDestination(out, true) });
+    const logger = createLogger({ level: 'info', destination: prettyDestination(out, true) });
     logger.warn(
       { ref: 'aws:secret:\x1b[2J\u202eevil', err: new Error('provider said \x1b]0;pwned\x07') },
       'aws call retried',
