@@ -46,14 +46,14 @@ it('loads pino at the first line at its level, and writes that line as pino does
 it('loads pino-pretty for a terminal at the first line, not when the destination is made', () => {
   const loaded = () =>
     Object.keys(cache).some((k) => /[\\/]node_modules[\\/]pino-pretty[\\/]index\.js$/.test(k));
-  let text = '';
-  const destination = prettyDestination({ write: (t: string) => void (text += t) }, false);
+  const written: string[] = [];
+  const destination = prettyDestination({ write: (t: string) => written.push(t) }, false);
   const logger = createLogger({ level: 'warn', destination });
   logger.info('below the level');
   expect(loaded()).toBe(false);
   logger.warn({ ref: 'aws-prod:secret:a' }, 'aws call retried');
   expect(loaded()).toBe(true);
-  expect(text).toMatch(
+  expect(written.join('')).toMatch(
     /^\r\x1b\[2K\[\d\d:\d\d:\d\d\] WARN: aws call retried \{"ref":"aws-prod:secret:a"\}\n$/,
   );
 });
