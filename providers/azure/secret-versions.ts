@@ -19,7 +19,7 @@ import type {
 } from '../../src/provider.js';
 import type { SecretClientLike } from './client.js';
 import { activeRecord, checkSecretName, IDEMPOTENCY_TAG, iso, MAX_TAGS, RUN_TAG, refOf } from './records.js';
-import type { SecretKindDeps } from './secrets.js';
+import type { SecretKindDeps } from './secret-kind-deps.js';
 
 /** The reads of a secret (secrets.ts) that its version operations build on. */
 export interface SecretReads {

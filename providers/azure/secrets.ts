@@ -5,37 +5,25 @@
  * Listing and describing are here; the version operations are in secret-versions.ts.
  */
 import type { DeletedSecret, SecretProperties } from '@azure/keyvault-secrets';
-import type { Logger } from 'pino';
 import { mapConcurrent } from '../../src/lib/concurrency.js';
 import { ConflictError, NotFoundError, ProviderError } from '../../src/lib/errors.js';
-import type { Fingerprinter } from '../../src/lib/fingerprint.js';
 import type { DerivedCredential, DescribeOptions, IdentityRecord } from '../../src/provider.js';
 import { consumerCopies } from '../../src/provider-derived.js';
 import type { KindAdapter } from '../../src/provider-kinds.js';
-import { type SecretClientLike, statusOf } from './client.js';
-import { type ReadCall, walkPages } from './paging.js';
+import { statusOf } from './client.js';
+import { walkPages } from './paging.js';
 import {
   activeRecord,
   checkSecretName,
   deletedRecord,
   latestIsAmbiguous,
-  type RecordContext,
   refOf,
   SECRET_NAME,
   sortNewestFirst,
   VERSION_ID,
 } from './records.js';
+import type { SecretKindDeps } from './secret-kind-deps.js';
 import { createSecretVersionOps } from './secret-versions.js';
-
-export interface SecretKindDeps extends RecordContext {
-  client: SecretClientLike;
-  logger: Logger;
-  fingerprint: Fingerprinter;
-  concurrency: number;
-  read: ReadCall;
-  write: ReadCall;
-  now: () => Date;
-}
 
 export function createSecretKind(d: SecretKindDeps): KindAdapter {
   const { client } = d;
