@@ -14,6 +14,7 @@ import { createFingerprinter, type Fingerprinter } from './lib/fingerprint.js';
 import { own } from './lib/own.js';
 import { createLogger, type Logger, pinoModule } from './log.js';
 import type { Notifier } from './notify/notifier.js';
+import type { OpsEndpoints } from './ops/endpoints.js';
 import type { CredentialProvider } from './provider.js';
 import { createProvider } from './registry.js';
 import type { EngineDeps } from './runbook/engine.js';
@@ -50,13 +51,6 @@ export interface App extends ProviderApp {
   approvalPage?: () => Promise<ApprovalServer>;
   /** Set when `ops` is configured: start /healthz, /readyz, /metrics (`nhi serve`). */
   opsEndpoints?: () => Promise<OpsEndpoints>;
-  close(): Promise<void>;
-}
-
-export interface OpsEndpoints {
-  url: string;
-  /** Readiness and the nhi_leader gauge follow the instance's role. */
-  setRole(role: 'leader' | 'standby'): void;
   close(): Promise<void>;
 }
 
@@ -151,9 +145,8 @@ async function openBase(opts: AppOptions): Promise<Base> {
   };
 }
 
-export async function createProviderApp(opts: AppOptions): Promise<ProviderApp> {
-  const { config, logger, now, provider, providerNames, close } = await openBase(opts);
-  return { config, logger, now, provider, providerNames, close };
+export function createProviderApp(opts: AppOptions): Promise<ProviderApp> {
+  return openBase(opts);
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
@@ -260,37 +253,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
       : {}),
     ...(config.ops
       ? {
-          opsEndpoints: async () => {
-            const [{ createOpsMetrics }, { startOpsServer }] = await Promise.all([
-              import('./ops/metrics.js'),
-              import('./ops/server.js'),
-            ]);
-            const metrics = createOpsMetrics(store, now);
-            let role: 'leader' | 'standby' = 'standby';
-            const server = await startOpsServer({
+          opsEndpoints: async () =>
+            (await import('./ops/endpoints.js')).startOpsEndpoints({
               listen: (config.ops as NonNullable<typeof config.ops>).listen,
-              metrics,
-              readiness: {
-                schema: async () => ({
-                  current: await store.schemaVersion(),
-                  expected: latestSchemaVersion,
-                }),
-                role: () => role,
-              },
+              store,
+              expectedSchema: latestSchemaVersion,
               logger: logger.child({ component: 'ops' }),
-            });
-            return {
-              url: server.url,
-              setRole: (r) => {
-                role = r;
-                metrics.setRole(r);
-              },
-              close: async () => {
-                metrics.close();
-                await server.close();
-              },
-            };
-          },
+              now,
+            }),
         }
       : {}),
     async close() {

@@ -133,10 +133,7 @@ function deferred(build: () => Logger, threshold: number): Logger {
       if (!real) {
         if (key === 'child')
           return (bindings: Record<string, unknown>, options?: { level?: string }) =>
-            deferred(
-              () => get().child(bindings, options),
-              (options?.level !== undefined ? LEVELS[options.level] : undefined) ?? threshold,
-            );
+            deferred(() => get().child(bindings, options), LEVELS[options?.level ?? ''] ?? threshold);
         if (typeof key === 'string' && (LEVELS[key] ?? 0) > 0 && (LEVELS[key] as number) < threshold)
           return noop;
         // Nothing written yet: nothing to flush.
